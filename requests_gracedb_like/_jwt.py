@@ -1,0 +1,68 @@
+"""Read the claims of a JSON Web Token without verifying it.
+
+The claims are used only to schedule reloads and to choose between
+discovered tokens; the server verifies the signature. Decoding the payload
+is done here rather than with PyJWT because ``import jwt`` imports
+cryptography, which would cost every session tens of milliseconds and
+several MiB for a base64 and JSON decode.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+__all__ = ["decode_claims", "expiry_of"]
+
+
+def decode_claims(token: str) -> dict[str, Any] | None:
+    """Return the payload of a compact JWS token, or None if it is not one.
+
+    Parameters
+    ----------
+    token : str
+        The token text.
+
+    Returns
+    -------
+    dict or None
+        The decoded claims, or None when the token is opaque (not three
+        base64url segments with a JSON object in the middle).
+
+    Examples
+    --------
+    >>> decode_claims("eyJhbGciOiJub25lIn0.eyJleHAiOjEwfQ.")
+    {'exp': 10}
+    >>> decode_claims("opaque-token") is None
+    True
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    payload = parts[1]
+    try:
+        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        claims = json.loads(raw)
+    except (binascii.Error, ValueError):
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def expiry_of(claims: dict[str, Any] | None) -> float | None:
+    """Return the ``exp`` claim as a float, or None if absent or invalid.
+
+    Examples
+    --------
+    >>> expiry_of({"exp": 1700000000})
+    1700000000.0
+    >>> expiry_of({"exp": "soon"}) is None
+    True
+    """
+    if not claims:
+        return None
+    exp = claims.get("exp")
+    if isinstance(exp, bool) or not isinstance(exp, (int, float)):
+        return None
+    return float(exp)

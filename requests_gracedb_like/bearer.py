@@ -1,0 +1,326 @@
+"""Bearer-token authentication: a token given as text, read from a file, or
+re-read from a file before it expires.
+
+Every class here is a :class:`requests.auth.AuthBase`: assign one to
+``session.auth`` or pass it as ``auth=`` to a single request. None of them
+shows the token in its ``repr`` or ``str``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import threading
+import time
+from typing import Any, Union
+
+from requests.auth import AuthBase
+from requests.models import PreparedRequest
+
+from ._jwt import decode_claims, expiry_of
+from .exceptions import CredentialError
+
+__all__ = [
+    "BearerTokenAuth",
+    "ReloadingTokenFileAuth",
+    "TokenFileAuth",
+    "read_token_file",
+    "validate_token",
+]
+
+log = logging.getLogger(__name__)
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def validate_token(text: str, source: str) -> str:
+    """Strip a token and check that it can be sent in a header.
+
+    Parameters
+    ----------
+    text : str
+        The raw token text.
+    source : str
+        Where it came from (a file path or a variable name), for the message.
+
+    Returns
+    -------
+    str
+        The token with surrounding white space removed.
+
+    Raises
+    ------
+    CredentialError
+        If the token is empty or holds control or non-ASCII characters. The
+        message names `source`, never the token.
+    """
+    token = text.strip()
+    if not token:
+        raise CredentialError(f"bearer token from {source} is empty")
+    if not token.isascii() or not token.isprintable() or " " in token:
+        raise CredentialError(
+            f"bearer token from {source} contains white space, control or "
+            "non-ASCII characters and cannot be sent in a header"
+        )
+    return token
+
+
+def read_token_file(path: PathLike) -> str:
+    """Read and validate a bearer-token file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The token file.
+
+    Returns
+    -------
+    str
+        The stripped token.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read (``FileNotFoundError``,
+        ``PermissionError``...), naming the file.
+    CredentialError
+        If the file is not UTF-8 text, is empty, or holds characters that
+        cannot be sent in a header; the message names the file, never its
+        content.
+    """
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CredentialError(
+            f"bearer token file {os.fspath(path)!r} is not UTF-8 text"
+        ) from None
+    return validate_token(text, f"file {os.fspath(path)!r}")
+
+
+def _same_secret(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+class BearerTokenAuth(AuthBase):
+    """Send ``Authorization: Bearer <token>`` with every request.
+
+    Parameters
+    ----------
+    token : str
+        The token text; surrounding white space is removed.
+    source : str, optional
+        A description of where the token came from, shown in ``repr`` and
+        error messages instead of the token.
+
+    Examples
+    --------
+    >>> auth = BearerTokenAuth("abc.def.ghi", source="example")
+    >>> auth
+    <BearerTokenAuth from example>
+    """
+
+    def __init__(self, token: str, *, source: str = "a string") -> None:
+        self.source = source
+        self._set_token(validate_token(token, source))
+
+    def _set_token(self, token: str) -> None:
+        self.claims = decode_claims(token)
+        self.expiry = expiry_of(self.claims)
+        # One attribute holds the whole header value, so a thread reading it
+        # while another reloads sees either the old token or the new one.
+        self._header = f"Bearer {token}"
+        self.token = token
+
+    def __call__(self, r: PreparedRequest) -> PreparedRequest:
+        r.headers["Authorization"] = self._header
+        return r
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BearerTokenAuth):
+            return NotImplemented
+        return _same_secret(self.token, other.token)
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} from {self.source}>"
+
+    __str__ = __repr__
+
+
+class TokenFileAuth(BearerTokenAuth):
+    """Send a bearer token read once from a file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The token file. It is read when the object is created and again only
+        when :meth:`refresh` is called.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read.
+    CredentialError
+        If its content is not a usable token.
+    """
+
+    def __init__(self, path: PathLike) -> None:
+        self.path = os.fspath(path)
+        self.source = f"file {self.path!r}"
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the token file again."""
+        self._set_token(read_token_file(self.path))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BearerTokenAuth):
+            return NotImplemented
+        same_path = getattr(other, "path", None) == self.path
+        return same_path and _same_secret(self.token, other.token)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class ReloadingTokenFileAuth(TokenFileAuth):
+    """Send a bearer token from a file, re-reading it before it expires.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The token file.
+    reload_timeout : float, default=300
+        Re-read the file once ``now >= exp - reload_timeout``, where ``exp``
+        is the token's expiry claim.
+
+    Notes
+    -----
+    The rules, in order, checked on each request:
+
+    1. Before the reload time, nothing but a clock comparison is done: no
+       file access.
+    2. From the reload time on, the file is re-read whenever it has changed
+       on disk (its inode, size or modification time), under a lock, so that
+       many threads sharing the session cause one read per rotation.
+    3. A re-read that finds an empty file, unreadable text, or (when the
+       current token is a JWT) something that is not a JWT is taken as a file
+       caught mid-write: the last good token is kept until it truly expires.
+    4. Once the token has truly expired and the file still holds no usable
+       replacement, the request fails with :class:`~requests_gracedb_like.exceptions.CredentialError` naming the
+       file.
+
+    An opaque (non-JWT) token has no expiry, so its file is re-read whenever
+    it changes.
+
+    Pooled connections are never closed by a reload.
+    """
+
+    def __init__(self, path: PathLike, reload_timeout: float = 300) -> None:
+        if isinstance(reload_timeout, bool) or not isinstance(
+            reload_timeout, (int, float)
+        ):
+            raise TypeError(
+                "auth_reload_timeout must be a number of seconds, "
+                f"not {type(reload_timeout).__name__}"
+            )
+        if not reload_timeout >= 0:
+            raise ValueError(
+                f"auth_reload_timeout must be >= 0 seconds, got {reload_timeout!r}"
+            )
+        self.reload_timeout = float(reload_timeout)
+        self._lock = threading.Lock()
+        self._stat_key: tuple[int, int, int] | None = None
+        super().__init__(path)
+
+    def _set_token(self, token: str) -> None:
+        super()._set_token(token)
+        self._reload_at = (
+            None if self.expiry is None else self.expiry - self.reload_timeout
+        )
+        # A file rewritten in place within the file system's timestamp
+        # resolution keeps its stat key: read it once per reload window anyway.
+        self._window_read = False
+
+    def refresh(self) -> None:
+        """Read the token file now, whatever the expiry."""
+        key = self._file_key()
+        super().refresh()
+        self._stat_key = key
+
+    def expired(self) -> bool:
+        """Whether the reload time (expiry minus `reload_timeout`) has passed.
+
+        An opaque token never expires by time; its file is watched instead.
+        """
+        return self._reload_at is not None and time.time() >= self._reload_at
+
+    def _file_key(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def _check(self) -> None:
+        with self._lock:
+            if self._reload_at is not None and time.time() < self._reload_at:
+                return  # another thread reloaded while we waited
+            key = self._file_key()
+            if key is not None and key == self._stat_key and self._window_read:
+                self._fail_if_truly_expired(None)
+                return
+            self._window_read = True
+            try:
+                token = read_token_file(self.path)
+            except (OSError, CredentialError) as exc:
+                log.debug("keeping the last good token: re-read failed: %s", exc)
+                self._fail_if_truly_expired(exc)
+                return
+            if self.claims is not None and decode_claims(token) is None:
+                log.debug(
+                    "keeping the last good token: %s does not hold a JWT yet",
+                    self.path,
+                )
+                self._fail_if_truly_expired(None)
+                return
+            self._stat_key = key
+            if _same_secret(token, self.token):
+                self._fail_if_truly_expired(None)
+                return
+            self._set_token(token)
+            self._window_read = True
+            log.debug("reloaded bearer token from %s", self.source)
+
+    def _fail_if_truly_expired(self, cause: Exception | None) -> None:
+        if self.expiry is not None and time.time() >= self.expiry:
+            problem = f": {cause}" if cause is not None else ""
+            raise CredentialError(
+                f"bearer token from {self.source} expired and the file holds "
+                f"no newer token{problem}"
+            )
+
+    def __call__(self, r: PreparedRequest) -> PreparedRequest:
+        reload_at = self._reload_at
+        if reload_at is None or time.time() >= reload_at:
+            self._check()
+        r.headers["Authorization"] = self._header
+        return r
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()

@@ -1,0 +1,205 @@
+"""Exceptions raised by :mod:`requests_gracedb_like`.
+
+The tree, with the standard exceptions each class also derives from::
+
+    requests.RequestException
+    └── requests.HTTPError
+        └── HTTPError                       status >= 400
+            ├── ClientError                 4xx
+            │   ├── BadRequest              400
+            │   ├── Unauthorized            401
+            │   ├── Forbidden               403
+            │   ├── NotFound                404
+            │   ├── Conflict                409
+            │   └── TooManyRequests         429
+            └── ServerError                 5xx
+                ├── InternalServerError     500
+                ├── BadGateway              502
+                ├── ServiceUnavailable      503
+                └── GatewayTimeout          504
+
+    ValueError
+    └── CredentialError                     a credential that cannot be used
+        └── NoCredentialsError              fail_if_noauth and nothing found
+
+    UserWarning
+    └── CredentialWarning                   a credential source was skipped
+
+Every HTTP error keeps :attr:`~requests.RequestException.request` and
+:attr:`~requests.RequestException.response`, so ``except requests.HTTPError``
+and ``err.response.status_code`` keep working. Credential errors name the
+file or variable and the problem, never the secret itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+__all__ = [
+    "BadGateway",
+    "BadRequest",
+    "ClientError",
+    "Conflict",
+    "CredentialError",
+    "CredentialWarning",
+    "Forbidden",
+    "GatewayTimeout",
+    "HTTPError",
+    "InternalServerError",
+    "NoCredentialsError",
+    "NotFound",
+    "ServerError",
+    "ServiceUnavailable",
+    "TooManyRequests",
+    "Unauthorized",
+    "http_error_class",
+]
+
+
+class HTTPError(requests.HTTPError):
+    """The server answered with an HTTP error status (400 or above).
+
+    ``str(err)`` reads like ``GET https://host/path -> 404 Not Found: <the
+    server's message>``. The URL has any user name, password or token query
+    parameter removed.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+    @property
+    def status_code(self) -> int | None:
+        """The HTTP status code of the response, if there is one."""
+        response = self.response
+        return None if response is None else response.status_code
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # requests' exceptions take request/response as keyword arguments,
+        # which the default exception pickling drops; keep them.
+        return (
+            _rebuild_http_error,
+            (type(self), self.args, self.request, self.response),
+        )
+
+
+def _rebuild_http_error(
+    cls: type[HTTPError], args: tuple[Any, ...], request: Any, response: Any
+) -> HTTPError:
+    return cls(*args, request=request, response=response)
+
+
+class ClientError(HTTPError):
+    """4xx: the request was refused as it stands."""
+
+
+class ServerError(HTTPError):
+    """5xx: the server failed to answer a request that may be valid."""
+
+
+class BadRequest(ClientError):
+    """400 Bad Request."""
+
+
+class Unauthorized(ClientError):
+    """401 Unauthorized: the credential was missing, expired or rejected."""
+
+
+class Forbidden(ClientError):
+    """403 Forbidden: the credential is valid but lacks permission."""
+
+
+class NotFound(ClientError):
+    """404 Not Found."""
+
+
+class Conflict(ClientError):
+    """409 Conflict."""
+
+
+class TooManyRequests(ClientError):
+    """429 Too Many Requests."""
+
+
+class InternalServerError(ServerError):
+    """500 Internal Server Error."""
+
+
+class BadGateway(ServerError):
+    """502 Bad Gateway."""
+
+
+class ServiceUnavailable(ServerError):
+    """503 Service Unavailable."""
+
+
+class GatewayTimeout(ServerError):
+    """504 Gateway Timeout."""
+
+
+_BY_STATUS: dict[int, type[HTTPError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    429: TooManyRequests,
+    500: InternalServerError,
+    502: BadGateway,
+    503: ServiceUnavailable,
+    504: GatewayTimeout,
+}
+
+
+def http_error_class(status_code: int) -> type[HTTPError]:
+    """Return the exception class for an HTTP error status.
+
+    Parameters
+    ----------
+    status_code : int
+        An HTTP status code, 400 or above.
+
+    Returns
+    -------
+    type
+        The most specific subclass of :class:`HTTPError` for that status.
+
+    Examples
+    --------
+    >>> http_error_class(404).__name__
+    'NotFound'
+    >>> http_error_class(418).__name__
+    'ClientError'
+    >>> http_error_class(599).__name__
+    'ServerError'
+    """
+    try:
+        return _BY_STATUS[status_code]
+    except KeyError:
+        pass
+    if 400 <= status_code < 500:
+        return ClientError
+    if status_code >= 500:
+        return ServerError
+    return HTTPError
+
+
+class CredentialError(ValueError):
+    """A credential was found or given but cannot be used.
+
+    The message names the source (file path or environment variable) and the
+    problem; it never contains the credential itself.
+    """
+
+
+class NoCredentialsError(CredentialError):
+    """``fail_if_noauth=True`` and no credential source yielded anything.
+
+    The message lists every source that was looked at, in order.
+    """
+
+
+class CredentialWarning(UserWarning):
+    """A credential source was present but skipped (for example a netrc
+    file with permissions that are too open)."""

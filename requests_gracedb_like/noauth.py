@@ -1,0 +1,38 @@
+"""An authentication object that sends nothing, and stops requests from
+adding ``~/.netrc`` credentials on its own."""
+
+from __future__ import annotations
+
+from requests.auth import AuthBase
+from requests.models import PreparedRequest
+
+__all__ = ["NoAuth"]
+
+
+class NoAuth(AuthBase):
+    """Send no credential at all.
+
+    :class:`requests.Session` looks up ``~/.netrc`` for every request whose
+    ``auth`` is unset. A session holding ``NoAuth`` has ``auth`` set, so that
+    lookup never happens; pass ``auth=NoAuth()`` to one request for the same
+    effect there. Any ``Authorization`` header put in place by hand is kept.
+
+    Examples
+    --------
+    >>> bool(NoAuth())
+    True
+    >>> NoAuth() == NoAuth()
+    True
+    """
+
+    def __call__(self, r: PreparedRequest) -> PreparedRequest:
+        return r
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NoAuth)
+
+    def __hash__(self) -> int:
+        return hash(NoAuth)
+
+    def __repr__(self) -> str:
+        return "<NoAuth>"

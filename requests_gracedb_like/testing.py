@@ -1,0 +1,186 @@
+"""Test helpers for projects that embed :class:`requests_gracedb_like.Session`.
+
+Enable the fixtures in a test-suite with ``-p requests_gracedb_like.testing``
+on the pytest command line, or ``pytest_plugins =
+["requests_gracedb_like.testing"]`` in a top-level ``conftest.py``. Nothing
+here is active until then.
+
+Fixtures
+--------
+``credential_env``
+    Isolates the credential environment: ``HOME``, ``NETRC``,
+    ``BEARER_TOKEN``, ``BEARER_TOKEN_FILE``, ``XDG_RUNTIME_DIR``, ``X509_*``
+    and the ``/tmp/bt_u<uid>`` location all point into an empty temporary
+    directory, so the developer's own credentials never change a result.
+    Returns a :class:`CredentialEnv`.
+``make_token``
+    A factory that writes a bearer-token file holding an unsigned JWT with
+    the given claims and returns its path (see :func:`make_jwt`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+__all__ = ["CredentialEnv", "credential_env", "make_jwt", "make_token"]
+
+#: Environment variables that can change which credential a session uses.
+CREDENTIAL_VARIABLES = (
+    "BEARER_TOKEN",
+    "BEARER_TOKEN_FILE",
+    "NETRC",
+    "XDG_RUNTIME_DIR",
+    "X509_USER_CERT",
+    "X509_USER_KEY",
+    "X509_USER_PROXY",
+    "X509_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def make_jwt(
+    claims: Optional[dict[str, Any]] = None,
+    *,
+    lifetime: Optional[float] = 3600,
+    now: Optional[float] = None,
+) -> str:
+    """Return an unsigned JWT (``alg: none``) holding `claims`.
+
+    Parameters
+    ----------
+    claims : dict, optional
+        Claims to include; ``exp`` and ``iat`` are added unless given.
+    lifetime : float or None, default=3600
+        Seconds from `now` to ``exp``; None leaves ``exp`` out.
+    now : float, optional
+        The issue time; the current time by default.
+
+    Examples
+    --------
+    >>> from requests_gracedb_like._jwt import decode_claims
+    >>> decode_claims(make_jwt({"sub": "albert"}, now=0, lifetime=60))
+    {'iat': 0, 'exp': 60, 'sub': 'albert'}
+    """
+    issued = int(time.time() if now is None else now)
+    payload: dict[str, Any] = {"iat": issued}
+    if lifetime is not None:
+        payload["exp"] = int(issued + lifetime)
+    payload.update(claims or {})
+    header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    body = _b64(json.dumps(payload, separators=(",", ":")).encode())
+    return f"{header}.{body}."
+
+
+@dataclass
+class CredentialEnv:
+    """The isolated credential environment made by ``credential_env``.
+
+    Attributes
+    ----------
+    home : pathlib.Path
+        ``$HOME``; ``~/.netrc`` and ``~/.globus`` live under it.
+    runtime_dir : pathlib.Path
+        ``$XDG_RUNTIME_DIR``.
+    tmp_dir : pathlib.Path
+        Where ``/tmp/bt_u<uid>`` and ``/tmp/x509up_u<uid>`` are looked for.
+    """
+
+    home: Path
+    runtime_dir: Path
+    tmp_dir: Path
+
+    @property
+    def uid(self) -> int:
+        """The effective user ID used in discovered file names."""
+        return os.geteuid()
+
+    def write_netrc(self, text: str, mode: int = 0o600) -> Path:
+        """Write ``~/.netrc`` with `text` and permission `mode`."""
+        path = self.home / ".netrc"
+        path.write_text(text)
+        path.chmod(mode)
+        return path
+
+    def write_runtime_token(self, token: str) -> Path:
+        """Write ``$XDG_RUNTIME_DIR/bt_u<uid>``."""
+        path = self.runtime_dir / f"bt_u{self.uid}"
+        path.write_text(token)
+        path.chmod(0o600)
+        return path
+
+    def write_tmp_token(self, token: str) -> Path:
+        """Write the stand-in for ``/tmp/bt_u<uid>``."""
+        path = self.tmp_dir / f"bt_u{self.uid}"
+        path.write_text(token)
+        path.chmod(0o600)
+        return path
+
+
+def _isolate(monkeypatch: Any, root: Path) -> CredentialEnv:
+    from . import discovery
+
+    env = CredentialEnv(root / "home", root / "run", root / "tmp")
+    for path in (env.home, env.runtime_dir, env.tmp_dir):
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for name in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(env.home))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(env.runtime_dir))
+    monkeypatch.setattr(discovery, "TMP_DIR", str(env.tmp_dir))
+    return env
+
+
+try:
+    import pytest
+except ImportError:  # pragma: no cover - only for use without pytest
+    pass
+else:
+
+    @pytest.fixture
+    def credential_env(
+        monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+    ) -> CredentialEnv:
+        """Isolate the credential environment (see the module docstring)."""
+        return _isolate(monkeypatch, tmp_path_factory.mktemp("credentials"))
+
+    @pytest.fixture
+    def make_token(tmp_path: Path) -> Any:
+        """Return ``make(claims=None, *, lifetime=3600, now=None, path=None)``
+        that writes a JWT token file (mode 0600) and returns its path."""
+        counter = iter(range(1_000_000))
+
+        def make(
+            claims: Optional[dict[str, Any]] = None,
+            *,
+            lifetime: Optional[float] = 3600,
+            now: Optional[float] = None,
+            path: Optional[os.PathLike[str]] = None,
+        ) -> Path:
+            target = (
+                Path(path) if path is not None else tmp_path / f"token{next(counter)}"
+            )
+            target.write_text(make_jwt(claims, lifetime=lifetime, now=now) + "\n")
+            target.chmod(0o600)
+            return target
+
+        return make

@@ -1,0 +1,280 @@
+"""Credential discovery through SessionAuthMixin and the composed Session."""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+import requests
+
+from requests_gracedb_like import Session, SessionAuthMixin
+from requests_gracedb_like.basic import BasicAuth
+from requests_gracedb_like.bearer import (
+    BearerTokenAuth,
+    ReloadingTokenFileAuth,
+    TokenFileAuth,
+)
+from requests_gracedb_like.exceptions import (
+    CredentialError,
+    CredentialWarning,
+    NoCredentialsError,
+)
+from requests_gracedb_like.noauth import NoAuth
+from requests_gracedb_like.testing import make_jwt
+
+URL = "https://gracedb.example.org/api/"
+SECRET = "s3cret-pass"
+
+
+class AuthOnly(SessionAuthMixin, requests.Session):
+    """The mixin alone on a plain session."""
+
+
+def test_mixin_alone_on_plain_session(make_token):
+    path = make_token()
+    s = AuthOnly(URL, token=path)
+    assert isinstance(s.auth, TokenFileAuth)
+    assert s.auth_source == f"token argument ({path})"
+
+
+def test_mixin_alone_rejects_unknown_keyword():
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        AuthOnly(URL, tokne="x")
+
+
+def test_force_noauth_wins_over_everything(env, make_token, monkeypatch):
+    monkeypatch.setenv("BEARER_TOKEN", "abc")
+    env.write_netrc(f"machine gracedb.example.org login albert password {SECRET}\n")
+    s = Session(URL, force_noauth=True, token=make_token())
+    assert isinstance(s.auth, NoAuth)
+    assert s.auth_source == "force_noauth"
+
+
+def test_token_argument_beats_basic_and_environment(make_token, monkeypatch):
+    monkeypatch.setenv("BEARER_TOKEN", "from-env")
+    path = make_token()
+    s = Session(URL, token=path, username="albert", password=SECRET)
+    assert isinstance(s.auth, TokenFileAuth)
+    assert s.auth.token == path.read_text().strip()
+
+
+def test_token_argument_accepts_pathlike(make_token):
+    path = make_token()
+    assert isinstance(path, Path)
+    assert Session(URL, token=path).auth.path == str(path)
+
+
+def test_basic_auth_compares_equal_to_tuple(monkeypatch):
+    monkeypatch.setenv("BEARER_TOKEN", "from-env")
+    s = Session(URL, username="albert", password=SECRET)
+    assert s.auth == ("albert", SECRET)
+    user, password = s.auth
+    assert (user, password) == ("albert", SECRET)
+    assert s.auth_source == "username/password arguments"
+    assert SECRET not in repr(s.auth)
+    assert SECRET not in repr(s)
+
+
+def test_bearer_token_variable_is_the_token(monkeypatch, env):
+    monkeypatch.setenv("BEARER_TOKEN", "  opaque-token\n")
+    env.write_runtime_token("other")
+    s = Session(URL)
+    assert isinstance(s.auth, BearerTokenAuth)
+    assert s.auth.token == "opaque-token"
+    assert s.auth_source == "BEARER_TOKEN"
+
+
+def test_empty_bearer_token_variable_is_ignored(monkeypatch, env):
+    monkeypatch.setenv("BEARER_TOKEN", "   ")
+    path = env.write_runtime_token("runtime-token")
+    s = Session(URL)
+    assert s.auth.token == "runtime-token"
+    assert s.auth_source == f"XDG_RUNTIME_DIR ({path})"
+
+
+def test_bearer_token_file_variable(monkeypatch, env, make_token):
+    path = make_token()
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(path))
+    env.write_runtime_token("other")
+    s = Session(URL)
+    assert s.auth.path == str(path)
+    assert s.auth_source == f"BEARER_TOKEN_FILE ({path})"
+
+
+def test_unreadable_bearer_token_file_falls_through(monkeypatch, env, tmp_path):
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(tmp_path / "missing"))
+    env.write_tmp_token("tmp-token")
+    s = Session(URL)
+    assert s.auth.token == "tmp-token"
+    reasons = {a.source: a.reason for a in s.auth_discovery.attempts}
+    assert reasons["BEARER_TOKEN_FILE"] == "no such file"
+    assert reasons["XDG_RUNTIME_DIR"] == "no such file"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
+def test_permission_denied_token_file_is_skipped(env):
+    path = env.write_runtime_token("x")
+    path.chmod(0)
+    s = Session(URL)
+    assert isinstance(s.auth, NoAuth)
+    assert "not readable" in s.auth_discovery.attempts[5].reason
+
+
+def test_netrc_matches_real_hostname(env):
+    env.write_netrc(
+        f"machine evil.example.org login mallory password bad\n"
+        f"machine gracedb.example.org login albert password {SECRET}\n"
+    )
+    s = Session("https://user@gracedb.example.org:8443/api/")
+    assert s.auth == ("albert", SECRET)
+    assert s.auth_source == f"netrc ({env.home / '.netrc'})"
+
+
+def test_netrc_variable_overrides_home(env, tmp_path, monkeypatch):
+    env.write_netrc("machine gracedb.example.org login home password a\n")
+    other = tmp_path / "other-netrc"
+    other.write_text("machine gracedb.example.org login other password b\n")
+    other.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(other))
+    assert Session(URL).auth == ("other", "b")
+
+
+def test_netrc_default_entry_is_not_used(env):
+    env.write_netrc(f"default login albert password {SECRET}\n")
+    s = Session(URL)
+    assert isinstance(s.auth, NoAuth)
+    assert s.auth_source is None
+
+
+def test_netrc_without_url_is_not_consulted(env):
+    env.write_netrc(f"machine gracedb.example.org login albert password {SECRET}\n")
+    assert isinstance(Session().auth, NoAuth)
+
+
+def test_world_readable_netrc_warns_naming_file(env):
+    path = env.write_netrc(
+        f"machine gracedb.example.org login albert password {SECRET}\n", mode=0o644
+    )
+    with pytest.warns(CredentialWarning, match="too permissive") as record:
+        s = Session(URL)
+    assert str(path) in str(record[0].message)
+    assert isinstance(s.auth, NoAuth)
+
+
+def test_malformed_netrc_warns_without_echoing_content(env):
+    env.write_netrc(f"machine gracedb.example.org login albert {SECRET}\n")
+    with pytest.warns(CredentialWarning, match="malformed") as record:
+        Session(URL)
+    assert SECRET not in str(record[0].message)
+
+
+def test_fail_if_noauth_lists_what_was_looked_for(env):
+    with pytest.raises(NoCredentialsError) as info:
+        Session(URL, fail_if_noauth=True)
+    message = str(info.value)
+    assert isinstance(info.value, ValueError)
+    for name in ("BEARER_TOKEN", "BEARER_TOKEN_FILE", "XDG_RUNTIME_DIR", "netrc"):
+        assert name in message
+
+
+def test_fail_if_noauth_passes_when_found(monkeypatch):
+    monkeypatch.setenv("BEARER_TOKEN", "tok")
+    assert Session(URL, fail_if_noauth=True).auth_source == "BEARER_TOKEN"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"force_noauth": True, "fail_if_noauth": True}, "force_noauth"),
+        ({"username": "albert"}, "username and password"),
+        ({"password": SECRET}, "username and password"),
+    ],
+)
+def test_conflicting_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match) as info:
+        Session(URL, **kwargs)
+    assert SECRET not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"token": 42}, "token"),
+        ({"username": 1, "password": "x"}, "username"),
+        ({"auth_reload_timeout": "5"}, "auth_reload_timeout"),
+        ({"auth_reload_timeout": -1}, "auth_reload_timeout"),
+    ],
+)
+def test_bad_argument_types_name_the_argument(kwargs, name):
+    with pytest.raises((TypeError, ValueError), match=name):
+        Session(URL, **kwargs)
+
+
+def test_explicit_missing_token_file_names_it(tmp_path):
+    path = tmp_path / "nope"
+    with pytest.raises(FileNotFoundError) as info:
+        Session(URL, token=path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "empty"),
+        (b"  \n", "empty"),
+        (b"abc\x00def", "control"),
+        (b"abc\ndef", "white space"),
+        (b"\xff\xfe", "UTF-8"),
+    ],
+)
+def test_bad_token_file_content_names_file_not_content(tmp_path, content, problem):
+    path = tmp_path / "token"
+    path.write_bytes(content)
+    with pytest.raises(CredentialError, match=problem) as info:
+        Session(URL, token=path)
+    assert str(path) in str(info.value)
+    if content.strip():
+        assert content.decode("latin-1") not in str(info.value)
+
+
+def test_auth_reload_selects_reloading_auth(make_token):
+    s = Session(URL, token=make_token(), auth_reload=True, auth_reload_timeout=60)
+    assert isinstance(s.auth, ReloadingTokenFileAuth)
+    assert s.auth.reload_timeout == 60
+
+
+def test_discovered_file_honours_auth_reload(env):
+    env.write_runtime_token(make_jwt())
+    assert isinstance(Session(URL, auth_reload=True).auth, ReloadingTokenFileAuth)
+
+
+def test_no_secret_in_debug_logs(monkeypatch, env, caplog, make_token):
+    token = make_jwt({"sub": "albert"})
+    monkeypatch.setenv("BEARER_TOKEN", token)
+    with caplog.at_level(logging.DEBUG, logger="requests_gracedb_like"):
+        s = Session(URL)
+        Session(URL, username="albert", password=SECRET)
+    assert "BEARER_TOKEN" in caplog.text
+    assert token not in caplog.text
+    assert SECRET not in caplog.text
+    assert token not in repr(s) + repr(s.auth) + str(s.auth)
+    assert token not in repr(s.auth_discovery)
+
+
+def test_pickle_keeps_auth_and_source(make_token):
+    path = make_token()
+    s = Session(URL, token=path, auth_reload=True)
+    clone = pickle.loads(pickle.dumps(s))
+    assert clone.auth == s.auth
+    assert clone.auth_source == s.auth_source
+    assert clone.auth_discovery.attempts == s.auth_discovery.attempts
+
+
+def test_basic_auth_pickles():
+    s = Session(URL, username="albert", password=SECRET)
+    clone = pickle.loads(pickle.dumps(s))
+    assert clone.auth == ("albert", SECRET)
+    assert isinstance(clone.auth, BasicAuth)
