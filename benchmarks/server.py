@@ -1,0 +1,224 @@
+"""The local HTTP server the benchmark talks to, and the raw-socket check that
+it is not the bottleneck.
+
+nginx is used when it is installed (Debian's ``nginx`` package); otherwise a
+small asyncio server in a child process stands in. Both listen on 127.0.0.1
+only, keep connections alive for as many requests as the benchmark sends, and
+serve:
+
+``GET /api/``
+    a 100-byte JSON body;
+``POST /upload``
+    reads and discards the request body, answers ``ok``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["BODY", "Server", "raw_socket_us", "start"]
+
+#: The body of ``GET /api/``: 100 bytes of JSON.
+BODY = (
+    b'{"superevent_id": "S240101a", "category": "Production", "far": 1e-10, '
+    b'"t_0": 1388000000, "pad": "x"}'
+)
+assert len(BODY) == 100, len(BODY)
+
+NGINX_CONF = """\
+daemon off;
+master_process on;
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    keepalive_requests 10000000;
+    keepalive_timeout 600s;
+    client_body_temp_path {work}/body;
+    proxy_temp_path {work}/proxy;
+    fastcgi_temp_path {work}/fastcgi;
+    uwsgi_temp_path {work}/uwsgi;
+    scgi_temp_path {work}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        location = /api/ {{
+            default_type application/json;
+            return 200 '{body}';
+        }}
+        location = /upload {{
+            client_max_body_size 0;
+            default_type text/plain;
+            return 200 'ok';
+        }}
+    }}
+}}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(port: int, proc: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with status {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"{what} did not start listening on 127.0.0.1:{port}")
+
+
+class Server:
+    """A running server: ``url`` is its base URL, ``kind`` says which."""
+
+    def __init__(self, kind: str, port: int, proc: subprocess.Popen) -> None:
+        self.kind = kind
+        self.port = port
+        self.proc = proc
+        self.url = f"http://127.0.0.1:{port}/"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _nginx() -> str | None:
+    found = shutil.which("nginx")
+    if found:
+        return found
+    for candidate in ("/usr/sbin/nginx", "/usr/local/sbin/nginx"):
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _nginx_version(binary: str) -> str:
+    out = subprocess.run([binary, "-v"], capture_output=True, text=True).stderr
+    return out.strip().rpartition("/")[2] or "?"
+
+
+def start(work: Path, *, prefer: str = "auto") -> Server:
+    """Start nginx if it is installed (unless ``prefer="python"``), else the
+    asyncio fallback, on a free loopback port."""
+    port = _free_port()
+    binary = _nginx() if prefer in ("auto", "nginx") else None
+    if prefer == "nginx" and binary is None:
+        raise RuntimeError("nginx is not installed (apt-get install nginx)")
+    if binary:
+        conf_dir = work / "nginx"
+        conf_dir.mkdir(parents=True, exist_ok=True)
+        conf = conf_dir / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(work=conf_dir, port=port, body=BODY.decode()))
+        # -e: the error log nginx opens before reading the configuration.
+        proc = subprocess.Popen(
+            [
+                binary,
+                "-e",
+                str(conf_dir / "error.log"),
+                "-p",
+                str(conf_dir),
+                "-c",
+                str(conf),
+            ],
+            stdin=subprocess.DEVNULL,
+        )
+        _wait_for(port, proc, "nginx")
+        return Server(f"nginx {_nginx_version(binary)}", port, proc)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, str(port)], stdin=subprocess.DEVNULL
+    )
+    _wait_for(port, proc, "the Python fallback server")
+    return Server("asyncio fallback (nginx not installed)", port, proc)
+
+
+def raw_socket_us(port: int, requests: int) -> float:
+    """Median microseconds per keep-alive ``GET /api/`` over a raw socket:
+    the floor any client can reach against this server."""
+    request = (
+        b"GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer x\r\n\r\n"
+    )
+    times = []
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for _ in range(requests):
+            t0 = time.perf_counter()
+            sock.sendall(request)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += sock.recv(65536)
+            head, _, rest = data.partition(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            while len(rest) < length:
+                rest += sock.recv(65536)
+            times.append(time.perf_counter() - t0)
+    times.sort()
+    return times[len(times) // 2] * 1e6
+
+
+# -- the fallback server ---------------------------------------------------
+
+
+def _serve(port: int) -> None:
+    import asyncio
+
+    ok = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
+    api = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(BODY) + BODY
+    )
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                while length:
+                    chunk = await reader.read(min(length, 1 << 20))
+                    if not chunk:
+                        return
+                    length -= len(chunk)
+                writer.write(ok if head.startswith(b"POST") else api)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", port)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]))

@@ -1,0 +1,304 @@
+"""One measurement in a fresh interpreter, printed as JSON.
+
+``python worker.py TASK CLIENT ARGS_JSON`` where TASK is ``perreq``,
+``threaded``, ``import``, ``construct``, ``memory``, ``upload`` or
+``bigupload``. Run by ``run.py``; each call is its own process so imports,
+memory and warnings of one client never colour another's figures.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import os
+import socket
+import statistics
+import sys
+import threading
+import time
+from typing import Any, Callable
+
+#: Client name -> the module whose import it pays for.
+MODULES = {
+    "http.client": "http.client",
+    "urllib3": "urllib3",
+    "requests": "requests",
+    "requests send()": "requests",
+    "requests-gracedb": "requests_gracedb",
+    "igwn-auth-utils": "igwn_auth_utils.requests",
+    "httpx": "httpx",
+    "requests_gracedb_like": "requests_gracedb_like",
+}
+
+
+class Client:
+    """``get()`` fetches ``/api/``; ``upload(path)`` posts a file."""
+
+    def __init__(
+        self,
+        get: Callable[[], Any],
+        close: Callable[[], Any],
+        upload: Callable[[str], Any] | None = None,
+        session: Any = None,
+    ) -> None:
+        self.get = get
+        self.close = close
+        self.upload = upload
+        self.session = session
+
+
+def make(name: str, base: str, token: str, token_file: str, threads: int = 1) -> Client:
+    """Build client `name` for the server at `base` with a bearer token."""
+    api = base + "api/"
+    upload_url = base + "upload"
+    header = {"Authorization": f"Bearer {token}"}
+    host, port = base.split("//")[1].rstrip("/").split(":")
+
+    if name == "http.client":
+        import http.client
+
+        conn = http.client.HTTPConnection(host, int(port))
+
+        def get() -> bytes:
+            conn.request("GET", "/api/", headers=header)
+            return conn.getresponse().read()
+
+        return Client(get, conn.close)
+
+    if name == "urllib3":
+        import urllib3
+
+        pool = urllib3.HTTPConnectionPool(host, int(port), maxsize=threads)
+        return Client(
+            lambda: pool.request("GET", "/api/", headers=header).data, pool.close
+        )
+
+    def files(path: str) -> dict[str, Any]:
+        return {"file": (os.path.basename(path), open(path, "rb"))}
+
+    def post_files(session: Any) -> Callable[[str], Any]:
+        def upload(path: str) -> Any:
+            spec = files(path)
+            try:
+                return session.post(upload_url, files=spec).content
+            finally:
+                spec["file"][1].close()
+
+        return upload
+
+    if name in ("requests", "requests send()"):
+        import requests
+
+        s = requests.Session()
+        s.headers.update(header)
+        if name == "requests send()":
+            prepared = s.prepare_request(requests.Request("GET", api))
+            return Client(lambda: s.send(prepared).content, s.close, session=s)
+        return Client(lambda: s.get(api).content, s.close, post_files(s), s)
+
+    if name == "requests-gracedb":
+        import requests_gracedb
+
+        s = requests_gracedb.Session(base, token=token_file)
+        return Client(lambda: s.get(api).content, s.close, post_files(s), s)
+
+    if name == "igwn-auth-utils":
+        from igwn_auth_utils.requests import Session
+
+        s = Session(url=base, token=token)
+        return Client(lambda: s.get(api).content, s.close, post_files(s), s)
+
+    if name == "httpx":
+        import httpx
+
+        limits = httpx.Limits(max_connections=max(threads, 10))
+        c = httpx.Client(headers=header, limits=limits)
+
+        def upload(path: str) -> Any:
+            with open(path, "rb") as f:
+                return c.post(upload_url, files={"file": (path, f)}).content
+
+        return Client(lambda: c.get(api).content, c.close, upload, c)
+
+    if name == "requests_gracedb_like":
+        from requests_gracedb_like import Session
+
+        s = Session(base, token=token_file)
+
+        def upload(path: str) -> Any:
+            # A path in files= is opened (and closed) by the session.
+            return s.post(upload_url, files={"file": (path,)}).content
+
+        return Client(lambda: s.get(api).content, s.close, upload, s)
+
+    raise SystemExit(f"unknown client {name!r}")
+
+
+def _rss_kib(field: str = "VmRSS") -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def perreq(client: Client, rounds: int, batch: int, warmup: int) -> dict[str, Any]:
+    for _ in range(warmup):
+        client.get()
+    per_round = []
+    gc.collect()
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for _ in range(batch):
+            client.get()
+        per_round.append((time.perf_counter() - t0) / batch * 1e6)
+    return {"us": per_round}
+
+
+class _Counter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pool_full = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "pool is full" in record.getMessage():
+            self.pool_full += 1
+
+
+def threaded(client: Client, threads: int, per_thread: int) -> dict[str, Any]:
+    counter = _Counter()
+    logging.getLogger("urllib3").addHandler(counter)
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    connects = [0]
+    original = socket.socket.connect
+
+    def connect(self: socket.socket, address: Any) -> Any:
+        connects[0] += 1
+        return original(self, address)
+
+    errors: list[BaseException] = []
+    warmed = threading.Barrier(threads + 1)
+    barrier = threading.Barrier(threads + 1)
+
+    def work() -> None:
+        # Each thread's first requests open the connections a pool of this
+        # size needs; what is counted is the churn after that.
+        try:
+            for _ in range(5):
+                client.get()
+        finally:
+            warmed.wait()
+        barrier.wait()
+        try:
+            for _ in range(per_thread):
+                client.get()
+        except BaseException as exc:
+            errors.append(exc)
+
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    warmed.wait()
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in pool:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    socket.socket.connect = original  # type: ignore[method-assign]
+    total = threads * per_thread
+    return {
+        "rps": total / elapsed,
+        "pool_full": counter.pool_full,
+        "new_per_1000": connects[0] * 1000 / total,
+        "errors": [repr(e) for e in errors[:3]],
+    }
+
+
+def construct(name: str, n: int, base: str, token: str, token_file: str) -> dict:
+    make(name, base, token, token_file).close()  # imports, caches warmed
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        c = make(name, base, token, token_file)
+        times.append(time.perf_counter() - t0)
+        c.close()
+    return {"us": statistics.median(times) * 1e6}
+
+
+def upload(client: Client, path: str, reps: int) -> dict[str, Any]:
+    assert client.upload is not None
+    size = os.path.getsize(path)
+    client.upload(path)
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        client.upload(path)
+        times.append(time.perf_counter() - t0)
+    return {"mib_s": size / statistics.median(times) / 2**20}
+
+
+def bigupload(client: Client, path: str) -> dict[str, Any]:
+    assert client.upload is not None
+    gc.collect()
+    try:
+        # Reset the peak (VmHWM) to the current RSS, so the peak below is the
+        # upload's own.
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+    before = _rss_kib()
+    t0 = time.perf_counter()
+    client.upload(path)
+    elapsed = time.perf_counter() - t0
+    peak = _rss_kib("VmHWM")
+    return {
+        "growth_mib": (peak - before) / 1024,
+        "seconds": elapsed,
+        "mib_s": os.path.getsize(path) / elapsed / 2**20,
+    }
+
+
+def main() -> None:
+    task, name, raw = sys.argv[1:4]
+    args = json.loads(raw)
+    if task == "import":
+        module = MODULES.get(name, name)
+        t0 = time.perf_counter()
+        __import__(module)
+        result: dict[str, Any] = {"ms": (time.perf_counter() - t0) * 1e3}
+    elif task == "memory":
+        base_kib = _rss_kib()
+        if name != "python":
+            make(name, args["base"], args["token"], args["token_file"])
+        result = {"mib": _rss_kib() / 1024, "startup_mib": base_kib / 1024}
+    elif task == "construct":
+        result = construct(
+            name, args["n"], args["base"], args["token"], args["token_file"]
+        )
+    else:
+        client = make(
+            name,
+            args["base"],
+            args["token"],
+            args["token_file"],
+            args.get("threads", 1),
+        )
+        if task == "perreq":
+            result = perreq(client, args["rounds"], args["batch"], args["warmup"])
+        elif task == "threaded":
+            result = threaded(client, args["threads"], args["per_thread"])
+        elif task == "upload":
+            result = upload(client, args["path"], args["reps"])
+        elif task == "bigupload":
+            result = bigupload(client, args["path"])
+        else:
+            raise SystemExit(f"unknown task {task!r}")
+        client.close()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
