@@ -119,7 +119,7 @@ class Runner:
             HOME=str(home), XDG_RUNTIME_DIR=str(home), NETRC=str(home / "netrc")
         )
 
-    def __call__(self, task: str, client: str, *, extra_env: int = 0, **args):
+    def _command(self, task: str, client: str, extra_env: int, args: dict):
         env = dict(self.env)
         for i in range(extra_env):
             env[f"BENCH_EXTRA_VARIABLE_{i:02d}"] = f"/some/value/{i}" * 4
@@ -129,19 +129,45 @@ class Runner:
             "token_file": self.token_file,
             **args,
         }
-        out = subprocess.run(
-            [
-                sys.executable,
-                str(HERE / "worker.py"),
-                task,
-                client,
-                json.dumps(payload),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        cmd = [sys.executable, str(HERE / "worker.py"), task, client]
+        return [*cmd, json.dumps(payload)], env
+
+    def interleaved(self, rows, *, rounds: int, batch: int) -> dict[str, list]:
+        """Per-request microseconds: one process per row ``(label, client,
+        extra_env)``, driven round-robin one batch at a time, so that every
+        client sees the same machine load."""
+        procs = {}
+        for label, client, extra_env in rows:
+            cmd, env = self._command("perreq", client, extra_env, {"warmup": 50})
+            procs[label] = subprocess.Popen(
+                cmd,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                bufsize=1,
+            )
+        try:
+            for label, proc in procs.items():
+                if proc.stdout.readline().strip() != "ready":
+                    raise RuntimeError(f"perreq {label} did not start")
+            results: dict[str, list] = {label: [] for label in procs}
+            labels = list(procs)
+            for r in range(rounds):
+                for label in labels[r % len(labels) :] + labels[: r % len(labels)]:
+                    proc = procs[label]
+                    proc.stdin.write(f"{batch}\n")
+                    proc.stdin.flush()
+                    results[label].append(float(proc.stdout.readline()))
+            return results
+        finally:
+            for proc in procs.values():
+                proc.stdin.close()
+                proc.wait(60)
+
+    def __call__(self, task: str, client: str, *, extra_env: int = 0, **args):
+        cmd, env = self._command(task, client, extra_env, args)
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
         if out.returncode:
             raise RuntimeError(f"{task} {client} failed:\n{out.stderr[-3000:]}")
         return json.loads(out.stdout.strip().splitlines()[-1])
@@ -203,7 +229,7 @@ def main(argv: list[str]) -> int:
     import server
 
     quick = opts.quick
-    passes, rounds, batch = (1, 3, 60) if quick else (3, 5, 200)
+    rounds, batch = (5, 50) if quick else (30, 100)
     big_mib = opts.big_size or (64 if quick else 1024)
     figures: dict = {"machine": machine(), "versions": versions(), "quick": quick}
     print(figures["machine"])
@@ -228,48 +254,37 @@ def main(argv: list[str]) -> int:
             f"server: {srv.kind} on {srv.url}; raw-socket client {raw:.0f} us/request"
         )
 
-        # -- per request: passes in rotating order, medians of rounds ------
-        per: dict[str, list[float]] = {c: [] for c in CLIENTS}
-        env_rows = {"requests": [], OURS: []}
-        for p in range(passes):
-            order = CLIENTS[p % len(CLIENTS) :] + CLIENTS[: p % len(CLIENTS)]
-            for client in order:
-                per[client] += run(
-                    "perreq", client, rounds=rounds, batch=batch, warmup=50
-                )["us"]
-            for client in env_rows:
-                env_rows[client] += run(
-                    "perreq",
-                    client,
-                    extra_env=EXTRA_ENV,
-                    rounds=rounds,
-                    batch=batch,
-                    warmup=50,
-                )["us"]
-        med = {c: statistics.median(v) for c, v in per.items()}
-        env_med = {c: statistics.median(v) for c, v in env_rows.items()}
+        # -- per request ---------------------------------------------------
+        extra = f", {EXTRA_ENV} extra env vars"
+        rows = [(c, c, 0) for c in CLIENTS]
+        rows += [(c + extra, c, EXTRA_ENV) for c in ("requests", OURS)]
+        per = run.interleaved(rows, rounds=rounds, batch=batch)
+        med = {c: statistics.median(per[c]) for c in CLIENTS}
+        env_med = {c: statistics.median(per[c + extra]) for c in ("requests", OURS)}
 
-        # -- threads: one session, 16 threads ------------------------------
+        # -- threads: one session, 16 threads --------------------------------
+        thr_runs: dict[str, list] = {c: [] for c in ("urllib3", *SESSIONS)}
+        for _ in range(1 if quick else 3):
+            for c in thr_runs:
+                thr_runs[c].append(
+                    run("threaded", c, threads=16, per_thread=40 if quick else 100)
+                )
         thr = {}
-        for client in ("urllib3", *SESSIONS):
-            thr[client] = run(
-                "threaded", client, threads=16, per_thread=40 if quick else 150
-            )
+        for c, results in thr_runs.items():
+            results.sort(key=lambda t: t["rps"])
+            thr[c] = dict(results[len(results) // 2])  # the median run
+            thr[c]["pool_full"] = max(t["pool_full"] for t in results)
+            thr[c]["new_per_1000"] = max(t["new_per_1000"] for t in results)
 
-        # -- import, construction, memory ----------------------------------
+        # -- import, construction, memory ------------------------------------
         reps = 3 if quick else 9
-        imp = {}
-        for client in (
-            "requests",
-            "requests-gracedb",
-            "igwn-auth-utils",
-            "httpx",
-            OURS,
-        ):
-            run("import", client)  # byte-compiled and in the page cache
-            imp[client] = statistics.median(
-                run("import", client)["ms"] for _ in range(reps)
-            )
+        for c in SESSIONS:
+            run("import", c)  # byte-compiled and in the page cache
+        imp_runs: dict[str, list] = {c: [] for c in SESSIONS}
+        for _ in range(reps):
+            for c in SESSIONS:
+                imp_runs[c].append(run("import", c)["ms"])
+        imp = {c: statistics.median(v) for c, v in imp_runs.items()}
         cons = {c: run("construct", c, n=20 if quick else 200)["us"] for c in SESSIONS}
         mem = {c: run("memory", c)["mib"] for c in ("python", *SESSIONS)}
 
@@ -304,7 +319,7 @@ def main(argv: list[str]) -> int:
     print()
     print(
         f"Per request (sequential keep-alive GET of a 100-byte body, bearer "
-        f"token; median of {passes * rounds} rounds of {batch})"
+        f"token; median of {rounds} interleaved rounds of {batch})"
     )
     print("| client | us/request | vs requests |")
     print("|---|---:|---:|")

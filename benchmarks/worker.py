@@ -143,17 +143,22 @@ def _rss_kib(field: str = "VmRSS") -> int:
     raise RuntimeError(f"{field} not in /proc/self/status")
 
 
-def perreq(client: Client, rounds: int, batch: int, warmup: int) -> dict[str, Any]:
+def perreq(client: Client, warmup: int) -> dict[str, Any]:
+    """Answer each line of standard input (a batch size) with the mean
+    microseconds per request of that many requests, so that the caller
+    can interleave rounds of several clients, each in its own process, and
+    compare them under the same machine load."""
     for _ in range(warmup):
         client.get()
-    per_round = []
     gc.collect()
-    for _ in range(rounds):
+    print("ready", flush=True)
+    for line in sys.stdin:
+        batch = int(line)
         t0 = time.perf_counter()
         for _ in range(batch):
             client.get()
-        per_round.append((time.perf_counter() - t0) / batch * 1e6)
-    return {"us": per_round}
+        print((time.perf_counter() - t0) / batch * 1e6, flush=True)
+    return {}
 
 
 class _Counter(logging.Handler):
@@ -287,7 +292,7 @@ def main() -> None:
             args.get("threads", 1),
         )
         if task == "perreq":
-            result = perreq(client, args["rounds"], args["batch"], args["warmup"])
+            result = perreq(client, args["warmup"])
         elif task == "threaded":
             result = threaded(client, args["threads"], args["per_thread"])
         elif task == "upload":
