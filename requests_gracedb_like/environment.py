@@ -1,0 +1,225 @@
+"""Environment-derived settings read once per session:
+:class:`SessionEnvironmentMixin`.
+
+Plain requests looks at ``os.environ`` on every request: it scans every
+variable twice for ``*_proxy`` names and reads ``REQUESTS_CA_BUNDLE`` and
+``CURL_CA_BUNDLE``, so each request costs more the larger the environment
+is. This mixin reads those variables once, when the session is created (as
+httpx does), and applies them per request exactly as requests would.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import urllib.request
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Optional
+from urllib.parse import urlparse
+
+from requests.sessions import merge_setting
+from requests.utils import address_in_network, is_ipv4_address, is_valid_cidr
+
+__all__ = ["EnvironmentSettings", "SessionEnvironmentMixin"]
+
+#: The most origins whose proxy choice a session remembers; past that the
+#: memory is cleared and rebuilt, so a crawler cannot grow it without bound.
+MAX_ORIGINS = 256
+
+
+@dataclass(frozen=True)
+class EnvironmentSettings:
+    """What requests would read from the environment, read once.
+
+    Attributes
+    ----------
+    proxies : dict
+        Scheme to proxy URL from the ``*_proxy`` variables, as
+        :func:`urllib.request.getproxies_environment` returns it (``"no"``
+        holds ``no_proxy``).
+    no_proxy : str or None
+        ``no_proxy``, else ``NO_PROXY``.
+    ca_bundle : str or None
+        ``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``.
+    """
+
+    proxies: dict[str, str] = field(default_factory=dict)
+    no_proxy: Optional[str] = None
+    ca_bundle: Optional[str] = None
+
+    @classmethod
+    def from_environ(cls) -> EnvironmentSettings:
+        """Read the settings from :data:`os.environ` now."""
+        env = os.environ
+        return cls(
+            proxies=urllib.request.getproxies_environment(),
+            no_proxy=env.get("no_proxy") or env.get("NO_PROXY"),
+            ca_bundle=env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE"),
+        )
+
+    def proxies_for(self, url: str, no_proxy: Optional[str]) -> dict[str, str]:
+        """The environment's proxies for `url`: what
+        :func:`requests.utils.get_environ_proxies` returns, from these
+        settings instead of the live environment."""
+        if not self.proxies:
+            return {}
+        if self._bypass(url, no_proxy):
+            return {}
+        return self.proxies
+
+    def _bypass(self, url: str, no_proxy_arg: Optional[str]) -> bool:
+        # requests.utils.should_bypass_proxies, reading these settings.
+        no_proxy = self.no_proxy if no_proxy_arg is None else no_proxy_arg
+        parsed = urlparse(url)
+        hostname = parsed.hostname
+        if hostname is None:
+            return True
+        if no_proxy:
+            hosts = [h for h in no_proxy.replace(" ", "").split(",") if h]
+            if is_ipv4_address(hostname):
+                for proxy_ip in hosts:
+                    if is_valid_cidr(proxy_ip):
+                        if address_in_network(hostname, proxy_ip):
+                            return True
+                    elif hostname == proxy_ip:
+                        return True
+            else:
+                host_with_port = hostname
+                if parsed.port:
+                    host_with_port += f":{parsed.port}"
+                for host in hosts:
+                    host = host.lstrip(".")
+                    if host in (hostname, host_with_port):
+                        return True
+                    host = "." + host
+                    if hostname.endswith(host) or host_with_port.endswith(host):
+                        return True
+        proxies = dict(self.proxies)
+        if no_proxy_arg is not None:
+            # requests puts the argument in os.environ["no_proxy"] around
+            # the standard library's check; the same, without the global.
+            if no_proxy_arg:
+                proxies["no"] = no_proxy_arg
+            else:
+                proxies.pop("no", None)
+        try:
+            return bool(urllib.request.proxy_bypass_environment(hostname, proxies))
+        except (TypeError, socket.gaierror):
+            return False
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of a prepared URL (without user info)."""
+    start = url.find("//") + 2
+    end = url.find("/", start)
+    netloc = url[start:] if end < 0 else url[start:end]
+    return url[:start] + netloc.rpartition("@")[2]
+
+
+def _merge_mapping(request: Any, session: Any) -> Any:
+    """:func:`requests.sessions.merge_setting` for two plain dicts, without
+    its generic (and, on some Python versions, slow) type checks."""
+    if type(request) is not dict or type(session) is not dict:
+        return merge_setting(request, session)
+    merged = OrderedDict(session)
+    merged.update(request)
+    for key in [k for k, v in merged.items() if v is None]:
+        del merged[key]
+    return merged
+
+
+def _pick(request: Any, session: Any) -> Any:
+    """:func:`requests.sessions.merge_setting` for a scalar setting."""
+    if request is None:
+        return session
+    if session is None or not (
+        isinstance(request, Mapping) and isinstance(session, Mapping)
+    ):
+        return request
+    return merge_setting(request, session)
+
+
+class SessionEnvironmentMixin:
+    """A mixin for :class:`requests.Session` that reads proxy and CA-bundle
+    variables once, when the session is created, instead of on every
+    request.
+
+    Notes
+    -----
+    The variables are those plain requests reads: ``http_proxy``,
+    ``https_proxy``, ``all_proxy``, ``no_proxy`` (any ``*_proxy``, lower case
+    first, then upper case), ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE``.
+    They are kept in ``session.environment`` (an
+    :class:`EnvironmentSettings`); call :meth:`refresh_environment` after
+    changing :data:`os.environ` to take the change into a live session.
+
+    Everything else is as in plain requests, per request:
+
+    * ``session.trust_env = False`` stops the environment from being used;
+    * ``session.proxies``, ``session.verify``, ``session.cert`` and
+      ``session.stream``, and the matching per-request arguments (a
+      ``proxies={"no_proxy": ...}`` entry included), apply as before;
+    * a URL's proxy choice depends only on its scheme, host and port, so it
+      is remembered per origin.
+
+    The check is the override of
+    :meth:`requests.Session.merge_environment_settings`, the one place where
+    requests reads these variables for a request.
+    """
+
+    environment: EnvironmentSettings
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.refresh_environment()
+
+    def refresh_environment(self) -> None:
+        """Read the proxy and CA-bundle variables from :data:`os.environ`
+        again."""
+        self.environment = EnvironmentSettings.from_environ()
+        self._origin_proxies: dict[tuple[str, Optional[str]], dict[str, str]] = {}
+
+    def _environ_proxies(self, url: str, no_proxy: Optional[str]) -> dict[str, str]:
+        if not self.environment.proxies:
+            return {}
+        key = (_origin(url), no_proxy)
+        found = self._origin_proxies.get(key)
+        if found is None:
+            found = self.environment.proxies_for(url, no_proxy)
+            if len(self._origin_proxies) >= MAX_ORIGINS:
+                self._origin_proxies.clear()
+            self._origin_proxies[key] = found
+        return found
+
+    def merge_environment_settings(
+        self,
+        url: str,
+        proxies: Any,
+        stream: Any,
+        verify: Any,
+        cert: Any,
+    ) -> dict[str, Any]:
+        """Merge per-request settings with the session's and the
+        environment's, as :meth:`requests.Session.merge_environment_settings`
+        does, from the environment read when the session was created."""
+        if self.trust_env:  # type: ignore[attr-defined]
+            if proxies is not None:
+                no_proxy = proxies.get("no_proxy")
+                for k, v in self._environ_proxies(url, no_proxy).items():
+                    proxies.setdefault(k, v)
+            if verify is True or verify is None:
+                verify = self.environment.ca_bundle or verify
+        return {
+            "proxies": _merge_mapping(proxies, self.proxies),  # type: ignore[attr-defined]
+            "stream": _pick(stream, self.stream),  # type: ignore[attr-defined]
+            "verify": _pick(verify, self.verify),  # type: ignore[attr-defined]
+            "cert": _pick(cert, self.cert),  # type: ignore[attr-defined]
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)  # type: ignore[misc]
+        # A session unpickled elsewhere takes that process's environment,
+        # as a new session would.
+        self.refresh_environment()
