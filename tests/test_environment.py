@@ -144,13 +144,13 @@ def test_proxy_choice_is_per_origin(monkeypatch):
     monkeypatch.setenv("HTTP_PROXY", "http://p.example:1")
     monkeypatch.setenv("NO_PROXY", "direct.example")
     with _S() as s:
+
+        def proxies(url):
+            return s.merge_environment_settings(url, {}, None, None, None)["proxies"]
+
         for _ in range(2):  # the second time from the remembered choice
-            assert s.merge_environment_settings(
-                "http://direct.example/a", {}, None, None, None
-            )["proxies"] == {}
-            assert s.merge_environment_settings(
-                "http://other.example/a", {}, None, None, None
-            )["proxies"]["http"] == "http://p.example:1"
+            assert proxies("http://direct.example/a") == {}
+            assert proxies("http://other.example/a")["http"] == "http://p.example:1"
 
 
 def test_unpickled_session_reads_its_own_environment(monkeypatch):
