@@ -14,8 +14,18 @@ import requests
 from requests.utils import guess_filename, to_key_val_list
 
 from ._mixin import request_kwargs
+from .multipart import encode, file_size
 
-__all__ = ["SessionFileMixin", "guess_content_type", "prepare_files"]
+__all__ = [
+    "STREAM_THRESHOLD",
+    "SessionFileMixin",
+    "guess_content_type",
+    "prepare_files",
+]
+
+#: Uploads whose files on disk add up to at least this many bytes are
+#: streamed from disk instead of being built in memory.
+STREAM_THRESHOLD = 8 * 2**20
 
 #: Types for science data files that the system's MIME tables disagree on or
 #: lack; consulted before :func:`mimetypes.guess_type`, so an upload is
@@ -139,7 +149,20 @@ class SessionFileMixin:
     be opened raises before anything is sent; files opened here are closed
     when the request ends, whether it succeeded or not. Every other argument
     (``allow_redirects=False`` included) reaches requests unchanged.
+
+    When the regular files in an upload (paths, or files opened in binary
+    mode) add up to at least ``upload_stream_threshold`` bytes (default
+    :data:`STREAM_THRESHOLD`, 8 MiB), the multipart body is streamed from
+    disk with an exact ``Content-Length``
+    (:class:`~requests_gracedb_like.multipart.MultipartBody`), so memory
+    use does not grow with the file; the bytes sent are those requests
+    would send. Smaller uploads, and files whose size cannot be known
+    beforehand (standard input, pipes), are built in memory by requests as
+    before.
     """
+
+    #: Stream uploads whose regular files add up to at least this many bytes.
+    upload_stream_threshold: int = STREAM_THRESHOLD
 
     def request(
         self, method: str, url: Any, *args: Any, **kwargs: Any
@@ -152,4 +175,38 @@ class SessionFileMixin:
             return super().request(method, url, **kwargs)  # type: ignore[misc]
         with ExitStack() as stack:
             kwargs["files"] = prepare_files(files, stack)
+            if self._should_stream(kwargs):
+                self._stream(kwargs)
             return super().request(method, url, **kwargs)  # type: ignore[misc]
+
+    def _should_stream(self, kwargs: dict[str, Any]) -> bool:
+        data = kwargs.get("data")
+        if data is not None and not isinstance(data, (dict, list, tuple)):
+            return False  # let requests handle (or reject) it as before
+        on_disk = sum(
+            file_size(value[1]) or 0
+            for _, value in kwargs["files"]
+            if isinstance(value, tuple) and len(value) > 1
+        )
+        return bool(kwargs["files"]) and on_disk >= self.upload_stream_threshold
+
+    def _stream(self, kwargs: dict[str, Any]) -> None:
+        body = encode(kwargs.pop("data", None), kwargs.pop("files"))
+        kwargs["data"] = body
+        headers = kwargs.get("headers")
+        session_headers = self.headers  # type: ignore[attr-defined]
+        if not _content_type_given(headers, session_headers):
+            # requests sets this itself for files=; the body is data= now.
+            kwargs["headers"] = {**(headers or {}), "Content-Type": body.content_type}
+
+
+def _content_type_given(request: Any, session: Any) -> bool:
+    """Whether the request's or else the session's headers set a
+    Content-Type (a request header of None removes the session's), as
+    requests decides when it encodes files itself."""
+    for headers in (request, session):
+        for key, value in (headers or {}).items():
+            name = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+            if name.lower() == "content-type":
+                return value is not None
+    return False
