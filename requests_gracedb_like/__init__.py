@@ -17,6 +17,7 @@ from .auth import SessionAuthMixin
 from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin
 from .file import SessionFileMixin
+from .prepare import SessionPrepareMixin
 from .user_agent import SessionUserAgentMixin
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "SessionEnvironmentMixin",
     "SessionErrorMixin",
     "SessionFileMixin",
+    "SessionPrepareMixin",
     "SessionUserAgentMixin",
     "__version__",
 ]
@@ -38,6 +40,7 @@ class Session(
     SessionFileMixin,
     SessionUserAgentMixin,
     SessionEnvironmentMixin,
+    SessionPrepareMixin,
     requests.Session,
 ):
     """A :class:`requests.Session` for GraceDB-like REST APIs.
@@ -62,7 +65,9 @@ class Session(
       (:class:`~.file.SessionFileMixin`);
     * a ``User-Agent`` naming the package (:class:`~.user_agent.SessionUserAgentMixin`);
     * proxy and CA-bundle variables read once, not on every request
-      (:class:`~.environment.SessionEnvironmentMixin`).
+      (:class:`~.environment.SessionEnvironmentMixin`);
+    * request preparation that does not repeat work between requests
+      (:class:`~.prepare.SessionPrepareMixin`).
 
     Examples
     --------

@@ -3,9 +3,15 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
-__all__ = ["REQUEST_ARGS", "forward_url", "request_kwargs"]
+from requests.sessions import merge_setting
+from requests.structures import CaseInsensitiveDict
+
+__all__ = ["REQUEST_ARGS", "forward_url", "merge_mapping", "request_kwargs"]
+
+_PLAIN_MAPPINGS = (dict, OrderedDict, CaseInsensitiveDict)
 
 #: :meth:`requests.Session.request`'s parameters after ``method`` and ``url``,
 #: in order, so a mixin can see an argument its caller passed by position.
@@ -65,3 +71,25 @@ def forward_url(
         if vars(cls).get("_takes_url"):
             kwargs["url"] = url
             return
+
+
+def merge_mapping(request: Any, session: Any, dict_class: type = OrderedDict) -> Any:
+    """:func:`requests.sessions.merge_setting` with the same result, faster
+    for the plain mappings sessions hold.
+
+    requests checks each setting against generic protocols on every request,
+    which costs tens of microseconds on some Python versions; for dicts,
+    ordered dicts and :class:`~requests.structures.CaseInsensitiveDict` the
+    merge is done directly. Anything else goes to requests' own function.
+    """
+    if session is None:
+        return request
+    if request is None:
+        return session
+    if type(request) not in _PLAIN_MAPPINGS or type(session) not in _PLAIN_MAPPINGS:
+        return merge_setting(request, session, dict_class=dict_class)
+    merged = dict_class(session.items())
+    merged.update(request.items())
+    for key in [k for k, v in merged.items() if v is None]:
+        del merged[key]
+    return merged

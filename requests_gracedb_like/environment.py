@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import socket
 import urllib.request
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -21,6 +20,8 @@ from urllib.parse import urlparse
 
 from requests.sessions import merge_setting
 from requests.utils import address_in_network, is_ipv4_address, is_valid_cidr
+
+from ._mixin import merge_mapping
 
 __all__ = ["EnvironmentSettings", "SessionEnvironmentMixin"]
 
@@ -118,18 +119,6 @@ def _origin(url: str) -> str:
     return url[:start] + netloc.rpartition("@")[2]
 
 
-def _merge_mapping(request: Any, session: Any) -> Any:
-    """:func:`requests.sessions.merge_setting` for two plain dicts, without
-    its generic (and, on some Python versions, slow) type checks."""
-    if type(request) is not dict or type(session) is not dict:
-        return merge_setting(request, session)
-    merged = OrderedDict(session)
-    merged.update(request)
-    for key in [k for k, v in merged.items() if v is None]:
-        del merged[key]
-    return merged
-
-
 def _pick(request: Any, session: Any) -> Any:
     """:func:`requests.sessions.merge_setting` for a scalar setting."""
     if request is None:
@@ -212,7 +201,7 @@ class SessionEnvironmentMixin:
             if verify is True or verify is None:
                 verify = self.environment.ca_bundle or verify
         return {
-            "proxies": _merge_mapping(proxies, self.proxies),  # type: ignore[attr-defined]
+            "proxies": merge_mapping(proxies, self.proxies),  # type: ignore[attr-defined]
             "stream": _pick(stream, self.stream),  # type: ignore[attr-defined]
             "verify": _pick(verify, self.verify),  # type: ignore[attr-defined]
             "cert": _pick(cert, self.cert),  # type: ignore[attr-defined]

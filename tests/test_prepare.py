@@ -1,0 +1,136 @@
+"""SessionPrepareMixin: the same prepared request as requests, faster."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+import requests
+from requests.structures import CaseInsensitiveDict
+
+from requests_gracedb_like import Session
+from requests_gracedb_like.prepare import SessionPrepareMixin
+
+
+class _P(SessionPrepareMixin, requests.Session):
+    pass
+
+
+def _hook(response, *args, **kwargs):
+    return response
+
+
+REQUESTS = [
+    {"method": "get", "url": "https://gracedb.example.org/api/superevents/"},
+    {"method": "GET", "url": "https://gracedb.example.org/api/x y?q=a b#frag"},
+    {"method": "GET", "url": "http://bücher.example/pfad/ä"},
+    {"method": "GET", "url": "http://user:p%40ss@example.org:8080/a"},
+    {"method": "GET", "url": "https://example.org/a", "params": {"b": "1", "c": None}},
+    {"method": "GET", "url": "https://example.org/a?x=1", "params": [("y", "2")]},
+    {
+        "method": "POST",
+        "url": "https://example.org/a",
+        "headers": {"Accept": None, "X-One": "1", "user-agent": "mine"},
+        "data": {"field": "value"},
+    },
+    {"method": "PUT", "url": "https://example.org/a", "json": {"k": [1, 2]}},
+    {
+        "method": "POST",
+        "url": "https://example.org/up",
+        "files": {"f": ("a.txt", b"content", "text/plain")},
+    },
+    {"method": "GET", "url": "https://example.org/", "auth": ("albert", "pw")},
+    {"method": "GET", "url": "https://example.org/", "cookies": {"c": "1"}},
+    {"method": "GET", "url": "https://example.org/", "hooks": {"response": _hook}},
+    {"method": "GET", "url": b"https://example.org/bytes"},
+    {"method": "GET", "url": "localhost:8000/no-scheme-is-kept"},
+]
+
+
+def _configure(session):
+    session.headers["X-Session"] = "s"
+    session.params = {"session": "1"}
+    session.cookies.set("sid", "abc", domain="example.org")
+    session.hooks["response"].append(_hook)
+    return session
+
+
+def _view(p):
+    return (
+        p.method,
+        p.url,
+        dict(p.headers),
+        p.body,
+        {k: list(v) for k, v in p.hooks.items()},
+    )
+
+
+@pytest.mark.parametrize("kwargs", REQUESTS)
+@pytest.mark.parametrize("configured", [False, True])
+def test_same_prepared_request_as_requests(kwargs, configured):
+    with _P() as ours, requests.Session() as plain:
+        if configured:
+            _configure(ours)
+            _configure(plain)
+        want = plain.prepare_request(requests.Request(**kwargs))
+        for _ in range(2):  # the second time from the remembered URL
+            got = ours.prepare_request(requests.Request(**kwargs))
+            if "files" in kwargs:  # the boundary is random
+                boundary = got.headers["Content-Type"].partition("boundary=")[2]
+                old = want.headers["Content-Type"].partition("boundary=")[2]
+                want.body = want.body.replace(old.encode(), boundary.encode())
+                want.headers["Content-Type"] = got.headers["Content-Type"]
+            assert _view(got) == _view(want)
+            assert type(got.headers) is CaseInsensitiveDict
+
+
+@pytest.mark.parametrize(
+    "url", ["http://", "https://exa mple.org:x/", "nothing", "http://*.example/"]
+)
+def test_bad_url_raises_as_requests_every_time(url):
+    with _P() as ours, requests.Session() as plain:
+        with pytest.raises(requests.RequestException) as want:
+            plain.prepare_request(requests.Request("GET", url))
+        for _ in range(2):
+            with pytest.raises(type(want.value)):
+                ours.prepare_request(requests.Request("GET", url))
+
+
+def test_session_changes_apply_to_the_next_request():
+    url = "https://example.org/a"
+    with _P() as s:
+        s.prepare_request(requests.Request("GET", url))
+        s.headers["Authorization"] = "Bearer changed"
+        s.params = {"page": "2"}
+        p = s.prepare_request(requests.Request("GET", url))
+    assert p.headers["Authorization"] == "Bearer changed"
+    assert p.url == "https://example.org/a?page=2"
+
+
+def test_netrc_is_used_when_trusting_the_environment(env):
+    env.write_netrc("machine example.org login albert password pw\n")
+    with _P() as s:
+        with_netrc = s.prepare_request(requests.Request("GET", "https://example.org/"))
+        s.trust_env = False
+        without = s.prepare_request(requests.Request("GET", "https://example.org/"))
+    assert with_netrc.headers["Authorization"].startswith("Basic ")
+    assert "Authorization" not in without.headers
+
+
+def test_remembered_urls_are_bounded_and_dropped_on_close():
+    from requests_gracedb_like import prepare
+
+    with _P() as s:
+        for i in range(prepare.MAX_URLS + 5):
+            s.prepare_request(requests.Request("GET", f"https://example.org/{i}"))
+        assert len(s._prepared_urls) <= prepare.MAX_URLS
+    assert s._prepared_urls == {}
+
+
+def test_composed_session_round_trips_through_pickle(httpserver):
+    httpserver.expect_request("/a").respond_with_data("ok")
+    with Session(force_noauth=True) as s:
+        s.get(httpserver.url_for("/a"))
+        clone = pickle.loads(pickle.dumps(s))
+    with clone:
+        assert clone.get(httpserver.url_for("/a")).text == "ok"
