@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from typing import Any
 
@@ -66,11 +67,15 @@ def forward_url(
     in the MRO declares it too, so any single mixin still composes with plain
     :class:`requests.Session`, which does not take ``url``.
     """
-    mro = type(instance).__mro__
-    for cls in mro[mro.index(mixin) + 1 :]:
-        if vars(cls).get("_takes_url"):
-            kwargs["url"] = url
-            return
+    if _later_takes_url(mixin, type(instance)):
+        kwargs["url"] = url
+
+
+@functools.lru_cache(maxsize=256)
+def _later_takes_url(mixin: type, cls: type) -> bool:
+    # The MRO of a class does not change: walk it once per pair.
+    mro = cls.__mro__
+    return any(vars(c).get("_takes_url") for c in mro[mro.index(mixin) + 1 :])
 
 
 def merge_mapping(request: Any, session: Any, dict_class: type = OrderedDict) -> Any:

@@ -4,8 +4,9 @@
 Plain requests looks at ``os.environ`` on every request: it scans every
 variable twice for ``*_proxy`` names and reads ``REQUESTS_CA_BUNDLE`` and
 ``CURL_CA_BUNDLE``, so each request costs more the larger the environment
-is. This mixin reads those variables once, when the session is created (as
-httpx does), and applies them per request exactly as requests would.
+is. This mixin reads those variables once per session (as httpx does, which reads
+them when a client is made), and applies them per request exactly as
+requests would.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class EnvironmentSettings:
     ----------
     proxies : dict
         Scheme to proxy URL from the ``*_proxy`` variables, as
-        :func:`urllib.request.getproxies_environment` returns it (``"no"``
+        ``urllib.request.getproxies_environment()`` returns it (``"no"``
         holds ``no_proxy``).
     no_proxy : str or None
         ``no_proxy``, else ``NO_PROXY``.
@@ -132,17 +133,18 @@ def _pick(request: Any, session: Any) -> Any:
 
 class SessionEnvironmentMixin:
     """A mixin for :class:`requests.Session` that reads proxy and CA-bundle
-    variables once, when the session is created, instead of on every
-    request.
+    variables once per session, instead of on every request.
 
     Notes
     -----
     The variables are those plain requests reads: ``http_proxy``,
     ``https_proxy``, ``all_proxy``, ``no_proxy`` (any ``*_proxy``, lower case
     first, then upper case), ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE``.
-    They are kept in ``session.environment`` (an
-    :class:`EnvironmentSettings`); call :meth:`refresh_environment` after
-    changing :data:`os.environ` to take the change into a live session.
+    They are read when first needed (the session's first request) and kept
+    in ``session.environment`` (an
+    :class:`~requests_gracedb_like.environment.EnvironmentSettings`); call
+    :meth:`refresh_environment` after changing :data:`os.environ` to take
+    the change into a live session.
 
     Everything else is as in plain requests, per request:
 
@@ -158,17 +160,24 @@ class SessionEnvironmentMixin:
     requests reads these variables for a request.
     """
 
-    environment: EnvironmentSettings
-
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.refresh_environment()
+        self._environment: Optional[EnvironmentSettings] = None
+        self._origin_proxies: dict[tuple[str, Optional[str]], dict[str, str]] = {}
+
+    @property
+    def environment(self) -> EnvironmentSettings:
+        """The settings in use, read from the environment on first use."""
+        settings = self._environment
+        if settings is None:
+            settings = self._environment = EnvironmentSettings.from_environ()
+        return settings
 
     def refresh_environment(self) -> None:
         """Read the proxy and CA-bundle variables from :data:`os.environ`
-        again."""
-        self.environment = EnvironmentSettings.from_environ()
-        self._origin_proxies: dict[tuple[str, Optional[str]], dict[str, str]] = {}
+        again, now."""
+        self._origin_proxies = {}
+        self._environment = EnvironmentSettings.from_environ()
 
     def _environ_proxies(self, url: str, no_proxy: Optional[str]) -> dict[str, str]:
         if not self.environment.proxies:
@@ -211,4 +220,5 @@ class SessionEnvironmentMixin:
         super().__setstate__(state)  # type: ignore[misc]
         # A session unpickled elsewhere takes that process's environment,
         # as a new session would.
-        self.refresh_environment()
+        self._environment = None
+        self._origin_proxies = {}

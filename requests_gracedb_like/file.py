@@ -152,8 +152,8 @@ class SessionFileMixin:
 
     When the regular files in an upload (paths, or files opened in binary
     mode) add up to at least ``upload_stream_threshold`` bytes (default
-    :data:`STREAM_THRESHOLD`, 8 MiB), the multipart body is streamed from
-    disk with an exact ``Content-Length``
+    :data:`~requests_gracedb_like.file.STREAM_THRESHOLD`, 8 MiB), the
+    multipart body is streamed from disk with an exact ``Content-Length``
     (:class:`~requests_gracedb_like.multipart.MultipartBody`), so memory
     use does not grow with the file; the bytes sent are those requests
     would send. Smaller uploads, and files whose size cannot be known

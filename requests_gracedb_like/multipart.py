@@ -180,7 +180,7 @@ class MultipartBody:
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
         """Move to `offset` (from the start, the current position or the end,
-        by `whence`), as :meth:`io.IOBase.seek`."""
+        by `whence`), as ``io.IOBase.seek``."""
         base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._length}
         target = min(max(base[whence] + offset, 0), self._length)
         self._index, self._offset, self._position = 0, 0, target

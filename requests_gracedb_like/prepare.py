@@ -47,7 +47,7 @@ class SessionPrepareMixin:
     * a URL without ``params`` is parsed, IDNA-encoded and re-quoted once
       per session; later requests to the same URL string reuse the result.
       The remembered URLs live only in the session and are dropped by
-      :meth:`close`.
+      ``close()``.
 
     It overrides ``prepare_request`` because that is where the work is done;
     everything a caller can set (session attributes, per-request arguments)

@@ -64,9 +64,10 @@ def test_same_settings_as_requests(monkeypatch, environ, url, proxies, verify):
     assert got == want
 
 
-def test_environment_is_read_when_the_session_is_created(monkeypatch):
+def test_environment_is_read_once(monkeypatch):
     url = "https://gracedb.example.org/api/"
     with _S() as s:
+        s.merge_environment_settings(url, {}, None, None, None)  # reads it
         monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/bundle.pem")
         settings = s.merge_environment_settings(url, {}, None, None, None)
@@ -127,6 +128,7 @@ def test_environment_proxy_is_used_for_a_request(monkeypatch, httpserver):
     httpserver.expect_request("/via-proxy").respond_with_data("proxied")
     monkeypatch.setenv("HTTP_PROXY", httpserver.url_for("/"))
     with Session(force_noauth=True) as s:
+        assert s.get("http://service.invalid/via-proxy").text == "proxied"
         monkeypatch.delenv("HTTP_PROXY")  # read already: the session keeps it
         assert s.get("http://service.invalid/via-proxy").text == "proxied"
     assert httpserver.log[0][0].headers["Host"] == "service.invalid"
@@ -155,6 +157,7 @@ def test_proxy_choice_is_per_origin(monkeypatch):
 
 def test_unpickled_session_reads_its_own_environment(monkeypatch):
     with Session(force_noauth=True) as s:
+        assert s.environment.proxies == {}
         monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
         clone = pickle.loads(pickle.dumps(s))
     assert s.environment.proxies == {}
