@@ -286,7 +286,8 @@ class FakeService:
             return _status(int(tail))
         if head == "bytes" and tail.isdigit() and int(tail) <= MAX_BYTES:
             n = int(tail)
-            return _Canned(200, bytes(range(256)) * (n // 256) + bytes(n % 256), {})
+            data = (bytes(range(256)) * (n // 256 + 1))[:n]
+            return _Canned(200, data, {"Content-Type": "application/octet-stream"})
         return _json(200, _describe(request), {})
 
 

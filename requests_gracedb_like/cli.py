@@ -424,8 +424,8 @@ _SOURCE_NAMES = {
 
 def _problem(exc: Exception) -> str:
     if isinstance(exc, OSError) and exc.strerror:
-        return f"unusable: {exc.strerror}"
-    return f"unusable: {exc}"
+        return f"cannot be read: {exc.strerror}"
+    return f"cannot be used: {exc}"
 
 
 def _iso(timestamp: float) -> str:
@@ -455,7 +455,7 @@ def format_auth_report(report: dict[str, Any]) -> str:
         where = f" ({item['location']})" if item["location"] else ""
         note = {
             "used": "  <- used",
-            "shadowed": "  (found, but an earlier source wins)",
+            "shadowed": "  (found, not used: an earlier source comes first)",
             "error": "  <- a Session stops here with this error",
         }.get(item["status"], "")
         lines.append(
@@ -465,7 +465,11 @@ def format_auth_report(report: dict[str, Any]) -> str:
     if report["used"] is None:
         failed = [s for s in report["sources"] if s["status"] == "error"]
         if failed:
-            lines.append(f"No usable credential: {failed[0]['reason']}")
+            where = f" ({failed[0]['location']})" if failed[0]["location"] else ""
+            lines.append(
+                f"No usable credential: {failed[0]['source']}{where} "
+                f"{failed[0]['reason']}"
+            )
         else:
             lines.append("No credential found: requests are sent without one.")
         return "\n".join(lines)
@@ -532,10 +536,9 @@ def _read_argument(option: str, value: str) -> bytes:
         ) from None
 
 
-def _split_pair(option: str, value: str, sep: str) -> tuple[str, str]:
+def _split_pair(option: str, value: str, sep: str, shape: str) -> tuple[str, str]:
     name, found, rest = value.partition(sep)
     if not found or not name.strip():
-        shape = {"=": f"{option} NAME=VALUE", ":": f"{option} 'NAME: VALUE'"}[sep]
         raise UsageError(f"{option} expects {shape}, got {value!r}")
     return name.strip(), rest
 
@@ -543,7 +546,7 @@ def _split_pair(option: str, value: str, sep: str) -> tuple[str, str]:
 def _headers(values: list[str]) -> dict[str, Optional[str]]:
     headers: dict[str, Optional[str]] = {}
     for value in values:
-        name, rest = _split_pair("--header", value, ":")
+        name, rest = _split_pair("--header", value, ":", "'NAME: VALUE'")
         if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name):
             raise UsageError(f"--header: {name!r} is not a valid header name")
         # 'Name:' removes a header the session would send, as with curl.
@@ -595,8 +598,15 @@ def _progress(total: Optional[int], description: str, *, enabled: bool) -> Any:
         from tqdm import tqdm
     except ImportError:
         return _NoProgress()
+    try:
+        size = os.get_terminal_size(sys.stderr.fileno())
+    except OSError:
+        size = os.terminal_size((0, 0))
     return tqdm(
         total=total,
+        # a terminal that reports no size (a bare pty) would get no bar
+        ncols=None if size.columns > 0 else 80,
+        nrows=None if size.lines > 0 else 24,
         desc=description,
         unit="B",
         unit_scale=True,
@@ -611,8 +621,8 @@ def _body(
 ) -> Optional[bytes]:
     """The request body from --data, --json, --file and --field, with the
     Content-Type it needs unless the user set one."""
-    fields = [_split_pair("--field", v, "=") for v in args.field]
-    uploads = [_split_pair("--file", v, "=") for v in args.file]
+    fields = [_split_pair("--field", v, "=", "NAME=VALUE") for v in args.field]
+    uploads = [_split_pair("--file", v, "=", "FIELD=PATH") for v in args.file]
     if uploads and (args.data is not None or args.json is not None):
         option = "--data" if args.data is not None else "--json"
         raise UsageError(f"--file cannot be combined with {option}; use --field")
@@ -672,7 +682,15 @@ def _run_request(args: argparse.Namespace) -> int:
     # A user-given Authorization header is sent as given, not replaced by a
     # discovered credential.
     no_auth = args.no_auth or _has(headers, "Authorization")
-    with Session(url, token=args.token, force_noauth=no_auth) as session:
+    try:
+        session = Session(url, token=args.token, force_noauth=no_auth)
+    except OSError as exc:
+        # only --token is read here; discovered files that cannot be read
+        # are skipped by discovery
+        raise CredentialError(
+            f"--token: cannot read {args.token!r}: {exc.strerror or exc}"
+        ) from None
+    with session:
         data = None
         if body is not None:
             label = f"{args.method} {len(body)} bytes"

@@ -162,6 +162,8 @@ def _isolate(monkeypatch: Any, root: Path) -> CredentialEnv:
     monkeypatch.setenv("HOME", str(env.home))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(env.runtime_dir))
     monkeypatch.setattr(discovery, "TMP_DIR", str(env.tmp_dir))
+    # Subprocesses (a command-line test) read it from the environment.
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_TMP_DIR", str(env.tmp_dir))
     return env
 
 
