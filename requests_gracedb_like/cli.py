@@ -54,7 +54,14 @@ from .discovery import SOURCES, Attempt, Request
 from .exceptions import CredentialError
 from .file import guess_content_type, prepare_files
 
-__all__ = ["ExitStatus", "auth_report", "main"]
+__all__ = [
+    "ExitStatus",
+    "auth_report",
+    "build_parser",
+    "classify",
+    "format_auth_report",
+    "main",
+]
 
 PROG = "requests-gracedb-like"
 
