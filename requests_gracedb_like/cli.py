@@ -303,8 +303,8 @@ def classify(exc: BaseException) -> tuple[ExitStatus, str]:
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.URLRequired)):
         return ExitStatus.USAGE, f"malformed URL: {exc}"
     if isinstance(exc, OSError) and exc.strerror:
-        where = f" {exc.filename!r}" if exc.filename else ""
-        return ExitStatus.ERROR, f"{exc.strerror}:{where}".rstrip(":")
+        where = f"{exc.filename!r}: " if exc.filename else ""
+        return ExitStatus.ERROR, f"{where}{exc.strerror}"
     return ExitStatus.ERROR, f"{type(exc).__name__}: {exc}"
 
 
@@ -556,8 +556,12 @@ def _headers(values: list[str]) -> dict[str, Optional[str]]:
         name, rest = _split_pair("--header", value, ":", "'NAME: VALUE'")
         if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name):
             raise UsageError(f"--header: {name!r} is not a valid header name")
+        value = rest.strip()
+        if not value.isprintable():
+            # the value is not shown: it may be a credential
+            raise UsageError(f"--header: the value of {name} has control characters")
         # 'Name:' removes a header the session would send, as with curl.
-        headers[name] = rest.strip() or None
+        headers[name] = value or None
     return headers
 
 
@@ -698,10 +702,11 @@ def _run_request(args: argparse.Namespace) -> int:
             f"--token: cannot read {args.token!r}: {exc.strerror or exc}"
         ) from None
     with session:
-        data = None
+        data = progress = None
         if body is not None:
             label = f"{args.method} {len(body)} bytes"
-            data = _Upload(body, _progress(len(body), label, enabled=not args.quiet))
+            progress = _progress(len(body), label, enabled=not args.quiet)
+            data = _Upload(body, progress)
         try:
             response = session.request(
                 args.method,
@@ -712,8 +717,8 @@ def _run_request(args: argparse.Namespace) -> int:
                 stream=True,
             )
         finally:
-            if data is not None:
-                data._progress.close()
+            if progress is not None:
+                progress.close()
         with response:
             _write_body(response, args, stdout_tty=stdout_tty)
     return ExitStatus.OK
@@ -738,7 +743,13 @@ def _write_body(
             sys.stdout.flush()
             return
         try:
-            with open(args.output, "wb") as out:
+            out = open(args.output, "wb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise OSError(
+                exc.errno, f"cannot write {args.output!r}: {exc.strerror}"
+            ) from None
+        try:
+            with out:
                 _copy(response, out, progress)
         except BaseException:
             # no half-written file is left behind to be taken for the result

@@ -189,6 +189,14 @@ def test_output_writes_the_body_to_a_file(service, token_file, tmp_path):
     assert out.read_bytes() == (bytes(range(256)) * 274)[:70000]
 
 
+def test_unwritable_output_is_status_1(service, token_file, tmp_path):
+    out = tmp_path / "no-such-dir" / "out"
+    result = cli("get", service.url_for("api/"), "-o", out)
+    assert result.returncode == 1
+    line = one_line(result.stderr)
+    assert f"cannot write {str(out)!r}: No such file or directory" in line
+
+
 @pytest.mark.parametrize(
     ("path", "status", "expected"),
     [
@@ -249,6 +257,7 @@ def test_timeout():
         (["get", "http://x/", "--bogus"], "unrecognized arguments: --bogus"),
         (["get", "http://x/", "--timeout", "0"], "must be more than 0 seconds"),
         (["get", "http://x/", "-H", "no colon"], "--header expects"),
+        (["get", "http://x/", "-H", "A: b\nc"], "value of A has control characters"),
         (["post", "http://x/", "-F", "path-only"], "--file expects FIELD=PATH"),
         (["post", "http://x/", "-d", "a", "-j", "1"], "not allowed with argument"),
         (["post", "http://x/", "-F", "a=b", "-j", "1"], "cannot be combined"),
