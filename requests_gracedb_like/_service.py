@@ -347,8 +347,9 @@ def _multipart(
     form: dict[str, list[str]] = {}
     files = []
     for part in message.iter_parts():  # type: ignore[attr-defined]
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
+        name = str(part.get_param("name", header="content-disposition"))
+        raw = part.get_payload(decode=True)
+        payload = raw if isinstance(raw, bytes) else b""
         filename = part.get_filename()
         if filename is None:
             form.setdefault(name, []).append(payload.decode("utf-8", "replace"))
@@ -371,7 +372,7 @@ def _handler_for(service: FakeService) -> type[BaseHTTPRequestHandler]:
 
         def _read_body(self) -> bytes:
             if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-                chunks = []
+                chunks: list[bytes] = []
                 while True:
                     size = int(self.rfile.readline().split(b";")[0].strip(), 16)
                     if size == 0:

@@ -606,7 +606,7 @@ def _progress(total: Optional[int], description: str, *, enabled: bool) -> Any:
     if total is not None and total < PROGRESS_THRESHOLD:
         return _NoProgress()
     try:
-        from tqdm import tqdm
+        from tqdm import tqdm  # type: ignore[import-untyped]
     except ImportError:
         return _NoProgress()
     try:
@@ -704,8 +704,7 @@ def _run_request(args: argparse.Namespace) -> int:
     with session:
         data = progress = None
         if body is not None:
-            label = f"{args.method} {len(body)} bytes"
-            progress = _progress(len(body), label, enabled=not args.quiet)
+            progress = _progress(len(body), "upload", enabled=not args.quiet)
             data = _Upload(body, progress)
         try:
             response = session.request(
