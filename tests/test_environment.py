@@ -163,3 +163,16 @@ def test_unpickled_session_reads_its_own_environment(monkeypatch):
     assert s.environment.proxies == {}
     assert clone.environment.proxies == {"https": "http://proxy.example:3128"}
     assert clone.auth_source == "force_noauth"
+
+
+def test_proxy_credentials_are_not_shown(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://albert:s3cret@proxy.example:3128")
+    with _S() as s:
+        shown = repr(s.environment)
+        proxies = s.merge_environment_settings(
+            "https://example.org/", {}, None, None, None
+        )["proxies"]
+    assert "s3cret" not in shown
+    assert "proxy.example:3128" in shown
+    # ... but the proxy in use keeps them.
+    assert proxies["https"] == "http://albert:s3cret@proxy.example:3128"
