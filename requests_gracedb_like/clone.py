@@ -77,9 +77,7 @@ class SessionCloneMixin:
             )
         for name, value in headers.items():
             if not isinstance(name, (str, bytes)):
-                raise TypeError(
-                    f"header names must be str, not {type(name).__name__}"
-                )
+                raise TypeError(f"header names must be str, not {type(name).__name__}")
             if value is not None and not isinstance(value, (str, bytes)):
                 raise TypeError(
                     f"header {name!r} must be a str, bytes or None, "
@@ -93,9 +91,7 @@ class SessionCloneMixin:
                 new.headers[name] = value  # type: ignore[attr-defined]
         return new
 
-    def with_cookies(
-        self: _S, cookies: Union[Mapping[str, str], CookieJar]
-    ) -> _S:
+    def with_cookies(self: _S, cookies: Union[Mapping[str, str], CookieJar]) -> _S:
         """A copy of the session with `cookies` added to its cookie jar.
 
         Parameters
@@ -130,8 +126,9 @@ class SessionCloneMixin:
         Raises
         ------
         TypeError
-            If the session has no :class:`~requests_gracedb_like.timeout.SessionTimeoutMixin`,
-            or `timeout` is not a valid timeout.
+            If the session has no
+            :class:`~requests_gracedb_like.timeout.SessionTimeoutMixin`, or
+            `timeout` is not a valid timeout.
         ValueError
             If `timeout` is a number that is not finite and positive.
         """
@@ -163,8 +160,9 @@ class SessionCloneMixin:
         Raises
         ------
         TypeError
-            If the session has no :class:`~requests_gracedb_like.adapters.SessionAdapterMixin`,
-            or `retries` is not a valid policy.
+            If the session has no
+            :class:`~requests_gracedb_like.adapters.SessionAdapterMixin`, or
+            `retries` is not a valid policy.
         ValueError
             If `retries` is negative.
         """

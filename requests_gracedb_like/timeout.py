@@ -17,9 +17,7 @@ __all__ = ["DEFAULT_TIMEOUT", "NOT_GIVEN", "SessionTimeoutMixin", "check_timeout
 #: the response (a slow query or a large upload being processed).
 DEFAULT_TIMEOUT = (10.0, 300.0)
 
-TimeoutValue = Union[
-    None, float, tuple[Optional[float], Optional[float]], Timeout
-]
+TimeoutValue = Union[None, float, tuple[Optional[float], Optional[float]], Timeout]
 
 
 class _NotGiven:
@@ -86,7 +84,7 @@ def check_timeout(timeout: Any, name: str = "timeout") -> TimeoutValue:
     >>> check_timeout(-1)
     Traceback (most recent call last):
     ...
-    ValueError: timeout must be a finite number of seconds > 0 (None waits forever), got -1
+    ValueError: timeout must be a finite number of seconds > 0 (None waits ...
     """
     if isinstance(timeout, Timeout):
         return timeout

@@ -21,7 +21,11 @@ class BaseURLOnly(SessionBaseURLMixin, requests.Session):
     [
         ("https://h.example/api/", "events/", "https://h.example/api/events/"),
         ("https://h.example/api", "events/", "https://h.example/api/events/"),
-        ("https://h.example/api/", "events/E1/log/", "https://h.example/api/events/E1/log/"),
+        (
+            "https://h.example/api/",
+            "events/E1/log/",
+            "https://h.example/api/events/E1/log/",
+        ),
         ("https://h.example/api/", "/other/", "https://h.example/other/"),
         ("https://h.example/api/v2/", "../v1/x", "https://h.example/api/v1/x"),
         ("https://h.example/api/", "?page=2", "https://h.example/api/?page=2"),
