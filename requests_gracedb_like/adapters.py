@@ -273,7 +273,8 @@ class SessionAdapterMixin:
     ----------
     retries : int or urllib3.util.Retry, default=DEFAULT_RETRIES
         How many times to retry (0 disables retrying), or a retry policy:
-        a :class:`Retry` or any :class:`urllib3.util.Retry`, used as given.
+        a :class:`~requests_gracedb_like.adapters.Retry` or any
+        :class:`urllib3.util.Retry`, used as given.
     pool_maxsize : int, default=DEFAULT_POOL_MAXSIZE
         How many connections to keep open to each host.
 
@@ -281,7 +282,7 @@ class SessionAdapterMixin:
     -----
     The session mounts one :class:`requests.adapters.HTTPAdapter` with these
     settings for ``https://`` and one for ``http://``. By default (a
-    :class:`Retry` of 3):
+    :class:`~requests_gracedb_like.adapters.Retry` of 3):
 
     1. a connection that cannot be opened is retried, whatever the method;
     2. a 429, 502, 503 or 504 status, or a connection dropped while waiting

@@ -90,7 +90,7 @@ class SessionBaseURLMixin:
        ``/events/`` (a leading slash) starts again from the host's root,
        ``https://host/events/``, and ``../`` goes up one level.
 
-    Only :meth:`request` and the methods built on it (``get``, ``post``...)
+    Only ``request()`` and the methods built on it (``get``, ``post``...)
     resolve URLs; :meth:`requests.Session.prepare_request` and
     :meth:`requests.Session.send` take absolute URLs, as in requests.
     """

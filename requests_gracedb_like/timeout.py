@@ -110,7 +110,8 @@ class SessionTimeoutMixin:
     timeout : float, tuple, urllib3.util.Timeout or None, default=DEFAULT_TIMEOUT
         The session's timeout: seconds for connecting and for each read, a
         ``(connect, read)`` pair, or None to wait forever. The default is
-        :data:`DEFAULT_TIMEOUT`, ``(10, 300)``.
+        :data:`~requests_gracedb_like.timeout.DEFAULT_TIMEOUT`,
+        ``(10, 300)``.
 
     Notes
     -----
