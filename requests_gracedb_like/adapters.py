@@ -93,8 +93,8 @@ class Retry(_Urllib3Retry):
     #: Default ``backoff_factor``, in seconds.
     DEFAULT_BACKOFF_FACTOR = 0.5
 
-    #: Default ``retry_after_max``, in seconds.
-    DEFAULT_RETRY_AFTER_CAP = 60.0
+    #: Default ``retry_after_max``, in seconds (urllib3's is 6 hours).
+    DEFAULT_RETRY_AFTER_MAX = 60.0  # type: ignore[misc, assignment]
 
     #: Default ``jitter``.
     DEFAULT_JITTER = 0.5
@@ -106,7 +106,7 @@ class Retry(_Urllib3Retry):
         status_forcelist: Optional[Collection[int]] = RETRY_STATUSES,
         backoff_factor: float = DEFAULT_BACKOFF_FACTOR,
         raise_on_status: bool = False,
-        retry_after_max: float = DEFAULT_RETRY_AFTER_CAP,
+        retry_after_max: float = DEFAULT_RETRY_AFTER_MAX,
         jitter: float = DEFAULT_JITTER,
         retry_read_timeout: bool = False,
         **kwargs: Any,
@@ -120,7 +120,7 @@ class Retry(_Urllib3Retry):
         )
         # Set after urllib3's own __init__, which has a retry_after_max of
         # its own since 2.x (6 hours by default): this one wins.
-        self.retry_after_max = retry_after_max
+        self.retry_after_max = retry_after_max  # type: ignore[assignment]
         self.jitter = jitter
         self.retry_read_timeout = retry_read_timeout
         self._wait: Optional[float] = None
@@ -183,7 +183,8 @@ class Retry(_Urllib3Retry):
             log.info("%s: %s; giving up after %d attempts", where, cause, attempts)
             raise
         new._wait = new._next_wait(response)
-        of = f" of {attempts + 1 + new.total}" if isinstance(new.total, int) else ""
+        total = new.total
+        of = f" of {attempts + 1 + total}" if type(total) is int else ""
         log.info(
             "%s: %s; retrying in %.1f s (attempt %d%s)",
             where,
@@ -205,7 +206,7 @@ def _describe(method: Optional[str], url: Optional[str], pool: Any) -> str:
 def _cause(response: Any, error: Optional[Exception]) -> str:
     if error is not None:
         return type(error).__name__
-    status = getattr(response, "status", None)
+    status = getattr(response, "status", 0)
     try:
         return f"{status} {HTTPStatus(status).phrase}"
     except ValueError:
@@ -325,7 +326,7 @@ class SessionAdapterMixin:
             self.mount(prefix, adapter)  # type: ignore[attr-defined]
 
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()  # type: ignore[misc]
+        state: dict[str, Any] = super().__getstate__()  # type: ignore[misc, assignment]
         state["retries"] = self.retries
         state["pool_maxsize"] = self.pool_maxsize
         return state

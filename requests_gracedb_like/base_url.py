@@ -113,6 +113,6 @@ class SessionBaseURLMixin:
         return super().request(method, url, *args, **kwargs)  # type: ignore[misc]
 
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()  # type: ignore[misc]
+        state: dict[str, Any] = super().__getstate__()  # type: ignore[misc, assignment]
         state["base_url"] = self.base_url
         return state

@@ -21,12 +21,16 @@ _S = TypeVar("_S")
 def clone_session(session: _S) -> _S:
     """Return a copy of `session` that can be changed without touching it.
 
-    The copy is of the same class and holds everything the session would
-    pickle. Its headers, cookies, hooks, parameters, proxies and adapter
-    table are its own; the credential (``auth``) and the adapters themselves,
-    with their open connections, are shared.
+    The copy is of the same class and has the same attributes, those of a
+    subclass included (``__init__`` is not run again: no credential
+    discovery). Its headers, cookies, hooks, parameters, proxies and adapter
+    table are its own; other attributes are shared, among them the
+    credential (``auth``) and the adapters themselves with their open
+    connections.
     """
-    new = copy.copy(session)  # __getstate__ and __setstate__: no __init__
+    cls = type(session)
+    new = cls.__new__(cls)
+    new.__dict__.update(session.__dict__)
     new.headers = session.headers.copy()  # type: ignore[attr-defined]
     new.cookies = session.cookies.copy()  # type: ignore[attr-defined]
     new.hooks = {  # type: ignore[attr-defined]
@@ -183,8 +187,8 @@ class SessionCloneMixin:
         borrowed = self.__dict__.get("_borrowed_adapters")
         if not borrowed:
             return super().close()  # type: ignore[misc, no-any-return]
-        adapters = self.adapters  # type: ignore[attr-defined]
-        own = OrderedDict(
+        adapters = self.adapters  # type: ignore[attr-defined, has-type]
+        own: Any = OrderedDict(
             (prefix, adapter)
             for prefix, adapter in adapters.items()
             if not any(adapter is b for b in borrowed)

@@ -148,6 +148,6 @@ class SessionTimeoutMixin:
         return super().request(method, url, *args, **kwargs)  # type: ignore[misc]
 
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()  # type: ignore[misc]
+        state: dict[str, Any] = super().__getstate__()  # type: ignore[misc, assignment]
         state["timeout"] = self.timeout
         return state

@@ -187,7 +187,7 @@ def test_retry_after_is_capped(httpserver, slept):
     _unavailable_then_ok(httpserver, "/c", retry_after="86400")
     with Session(force_noauth=True) as s:
         s.get(httpserver.url_for("/c"))
-    assert slept == [Retry.DEFAULT_RETRY_AFTER_CAP]
+    assert slept == [Retry.DEFAULT_RETRY_AFTER_MAX]
 
 
 def test_retry_after_cap_is_configurable(httpserver, slept):

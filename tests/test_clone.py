@@ -147,6 +147,19 @@ def test_closing_clone_closes_its_own_adapters(session):
     assert len(shared_before.poolmanager.pools) == 1
 
 
+def test_subclass_state_is_kept():
+    class Client(Session):
+        def __init__(self, url, **kwargs):
+            super().__init__(url, **kwargs)
+            self.service_info = {"version": "2.0"}
+
+    with Client("https://h.example/api/", force_noauth=True) as client:
+        clone = client.with_timeout(5)
+    assert type(clone) is Client
+    assert clone.service_info == {"version": "2.0"}
+    assert clone.base_url == "https://h.example/api/"
+
+
 def test_clone_of_clone(session):
     first = session.with_headers({"X-A": "1"})
     second = first.with_headers({"X-B": "2"})
