@@ -84,7 +84,7 @@ class SessionBaseURLMixin:
     1. A URL with a scheme (``https://...``) is used unchanged.
     2. The service URL is taken as a directory: a missing trailing ``/`` is
        added, so ``https://host/api`` and ``https://host/api/`` behave alike
-       (``session.base_url`` shows the result).
+       (``session.base_url`` shows the result, and may be reassigned).
     3. Any other URL is resolved against it as a link in a web page would be
        (RFC 3986): ``events/`` becomes ``https://host/api/events/``, while
        ``/events/`` (a leading slash) starts again from the host's root,
@@ -97,19 +97,30 @@ class SessionBaseURLMixin:
 
     _takes_url = True
 
-    base_url: Optional[str]
+    _base_url: Optional[str]
 
     def __init__(self, url: Optional[str] = None, **kwargs: Any) -> None:
         forward_url(SessionBaseURLMixin, self, url, kwargs)
         super().__init__(**kwargs)
+        self.base_url = url
+
+    @property
+    def base_url(self) -> Optional[str]:
+        """The URL that relative request URLs resolve against, ending in
+        ``/``; None to use URLs as given. Assigning a new one checks it and
+        adds the trailing ``/``."""
+        return self._base_url
+
+    @base_url.setter
+    def base_url(self, url: Optional[str]) -> None:
         if url is not None and not isinstance(url, str):
             raise TypeError(f"url must be a str, not {type(url).__name__}")
-        self.base_url = None if url is None else normalize_base_url(url)
+        self._base_url = None if url is None else normalize_base_url(url)
 
     def request(
         self, method: str, url: Any, *args: Any, **kwargs: Any
     ) -> requests.Response:
-        url = join_url(self.base_url, url)
+        url = join_url(self._base_url, url)
         return super().request(method, url, *args, **kwargs)  # type: ignore[misc]
 
     def __getstate__(self) -> dict[str, Any]:

@@ -8,6 +8,24 @@ import requests_gracedb_like as rgl
 from requests_gracedb_like import exceptions as exc
 
 
+def test_exports():
+    assert set(rgl.__all__) >= {
+        "SessionAdapterMixin",
+        "SessionBaseURLMixin",
+        "SessionCloneMixin",
+        "SessionTimeoutMixin",
+        "delete",
+        "get",
+        "head",
+        "options",
+        "patch",
+        "post",
+        "put",
+        "request",
+    }
+    assert all(hasattr(rgl, name) for name in rgl.__all__)
+
+
 @pytest.mark.parametrize(
     ("function", "method"),
     [

@@ -93,3 +93,16 @@ def test_pickle_keeps_base_url():
     with Session("https://h.example/api", force_noauth=True) as s:
         clone = pickle.loads(pickle.dumps(s))
     assert clone.base_url == "https://h.example/api/"
+
+
+def test_base_url_can_be_reassigned(httpserver):
+    httpserver.expect_request("/v2/x").respond_with_data("ok")
+    with BaseURLOnly() as s:
+        s.base_url = httpserver.url_for("/v2")
+        assert s.base_url.endswith("/v2/")
+        assert s.get("x").text == "ok"
+        with pytest.raises(ValueError, match="absolute URL"):
+            s.base_url = "v3/"
+        s.base_url = None
+        with pytest.raises(requests.exceptions.MissingSchema):
+            s.get("x")
