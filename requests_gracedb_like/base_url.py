@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Optional
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -64,7 +65,12 @@ def join_url(base: Optional[str], url: Any) -> Any:
     """
     if base is None or not isinstance(url, str) or _HAS_SCHEME.match(url):
         return url
-    return urljoin(base, url)
+    return _resolve(base, url)
+
+
+# urljoin parses both URLs on every call; the same few endpoints are
+# requested over and over, so remember recent results.
+_resolve = functools.lru_cache(maxsize=512)(urljoin)
 
 
 class SessionBaseURLMixin:
