@@ -111,6 +111,12 @@ class Retry(_Urllib3Retry):
         retry_read_timeout: bool = False,
         **kwargs: Any,
     ) -> None:
+        if not 0 <= jitter <= 1:
+            raise ValueError(f"jitter must be between 0 and 1, got {jitter!r}")
+        if not retry_after_max >= 0:
+            raise ValueError(
+                f"retry_after_max must be >= 0 seconds, got {retry_after_max!r}"
+            )
         super().__init__(
             total,
             status_forcelist=status_forcelist,

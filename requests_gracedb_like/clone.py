@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from http.cookiejar import CookieJar
 from typing import Any, Optional, TypeVar, Union
+from urllib.parse import urlsplit
 
 from requests.cookies import merge_cookies
 
@@ -42,6 +43,16 @@ def clone_session(session: _S) -> _S:
     new.adapters = OrderedDict(session.adapters)  # type: ignore[attr-defined]
     new._borrowed_adapters = list(session.adapters.values())  # type: ignore[attr-defined]
     return new
+
+
+def _cookie_domain(base_url: Optional[str]) -> str:
+    """The cookie domain that matches only the host of `base_url` ("" for
+    any host). A host name without a dot is matched as ``<host>.local``,
+    as :mod:`http.cookiejar` does (RFC 2965, "effective host name")."""
+    host = urlsplit(base_url).hostname if base_url else None
+    if not host:
+        return ""
+    return host if "." in host else f"{host}.local"
 
 
 class SessionCloneMixin:
@@ -101,21 +112,41 @@ class SessionCloneMixin:
         Parameters
         ----------
         cookies : mapping or http.cookiejar.CookieJar
-            Cookie names and values (sent to every host, as
-            ``session.cookies.update`` would), or a jar.
+            Cookie names and values, or a jar whose cookies are added as
+            they are.
+
+        Notes
+        -----
+        Cookies given by name and value are sent only to the host of the
+        service URL (``session.base_url``) when the session has one, so a
+        session cookie does not follow a request or a redirect to another
+        host. Without a service URL they are sent to every host, as with
+        ``session.cookies.update``.
 
         Raises
         ------
         TypeError
-            If `cookies` is neither.
+            If `cookies` is neither, or a value is not a str (the message
+            names the cookie, not the value).
         """
-        if not isinstance(cookies, (Mapping, CookieJar)):
+        if isinstance(cookies, CookieJar):
+            new = clone_session(self)
+            new.cookies = merge_cookies(new.cookies, cookies)  # type: ignore[attr-defined]
+            return new
+        if not isinstance(cookies, Mapping):
             raise TypeError(
                 f"cookies must be a mapping or a CookieJar, "
                 f"not {type(cookies).__name__}"
             )
+        for name, value in cookies.items():
+            if not isinstance(value, str):
+                raise TypeError(
+                    f"cookie {name!r} must be a str, not {type(value).__name__}"
+                )
+        domain = _cookie_domain(getattr(self, "base_url", None))
         new = clone_session(self)
-        new.cookies = merge_cookies(new.cookies, cookies)  # type: ignore[attr-defined]
+        for name, value in cookies.items():
+            new.cookies.set(name, value, domain=domain, path="/")  # type: ignore[attr-defined]
         return new
 
     def with_timeout(self: _S, timeout: Any) -> _S:

@@ -281,6 +281,15 @@ def test_bad_arguments_are_rejected(kwargs, error, name):
         Session(force_noauth=True, **kwargs)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [({"jitter": 1.5}, "jitter"), ({"retry_after_max": -1}, "retry_after_max")],
+)
+def test_bad_retry_policy_is_rejected(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        Retry(**kwargs)
+
+
 def test_pickle_keeps_retries_and_pool_size():
     with Session(force_noauth=True, retries=5, pool_maxsize=7) as s:
         clone = pickle.loads(pickle.dumps(s))

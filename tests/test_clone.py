@@ -71,15 +71,58 @@ def test_clone_keeps_credential_and_settings(session, httpserver):
 
 def test_with_cookies(session, httpserver):
     before = _snapshot(session)
+    session.base_url = httpserver.url_for("/")
     clone = session.with_cookies({"sessionid": "xyz"})
     assert _snapshot(session) == before
     assert clone.cookies.get_dict() == {"csrftoken": "abc", "sessionid": "xyz"}
     httpserver.expect_request("/c").respond_with_data("ok")
-    clone.get(httpserver.url_for("/c"))
-    session.get(httpserver.url_for("/c"))
+    clone.get("c")
+    session.get("c")
     (sent_clone, _), (sent_original, _) = httpserver.log
     assert dict(sent_clone.cookies) == {"csrftoken": "abc", "sessionid": "xyz"}
     assert dict(sent_original.cookies) == {"csrftoken": "abc"}
+
+
+def test_cookies_are_sent_only_to_the_service_host(httpserver):
+    httpserver.expect_request("/c").respond_with_data("ok")
+    service = httpserver.url_for("/")
+    other_host = httpserver.url_for("/c").replace("localhost", "127.0.0.1")
+    with Session(service, force_noauth=True) as s:
+        clone = s.with_cookies({"sessionid": "xyz"})
+        clone.get("c")
+        clone.get(other_host)
+    (to_service, _), (to_other, _) = httpserver.log
+    assert dict(to_service.cookies) == {"sessionid": "xyz"}
+    assert "sessionid" not in to_other.cookies
+
+
+def test_cookies_follow_no_redirect_to_another_host(httpserver):
+    other_host = httpserver.url_for("/b").replace("localhost", "127.0.0.1")
+    httpserver.expect_request("/a").respond_with_data(
+        "", status=302, headers={"Location": other_host}
+    )
+    httpserver.expect_request("/b").respond_with_data("ok")
+    with Session(httpserver.url_for("/"), force_noauth=True) as s:
+        s.with_cookies({"sessionid": "xyz"}).get("a")
+    (first, _), (second, _) = httpserver.log
+    assert "sessionid" in first.cookies
+    assert "sessionid" not in second.cookies
+
+
+def test_cookies_without_service_url_go_to_any_host(httpserver):
+    httpserver.expect_request("/c").respond_with_data("ok")
+    with Session(force_noauth=True) as s:
+        s.with_cookies({"k": "v"}).get(httpserver.url_for("/c"))
+    assert dict(httpserver.log[0][0].cookies) == {"k": "v"}
+
+
+def test_cookie_jar_is_added_as_given(session):
+    jar = requests.cookies.RequestsCookieJar()
+    jar.set("scoped", "1", domain="other.example", path="/x")
+    clone = session.with_cookies(jar)
+    [cookie] = [c for c in clone.cookies if c.name == "scoped"]
+    assert (cookie.domain, cookie.path) == ("other.example", "/x")
+    assert "scoped" not in session.cookies
 
 
 def test_cookies_set_on_clone_stay_on_clone(session):
@@ -197,6 +240,7 @@ def test_mixin_alone_on_plain_session(httpserver):
         ("with_headers", {"X-N": 5}, TypeError, "header 'X-N'"),
         ("with_headers", {5: "x"}, TypeError, "header names"),
         ("with_cookies", "a=b", TypeError, "cookies must be"),
+        ("with_cookies", {"sid": 5}, TypeError, "cookie 'sid'"),
         ("with_timeout", -1, ValueError, "timeout"),
         ("with_timeout", "1", TypeError, "timeout"),
         ("with_retries", -1, ValueError, "retries"),
