@@ -24,6 +24,7 @@ from ._redact import redact_url
 __all__ = [
     "DEFAULT_POOL_MAXSIZE",
     "DEFAULT_RETRIES",
+    "ReplaySafeAdapter",
     "Retry",
     "SessionAdapterMixin",
     "check_pool_maxsize",
@@ -219,6 +220,48 @@ def _cause(response: Any, error: Optional[Exception]) -> str:
         return f"status {status}"
 
 
+def _replayable(body: Any) -> bool:
+    """Whether urllib3 can send `body` again on a retry: bytes, text, or a
+    file it can seek back in. A generator can be read only once."""
+    if body is None or isinstance(body, (bytes, str, bytearray)):
+        return True
+    seekable = getattr(body, "seekable", None)
+    if seekable is not None:
+        try:
+            return bool(seekable())
+        except (OSError, ValueError):
+            return False
+    return hasattr(body, "seek") and hasattr(body, "tell")
+
+
+class ReplaySafeAdapter(HTTPAdapter):
+    """A :class:`requests.adapters.HTTPAdapter` that never sends a body
+    twice when it cannot be read twice.
+
+    urllib3 retries by sending the request again. A body from a generator or
+    a pipe has been consumed by then, and the retry would send an empty or
+    partial body as if it were the whole. For such a request only a
+    connection that could not be opened is retried (nothing was sent); a
+    retryable status returns the response and a dropped connection raises,
+    as with no retries.
+    """
+
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if _replayable(request.body) or not isinstance(
+            self.max_retries, _Urllib3Retry
+        ):
+            return super().send(request, *args, **kwargs)
+        once = object.__new__(type(self))
+        once.__dict__.update(self.__dict__)  # same pools, other policy
+        once.max_retries = self.max_retries.new(
+            read=False,
+            other=0,
+            status_forcelist=(),
+            respect_retry_after_header=False,
+        )
+        return HTTPAdapter.send(once, request, *args, **kwargs)
+
+
 def check_retries(retries: Any) -> _Urllib3Retry:
     """Turn a ``retries`` argument into a retry policy.
 
@@ -287,8 +330,8 @@ class SessionAdapterMixin:
 
     Notes
     -----
-    The session mounts one :class:`requests.adapters.HTTPAdapter` with these
-    settings for ``https://`` and one for ``http://``. By default (a
+    The session mounts one :class:`ReplaySafeAdapter` with these settings
+    for ``https://`` and one for ``http://``. By default (a
     :class:`~requests_gracedb_like.adapters.Retry` of 3):
 
     1. a connection that cannot be opened is retried, whatever the method;
@@ -298,7 +341,9 @@ class SessionAdapterMixin:
     3. a read timeout is not retried;
     4. between attempts the session waits as long as a ``Retry-After``
        header asks (at most 60 s), else 0 s, then about 1 s, 2 s, 4 s...;
-    5. when retries run out, the last response is returned and raises the
+    5. a request whose body can be read only once (a generator, a pipe)
+       is retried only when its connection could not be opened;
+    6. when retries run out, the last response is returned and raises the
        session's usual HTTP error (with
        :class:`~requests_gracedb_like.errors.SessionErrorMixin`), and a
        connection that still cannot be opened raises
@@ -326,7 +371,7 @@ class SessionAdapterMixin:
 
     def _mount_adapters(self) -> None:
         for prefix in ("https://", "http://"):
-            adapter = HTTPAdapter(
+            adapter = ReplaySafeAdapter(
                 max_retries=self.retries, pool_maxsize=self.pool_maxsize
             )
             self.mount(prefix, adapter)  # type: ignore[attr-defined]

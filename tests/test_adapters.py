@@ -134,6 +134,36 @@ def test_post_is_retried_when_caller_opts_in(httpserver, slept):
     assert [r.get_data() for r, _ in httpserver.log] == [b"event", b"event"]
 
 
+def test_put_with_seekable_body_is_retried_whole(httpserver, slept, tmp_path):
+    _unavailable_then_ok(httpserver, "/f")
+    path = tmp_path / "skymap.fits"
+    path.write_bytes(b"SIMPLE  = T" * 100)
+    with Session(force_noauth=True) as s, path.open("rb") as f:
+        assert s.put(httpserver.url_for("/f"), data=f).text == "ok"
+    assert [r.get_data() for r, _ in httpserver.log] == [path.read_bytes()] * 2
+
+
+def test_body_read_once_is_never_sent_twice(httpserver, slept):
+    """A retry would send the exhausted generator: an empty PUT."""
+    _unavailable_then_ok(httpserver, "/g")
+
+    def chunks():
+        yield b"part one, "
+        yield b"part two"
+
+    with pytest.raises(exc.ServiceUnavailable), Session(force_noauth=True) as s:
+        s.put(httpserver.url_for("/g"), data=chunks())
+    [(request, _)] = httpserver.log
+    assert request.get_data() == b"part one, part two"
+    assert slept == []
+
+
+def test_body_read_once_still_retries_refused_connection(closed_port_url, slept):
+    with pytest.raises(requests.ConnectionError), AdaptersOnly(retries=2) as s:
+        s.put(closed_port_url, data=iter([b"x"]))
+    assert len(slept) == 1  # two retries: the first at once, then one wait
+
+
 def test_exhausted_retries_raise_the_usual_http_error(httpserver, slept):
     httpserver.expect_request("/down").respond_with_json(
         {"detail": "maintenance"}, status=503
