@@ -247,9 +247,9 @@ class ReplaySafeAdapter(HTTPAdapter):
     """
 
     def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        if _replayable(request.body) or not isinstance(
-            self.max_retries, _Urllib3Retry
-        ):
+        """Send `request` as :class:`requests.adapters.HTTPAdapter` does,
+        with retries limited as above when its body can be read only once."""
+        if _replayable(request.body) or not isinstance(self.max_retries, _Urllib3Retry):
             return super().send(request, *args, **kwargs)
         once = object.__new__(type(self))
         once.__dict__.update(self.__dict__)  # same pools, other policy
@@ -330,7 +330,8 @@ class SessionAdapterMixin:
 
     Notes
     -----
-    The session mounts one :class:`ReplaySafeAdapter` with these settings
+    The session mounts one
+    :class:`~requests_gracedb_like.adapters.ReplaySafeAdapter` with these settings
     for ``https://`` and one for ``http://``. By default (a
     :class:`~requests_gracedb_like.adapters.Retry` of 3):
 
