@@ -131,11 +131,21 @@ class SessionTimeoutMixin:
     copy of the session with another one.
     """
 
-    timeout: TimeoutValue
+    _timeout: TimeoutValue
 
     def __init__(self, *, timeout: Any = DEFAULT_TIMEOUT, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.timeout = check_timeout(timeout)
+        self.timeout = timeout
+
+    @property
+    def timeout(self) -> TimeoutValue:
+        """The timeout of requests that do not set one. Assigning a new one
+        checks it as the ``timeout`` argument is checked."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, timeout: Any) -> None:
+        self._timeout = check_timeout(timeout)
 
     def request(
         self, method: str, url: Any, *args: Any, **kwargs: Any
@@ -144,7 +154,7 @@ class SessionTimeoutMixin:
             kwargs = request_kwargs(args, kwargs)
             args = ()
         if kwargs.get("timeout", NOT_GIVEN) is NOT_GIVEN:
-            kwargs["timeout"] = self.timeout
+            kwargs["timeout"] = self._timeout
         return super().request(method, url, *args, **kwargs)  # type: ignore[misc]
 
     def __getstate__(self) -> dict[str, Any]:

@@ -106,6 +106,9 @@ def test_session_timeout_can_be_reassigned():
         s.timeout = 1.5
         s.get("https://h.example/")
         assert m.last_request.timeout == 1.5
+        with pytest.raises(ValueError, match="timeout"):
+            s.timeout = -1
+        assert s.timeout == 1.5
 
 
 @pytest.mark.parametrize(
