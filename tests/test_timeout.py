@@ -140,3 +140,15 @@ def test_pickle_keeps_timeout():
     with Session(timeout=(2, 9), force_noauth=True) as s:
         clone = pickle.loads(pickle.dumps(s))
     assert clone.timeout == (2.0, 9.0)
+
+
+@pytest.mark.parametrize(
+    ("options", "sent"), [([], DEFAULT_TIMEOUT), (["--timeout", "2"], 2.0)]
+)
+def test_command_line_keeps_the_default_timeout(options, sent, capsysbinary):
+    from requests_gracedb_like.cli import main
+
+    with requests_mock.Mocker() as m:
+        m.get("https://h.example/x", text="ok")
+        assert main(["get", "https://h.example/x", "--no-auth", *options]) == 0
+        assert m.last_request.timeout == sent
