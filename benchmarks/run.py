@@ -274,7 +274,7 @@ def main(argv: list[str]) -> int:
         for _ in range(1 if quick else 3):
             for c in thr_runs:
                 thr_runs[c].append(
-                    run("threaded", c, threads=16, per_thread=40 if quick else 100)
+                    run("threaded", c, threads=16, per_thread=40 if quick else 200)
                 )
         thr = {}
         for c, results in thr_runs.items():
@@ -339,17 +339,21 @@ def main(argv: list[str]) -> int:
             f"({v / med[c]:.2f}x own) |"
         )
     print()
-    print("16 threads on one session")
+    print(
+        "16 threads on one session (new connections: beyond one per thread, "
+        "i.e. replacing connections the pool dropped)"
+    )
     print(
         "| client | requests/s | vs requests | pool-full warnings "
-        "| new connections /1000 |"
+        "| connections | new connections /1000 requests |"
     )
-    print("|---|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|")
     for c, t in thr.items():
         err = f" ERRORS {t['errors']}" if t["errors"] else ""
         print(
             f"| {c} | {t['rps']:.0f} | {t['rps'] / thr['requests']['rps']:.2f}x "
-            f"| {t['pool_full']} | {t['new_per_1000']:.1f}{err} |"
+            f"| {t['pool_full']} | {t['connections']} "
+            f"| {t['new_per_1000']:.1f}{err} |"
         )
     print()
     print("Start-up and memory")

@@ -124,13 +124,18 @@ def make(name: str, base: str, token: str, token_file: str, threads: int = 1) ->
     if name == "requests_gracedb_like":
         from requests_gracedb_like import Session
 
+        # Every default feature on: credential discovery, errors raised,
+        # User-Agent, default timeout, retries, and URLs relative to the
+        # service URL where the session resolves them.
         s = Session(base, token=token_file)
+        relative = getattr(s, "base_url", None) == base
+        here, there = ("api/", "upload") if relative else (api, upload_url)
 
         def upload(path: str) -> Any:
             # A path in files= is opened (and closed) by the session.
-            return s.post(upload_url, files={"file": (path,)}).content
+            return s.post(there, files={"file": (path,)}).content
 
-        return Client(lambda: s.get(api).content, s.close, upload, s)
+        return Client(lambda: s.get(here).content, s.close, upload, s)
 
     raise SystemExit(f"unknown client {name!r}")
 
@@ -182,13 +187,13 @@ def threaded(client: Client, threads: int, per_thread: int) -> dict[str, Any]:
         connects[0] += 1
         return original(self, address)
 
+    socket.socket.connect = connect  # type: ignore[method-assign]
     errors: list[BaseException] = []
     warmed = threading.Barrier(threads + 1)
     barrier = threading.Barrier(threads + 1)
 
     def work() -> None:
-        # Each thread's first requests open the connections a pool of this
-        # size needs; what is counted is the churn after that.
+        # A few requests per thread before the clock starts.
         try:
             for _ in range(5):
                 client.get()
@@ -205,18 +210,20 @@ def threaded(client: Client, threads: int, per_thread: int) -> dict[str, Any]:
     for t in pool:
         t.start()
     warmed.wait()
-    socket.socket.connect = connect  # type: ignore[method-assign]
     barrier.wait()
     t0 = time.perf_counter()
     for t in pool:
         t.join()
     elapsed = time.perf_counter() - t0
     socket.socket.connect = original  # type: ignore[method-assign]
-    total = threads * per_thread
+    total = threads * (per_thread + 5)
     return {
-        "rps": total / elapsed,
+        "rps": threads * per_thread / elapsed,
         "pool_full": counter.pool_full,
-        "new_per_1000": connects[0] * 1000 / total,
+        # One connection per thread is what a pool of that size needs; any
+        # beyond it replaced a connection the pool dropped.
+        "connections": connects[0],
+        "new_per_1000": max(connects[0] - threads, 0) * 1000 / total,
         "errors": [repr(e) for e in errors[:3]],
     }
 
