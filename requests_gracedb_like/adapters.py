@@ -331,8 +331,8 @@ class SessionAdapterMixin:
     Notes
     -----
     The session mounts one
-    :class:`~requests_gracedb_like.adapters.ReplaySafeAdapter` with these settings
-    for ``https://`` and one for ``http://``. By default (a
+    :class:`~requests_gracedb_like.adapters.ReplaySafeAdapter` with these
+    settings for both ``https://`` and ``http://``. By default (a
     :class:`~requests_gracedb_like.adapters.Retry` of 3):
 
     1. a connection that cannot be opened is retried, whatever the method;
@@ -371,10 +371,12 @@ class SessionAdapterMixin:
         self._mount_adapters()
 
     def _mount_adapters(self) -> None:
+        # One adapter serves both schemes (its pools are keyed by scheme,
+        # host and port): half the set-up cost of a session.
+        adapter = ReplaySafeAdapter(
+            max_retries=self.retries, pool_maxsize=self.pool_maxsize
+        )
         for prefix in ("https://", "http://"):
-            adapter = ReplaySafeAdapter(
-                max_retries=self.retries, pool_maxsize=self.pool_maxsize
-            )
             self.mount(prefix, adapter)  # type: ignore[attr-defined]
 
     def __getstate__(self) -> dict[str, Any]:

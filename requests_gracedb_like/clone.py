@@ -188,7 +188,7 @@ class SessionCloneMixin:
 
         Notes
         -----
-        The copy mounts new adapters for ``https://`` and ``http://``, with
+        The copy mounts a new adapter for ``https://`` and ``http://``, with
         the session's ``pool_maxsize``; adapters mounted for other prefixes
         are shared.
 
