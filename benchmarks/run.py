@@ -222,6 +222,13 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--server", choices=("auto", "nginx", "python"), default="auto")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--package-from",
+        type=Path,
+        metavar="DIR",
+        help="measure the requests_gracedb_like found in DIR (a checkout of "
+        "another version) instead of this one",
+    )
     opts = parser.parse_args(argv)
     bootstrap(argv)
 
@@ -247,6 +254,9 @@ def main(argv: list[str]) -> int:
         token_file = home / "token"
         token_file.write_text(token + "\n")
         run = Runner(srv.url, home, token, str(token_file))
+        if opts.package_from:
+            run.env["PYTHONPATH"] = str(opts.package_from.resolve())
+            print(f"requests_gracedb_like from {opts.package_from}")
 
         raw = server.raw_socket_us(srv.port, 400 if quick else 2000)
         figures["server"] = {"kind": srv.kind, "raw_socket_us": raw}
