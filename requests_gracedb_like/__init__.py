@@ -16,6 +16,7 @@ from ._version import __version__
 from .auth import SessionAuthMixin
 from .errors import SessionErrorMixin
 from .file import SessionFileMixin
+from .transport import SessionTransportMixin
 from .user_agent import SessionUserAgentMixin
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "SessionAuthMixin",
     "SessionErrorMixin",
     "SessionFileMixin",
+    "SessionTransportMixin",
     "SessionUserAgentMixin",
     "__version__",
 ]
@@ -31,6 +33,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
 class Session(
+    SessionTransportMixin,
     SessionAuthMixin,
     SessionErrorMixin,
     SessionFileMixin,
@@ -44,15 +47,21 @@ class Session(
     url : str, optional
         The service URL (see :class:`~.auth.SessionAuthMixin`).
     **kwargs
-        Keyword-only options of the mixins: ``token``, ``username``,
+        Keyword-only options of the mixins: ``token``, ``cert``,
+        ``api_key``, ``auth_header_name``, ``api_key_prefix``,
+        ``token_audience``, ``token_scope``, ``token_issuer``, ``username``,
         ``password``, ``force_noauth``, ``fail_if_noauth``, ``auth_reload``,
-        ``auth_reload_timeout`` (:class:`~.auth.SessionAuthMixin`) and
+        ``auth_reload_timeout`` (:class:`~.auth.SessionAuthMixin`),
+        ``allow_insecure_auth``, ``allow_cross_origin_auth``
+        (:class:`~.transport.SessionTransportMixin`) and
         ``raise_for_status`` (:class:`~.errors.SessionErrorMixin`).
 
     Notes
     -----
     It adds, in this order:
 
+    * credentials only over https and only to the origin of `url`
+      (:class:`~.transport.SessionTransportMixin`);
     * credential discovery (:class:`~.auth.SessionAuthMixin`);
     * exceptions for HTTP error statuses (:class:`~.errors.SessionErrorMixin`);
     * file uploads from paths with guessed MIME types
