@@ -439,10 +439,11 @@ def _discovered_cert(
     for path in (cert_file, key_file):
         if path is None:
             continue
+        which = "" if path == cert_file else f": {path}"
         if not os.path.exists(path):
-            return skip(f"no such file: {path}", ABSENT)
+            return skip(f"no such file{which}", ABSENT)
         if not os.access(path, os.R_OK):
-            return skip(f"file is not readable: {path}", UNREADABLE)
+            return skip(f"file is not readable{which}", UNREADABLE)
     key_path = key_file or cert_file
     mode = insecure_key_mode(key_path)
     if mode is not None:
@@ -591,7 +592,8 @@ def _why_not_looked_at(source: Source, winners: list[Source]) -> Optional[str]:
         if winner.argument and not source.argument:
             return f"{winner.name} was given"
         if winner.kind == source.kind:
-            return f"{winner.name} supplies the {source.kind}"
+            what = "certificate" if source.kind == CERTIFICATE else "header credential"
+            return f"{winner.name} supplies the {what}"
     return None
 
 

@@ -221,17 +221,16 @@ class X509Credential:
         self._window_read = False
         self._stat_key = self._file_key()
         if info is None:
-            key_path = self.key_file or self.cert_file
-            if os.path.exists(key_path):
-                mode = insecure_key_mode(key_path)
-                if mode is not None:
-                    warnings.warn(
-                        f"X.509 private key {key_path!r} has mode {mode:o}: "
-                        "others can read it; use chmod 600",
-                        CredentialWarning,
-                        stacklevel=3,
-                    )
             info = read_certificate(self.cert_file, self.key_file)
+            key_path = self.key_file or self.cert_file
+            mode = insecure_key_mode(key_path)
+            if mode is not None:
+                warnings.warn(
+                    f"X.509 private key {key_path!r} has mode {mode:o}: "
+                    "others can read it; use chmod 600",
+                    CredentialWarning,
+                    stacklevel=3,
+                )
         self.info = info
         if self.expiry is not None and time.time() >= self.expiry:
             raise CredentialError(
