@@ -102,9 +102,9 @@ class SessionAuthMixin:
     url : str, optional
         The service URL. Its host name selects the netrc entry; its scheme
         and host are the default token audience.
-    token : str or os.PathLike or False, optional
+    token : str or os.PathLike or bool, optional
         Path of a bearer-token file; False skips bearer-token discovery.
-    cert : str or os.PathLike or (cert, key) or False, optional
+    cert : str or os.PathLike or tuple or bool, optional
         An X.509 client certificate: a PEM file holding certificate and key
         (a proxy), or a ``(cert, key)`` pair of paths; False skips
         certificate discovery.
@@ -236,7 +236,6 @@ class SessionAuthMixin:
             token_scope=token_scope,
             token_issuer=token_issuer,
         )
-        request.claims  # noqa: B018 - check the token_* arguments now
         discovery = discover(request, fail_if_noauth=fail_if_noauth)
         self.auth = discovery.auth
         self.auth_cert = discovery.cert

@@ -1,7 +1,7 @@
 """Choose a token by its claims: audience, scope and issuer.
 
 Claims are read from the token without checking its signature and without
-any network access (:func:`~requests_gracedb_like._jwt.decode_claims`): they
+any network access (``_jwt.decode_claims``): they
 only decide which discovered token to send; the server verifies it.
 
 Matching rules

@@ -75,22 +75,34 @@ CertArgument = Union[PathLike, tuple[PathLike, PathLike], bool, None]
 #: point it elsewhere.
 TMP_DIR = "/tmp"  # noqa: S108
 
-# What a source supplies.
+#: A source that supplies a header credential (``Authorization`` or API key).
 HEADER = "header"
+#: A source that supplies an X.509 client certificate.
 CERTIFICATE = "certificate"
+#: What ``force_noauth`` supplies (no credential at all).
 NOTHING = "nothing"
 
-# Why an attempt was or was not used (Attempt.status).
+#: Status meaning the credential found is used.
 USED = "used"
+#: Status meaning nothing found (no argument, variable or file).
 ABSENT = "absent"
+#: Status meaning switched off by ``token=False`` or ``cert=False``.
 DISABLED = "disabled"
+#: Status meaning the file exists but cannot be read.
 UNREADABLE = "unreadable"
+#: Status meaning the file cannot be parsed.
 MALFORMED = "malformed"
+#: Status meaning the token or certificate has expired.
 EXPIRED = "expired"
+#: Status meaning the token's ``aud`` does not match ``token_audience``.
 WRONG_AUDIENCE = "wrong audience"
+#: Status meaning the token lacks a scope of ``token_scope``.
 WRONG_SCOPE = "wrong scope"
+#: Status meaning the token's ``iss`` does not match ``token_issuer``.
 WRONG_ISSUER = "wrong issuer"
+#: Status meaning others may read the file (netrc, private key).
 INSECURE_PERMISSIONS = "insecure permissions"
+#: Status meaning an earlier source made this one irrelevant.
 NOT_LOOKED_AT = "not looked at"
 
 _WRONG = {"audience": WRONG_AUDIENCE, "scope": WRONG_SCOPE, "issuer": WRONG_ISSUER}
@@ -114,6 +126,9 @@ class Request:
     token_audience: Any = None
     token_scope: Any = None
     token_issuer: Any = None
+
+    def __post_init__(self) -> None:
+        self.claims  # noqa: B018 - a bad token_* argument fails here, named
 
     @property
     def claims(self) -> ClaimRequirements:
@@ -196,7 +211,7 @@ class Discovery:
         or ``force_noauth`` was given.
     attempts : tuple of Attempt
         Every source in order, including those not looked at.
-    cert : X509Credential or None
+    cert : requests_gracedb_like.x509.X509Credential or None
         The client certificate found, if any.
     """
 

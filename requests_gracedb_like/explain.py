@@ -73,7 +73,7 @@ class AuthReport:
         return len(self.records)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data, ready for :func:`json.dumps`."""
+        """Plain data, ready for ``json.dumps``."""
         return {
             "url": self.url,
             "source": self.source,

@@ -2,7 +2,7 @@
 when read, and re-read them when they change on disk.
 
 A certificate is presented in the TLS handshake (``session.cert``), not in a
-header. :mod:`cryptography` is imported only when a certificate is actually
+header. ``cryptography`` is imported only when a certificate is actually
 read; without it a certificate is used unchecked (no expiry is known), and
 the TLS library reports any problem at the first connection.
 """
@@ -98,7 +98,7 @@ def read_certificate(
     Returns
     -------
     CertificateInfo
-        The subject and expiry; both None when :mod:`cryptography` is not
+        The subject and expiry; both None when ``cryptography`` is not
         installed.
 
     Raises
@@ -193,9 +193,10 @@ class X509Credential:
 
     Raises
     ------
-    OSError, CredentialError
-        As :func:`read_certificate`; also :class:`CredentialError` when the
-        certificate has expired.
+    OSError
+        As :func:`read_certificate`.
+    requests_gracedb_like.exceptions.CredentialError
+        As :func:`read_certificate`, and when the certificate has expired.
 
     Notes
     -----
