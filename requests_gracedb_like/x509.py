@@ -294,13 +294,13 @@ class X509Credential:
         now = time.time()
         key = self._file_key()
         near = self.expiry is not None and now >= self.expiry - self.reload_timeout
-        if key == self._stat_key and not (near and not self._window_read):
+        if not self._needs_read(key, near):
             if near:
                 self._fail_if_expired(now, None)
             return False
         with self._lock:
-            if key == self._stat_key and near and self._window_read:
-                return False  # another thread did the read
+            if not self._needs_read(key, near):
+                return False  # another thread did the read while we waited
             self._window_read = near
             try:
                 info = read_certificate(self.cert_file, self.key_file)
@@ -323,6 +323,11 @@ class X509Credential:
             self._window_read = False
             log.debug("reloaded X.509 certificate %s", self.cert_file)
             return True
+
+    def _needs_read(self, key: tuple[Any, ...], near: bool) -> bool:
+        # A change on disk, or the first look once expiry is near (a file
+        # rewritten within the timestamp resolution keeps its stat key).
+        return key != self._stat_key or (near and not self._window_read)
 
     def _fail_if_expired(self, now: float, cause: Optional[Exception]) -> None:
         if self.expiry is not None and now >= self.expiry:

@@ -432,3 +432,15 @@ def test_close_pools_with_cert_leaves_other_pools(pki):
     manager.connection_from_url("https://b.example/")
     assert close_pools_with_cert(s, "/c.pem") == 1
     assert [k.key_host for k in manager.pools.keys()] == ["b.example"]  # noqa: SIM118
+
+
+def test_near_expiry_reads_once_then_uses_the_renewed_file(pki, tmp_path):
+    path = pki.client("albert", days=1)
+    cred = X509Credential(path, reload_timeout=3600)
+    with time_machine.travel(cred.expiry - 60, tick=False):
+        assert cred.check() is False  # same certificate: nothing to close
+        renewed = pki.pem("albert", days=30)
+        _rotate(path, renewed)
+        assert cred.check() is True
+        assert cred.expiry > time.time() + 29 * 86400
+        assert cred.check() is False
