@@ -39,7 +39,12 @@ from .apikey import APIKeyAuth
 from .basic import BasicAuth
 from .bearer import BearerTokenAuth, ReloadingTokenFileAuth, TokenFileAuth
 from .claims import ClaimRequirements
-from .exceptions import CredentialError, CredentialWarning, NoCredentialsError
+from .exceptions import (
+    CredentialError,
+    CredentialWarning,
+    EncryptedKeyError,
+    NoCredentialsError,
+)
 from .noauth import NoAuth
 from .x509 import X509Credential, insecure_key_mode, read_certificate
 
@@ -469,6 +474,9 @@ def _discovered_cert(
         info = read_certificate(cert_file, key_file)
     except OSError as exc:
         return skip(exc.strerror or "cannot be read", UNREADABLE)
+    except EncryptedKeyError:
+        log.debug("skipping X.509 key %s: encrypted with a passphrase", key_path)
+        return skip("private key is encrypted with a passphrase", UNREADABLE)
     except CredentialError as exc:
         warnings.warn(f"{exc}: skipped", CredentialWarning, stacklevel=2)
         return skip(str(exc), MALFORMED)

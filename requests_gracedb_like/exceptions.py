@@ -21,6 +21,7 @@ The tree, with the standard exceptions each class also derives from::
     ValueError
     └── CredentialError                     a credential that cannot be used
         ├── NoCredentialsError              fail_if_noauth and nothing found
+        ├── EncryptedKeyError               a private key needs a passphrase
         └── InsecureAuthError               a credential would go over plain
                                             http to a host that is not loopback
 
@@ -46,6 +47,7 @@ __all__ = [
     "Conflict",
     "CredentialError",
     "CredentialWarning",
+    "EncryptedKeyError",
     "Forbidden",
     "GatewayTimeout",
     "HTTPError",
@@ -201,6 +203,13 @@ class NoCredentialsError(CredentialError):
 
     The message lists every source that was looked at, in order.
     """
+
+
+class EncryptedKeyError(CredentialError):
+    """A private key is encrypted with a passphrase. It cannot be used
+    unattended (OpenSSL would prompt on the terminal at each connection);
+    discovery skips such a key quietly, as ``~/.globus/userkey.pem`` often
+    is one."""
 
 
 class InsecureAuthError(CredentialError):

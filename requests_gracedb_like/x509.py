@@ -20,7 +20,7 @@ import warnings
 from datetime import datetime, timezone
 from typing import Any, Optional, Union
 
-from .exceptions import CredentialError, CredentialWarning
+from .exceptions import CredentialError, CredentialWarning, EncryptedKeyError
 
 __all__ = [
     "CertificateInfo",
@@ -124,10 +124,10 @@ def read_certificate(
     if match is None:
         raise _problem(key_path, "holds no PEM private key")
     if b"ENCRYPTED" in match.group(0):
-        raise _problem(
-            key_path,
-            "holds a private key encrypted with a passphrase, which cannot be "
-            "used unattended: use a decrypted key or a proxy certificate",
+        raise EncryptedKeyError(
+            f"X.509 file {key_path!r} holds a private key encrypted with a "
+            "passphrase, which cannot be used unattended: use a decrypted key "
+            "or a proxy certificate"
         )
     digest = hashlib.sha256(cert_data + b"\0" + match.group(0)).hexdigest()
     try:

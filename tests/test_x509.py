@@ -23,7 +23,11 @@ from requests_gracedb_like.discovery import (
     MALFORMED,
     NOT_LOOKED_AT,
 )
-from requests_gracedb_like.exceptions import CredentialError, CredentialWarning
+from requests_gracedb_like.exceptions import (
+    CredentialError,
+    CredentialWarning,
+    EncryptedKeyError,
+)
 from requests_gracedb_like.noauth import NoAuth
 from requests_gracedb_like.testing import make_jwt
 from requests_gracedb_like.x509 import X509Credential, read_certificate
@@ -99,19 +103,11 @@ def test_malformed_key_does_not_echo_content(pki, tmp_path):
 
 
 def test_encrypted_key_is_refused_not_prompted(pki, tmp_path):
-    from cryptography.hazmat.primitives import serialization
-
     cert, key = pki.client("albert", split=True)
-    loaded = serialization.load_pem_private_key(key.read_bytes(), None)
-    key.write_bytes(
-        loaded.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(b"passphrase"),
-        )
-    )
-    with pytest.raises(CredentialError, match="passphrase"):
+    _encrypt(key)
+    with pytest.raises(EncryptedKeyError, match="passphrase") as info:
         Session(URL, cert=(cert, key))
+    assert isinstance(info.value, CredentialError)
 
 
 def test_explicit_expired_certificate_raises_with_date(pki):
@@ -444,3 +440,28 @@ def test_near_expiry_reads_once_then_uses_the_renewed_file(pki, tmp_path):
         assert cred.check() is True
         assert cred.expiry > time.time() + 29 * 86400
         assert cred.check() is False
+
+
+def _encrypt(key: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    loaded = serialization.load_pem_private_key(key.read_bytes(), None)
+    key.write_bytes(
+        loaded.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"passphrase"),
+        )
+    )
+
+
+def test_encrypted_globus_key_is_skipped_quietly(pki, env, recwarn):
+    cert, key = pki.client("globus", split=True)
+    _encrypt(key)
+    env.write_globus(cert.read_bytes(), key.read_bytes())
+    s = Session(URL)
+    assert s.cert is None
+    record = {a.source: a for a in s.auth_discovery.attempts}["~/.globus"]
+    assert record.status == "unreadable"
+    assert "passphrase" in record.reason
+    assert not [w for w in recwarn if issubclass(w.category, CredentialWarning)]
