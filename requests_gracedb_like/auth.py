@@ -145,9 +145,9 @@ class SessionAuthMixin:
     :mod:`requests_gracedb_like.discovery` for the exact rules):
 
     1. ``force_noauth=True``: nothing is sent.
-    2. Arguments: ``token=``, ``api_key=``, ``username=`` and ``password=``
-       (the first given is the header credential), and ``cert=``. When any
-       is given, the environment is not searched.
+    2. Arguments: ``token=`` (which wins over ``username=`` and
+       ``password=``, as in requests-gracedb), ``api_key=`` (alone), and
+       ``cert=``. When any is given, the environment is not searched.
     3. WLCG bearer-token discovery: the ``BEARER_TOKEN`` environment variable
        (the token itself), the file named by ``BEARER_TOKEN_FILE``,
        ``$XDG_RUNTIME_DIR/bt_u<euid>``, then ``/tmp/bt_u<euid>``; a file
@@ -205,6 +205,15 @@ class SessionAuthMixin:
             raise ValueError("Must not set both force_noauth and fail_if_noauth.")
         if (username is None) ^ (password is None):
             raise ValueError("Must provide username and password, or neither.")
+        if api_key is not None and (token not in (None, False) or username is not None):
+            raise ValueError(
+                "Give one header credential: api_key, or token, or "
+                "username/password, not several."
+            )
+        if api_key is None and (
+            auth_header_name != "Authorization" or api_key_prefix is not None
+        ):
+            raise ValueError("auth_header_name and api_key_prefix need api_key.")
         if url is not None and not isinstance(url, str):
             raise TypeError(f"url must be a str, not {type(url).__name__}")
         if token not in (None, False) and not isinstance(token, (str, os.PathLike)):

@@ -64,6 +64,10 @@ def test_api_key_wins_over_environment_and_is_not_shown(monkeypatch):
             "auth_header_name",
         ),
         ({"api_key": "k", "api_key_prefix": "a b"}, ValueError, "api_key_prefix"),
+        ({"api_key": "k", "token": "/t"}, ValueError, "api_key, or token"),
+        ({"api_key": "k", "username": "u", "password": "p"}, ValueError, "not several"),
+        ({"auth_header_name": "X-API-Key"}, ValueError, "need api_key"),
+        ({"api_key_prefix": "Token"}, ValueError, "need api_key"),
     ],
 )
 def test_bad_input_names_the_argument(kwargs, error, match):
