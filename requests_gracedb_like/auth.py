@@ -177,6 +177,9 @@ class SessionAuthMixin:
     auth_source: Optional[str]
     auth_discovery: Discovery
     auth_cert: Optional[X509Credential]
+    # requests.Session's own settings, set here
+    auth: Any
+    cert: Any
 
     def __init__(
         self,
@@ -307,7 +310,7 @@ class SessionAuthMixin:
             headers.pop(name, None)
 
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()  # type: ignore[misc]
+        state: dict[str, Any] = super().__getstate__()  # type: ignore[misc,assignment]
         state["auth_source"] = self.auth_source
         state["auth_discovery"] = self.auth_discovery
         state["auth_cert"] = self.auth_cert

@@ -375,7 +375,7 @@ def basic_arguments(request: Request) -> Attempt:
     """4. ``username=`` and ``password=``: HTTP basic auth."""
     if request.username is None:
         return _absent("username/password arguments", None, "not given")
-    auth = BasicAuth(request.username, request.password)
+    auth = BasicAuth(request.username, request.password or "")
     return Attempt("username/password arguments", None, True, "HTTP basic auth", auth)
 
 
@@ -544,8 +544,8 @@ def netrc(request: Request) -> Attempt:
     if not os.path.exists(path):
         return _absent("netrc", path, "no such file")
 
-    from safe_netrc import NetrcParseError
-    from safe_netrc import netrc as safe_netrc
+    from safe_netrc import NetrcParseError  # type: ignore[import-untyped]
+    from safe_netrc import netrc as safe_netrc  # type: ignore[import-untyped]
 
     try:
         parsed = safe_netrc(path)

@@ -161,7 +161,7 @@ class SessionTransportMixin:
                 prepared_request.headers.pop(name, None)
 
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()  # type: ignore[misc]
+        state: dict[str, Any] = super().__getstate__()  # type: ignore[misc,assignment]
         state["allow_insecure_auth"] = self.allow_insecure_auth
         state["allow_cross_origin_auth"] = self.allow_cross_origin_auth
         state["auth_origin"] = self.auth_origin
