@@ -33,7 +33,16 @@ def _check_reload_timeout(value: Any) -> float:
     return float(value)
 
 
+def _no_true(name: str, value: Any) -> None:
+    if value is True:
+        raise TypeError(
+            f"{name}=True is not supported: discovery is the default; pass "
+            "fail_if_noauth=True to require a credential"
+        )
+
+
 def _check_cert(value: Any) -> Any:
+    _no_true("cert", value)
     if value is None or value is False:
         return value
     if isinstance(value, (str, os.PathLike)):
@@ -148,9 +157,11 @@ class SessionAuthMixin:
     2. Arguments: ``token=`` (which wins over ``username=`` and
        ``password=``, as in requests-gracedb), ``api_key=`` (alone), and
        ``cert=``. When any is given, the environment is not searched.
-    3. WLCG bearer-token discovery: the ``BEARER_TOKEN`` environment variable
-       (the token itself), the file named by ``BEARER_TOKEN_FILE``,
-       ``$XDG_RUNTIME_DIR/bt_u<euid>``, then ``/tmp/bt_u<euid>``; a file
+    3. Bearer-token discovery: the ``BEARER_TOKEN`` environment variable
+       (the token itself), the file named by ``BEARER_TOKEN_FILE``, then
+       ``SCITOKEN``, ``SCITOKEN_FILE`` and ``$_CONDOR_CREDS/*.use`` (as
+       igwn-auth-utils reads them), ``$XDG_RUNTIME_DIR/bt_u<euid>``, then
+       ``/tmp/bt_u<euid>``; a file
        counts only if it exists and is readable, a token only if it has not
        expired and matches `token_audience`, `token_scope`, `token_issuer`.
     4. X.509 discovery, looked at even when a token was found (both are
@@ -219,6 +230,7 @@ class SessionAuthMixin:
             raise ValueError("auth_header_name and api_key_prefix need api_key.")
         if url is not None and not isinstance(url, str):
             raise TypeError(f"url must be a str, not {type(url).__name__}")
+        _no_true("token", token)
         if token not in (None, False) and not isinstance(token, (str, os.PathLike)):
             raise TypeError(
                 "token must be the path of a token file or False, "

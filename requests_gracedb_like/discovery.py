@@ -324,7 +324,7 @@ def _discovered_token_file(source: str, path: str, request: Request) -> Attempt:
 
 
 def force_noauth(request: Request) -> Attempt:
-    """1. ``force_noauth=True``: send nothing at all."""
+    """``force_noauth=True``: send nothing at all."""
     if request.force_noauth:
         return Attempt(
             "force_noauth",
@@ -338,7 +338,7 @@ def force_noauth(request: Request) -> Attempt:
 
 
 def token_argument(request: Request) -> Attempt:
-    """2. ``token=``: a bearer-token file named by the caller.
+    """``token=``: a bearer-token file named by the caller.
 
     Errors reading it are raised, not skipped: the caller asked for it. So
     is a token whose claims do not match an explicit ``token_audience``,
@@ -357,7 +357,7 @@ def token_argument(request: Request) -> Attempt:
 
 
 def api_key_argument(request: Request) -> Attempt:
-    """3. ``api_key=``: a key sent in ``auth_header_name``."""
+    """``api_key=``: a key sent in ``auth_header_name``."""
     if request.api_key is None:
         return _absent("api_key argument", None, "not given")
     auth = APIKeyAuth(
@@ -372,7 +372,7 @@ def api_key_argument(request: Request) -> Attempt:
 
 
 def basic_arguments(request: Request) -> Attempt:
-    """4. ``username=`` and ``password=``: HTTP basic auth."""
+    """``username=`` and ``password=``: HTTP basic auth."""
     if request.username is None:
         return _absent("username/password arguments", None, "not given")
     auth = BasicAuth(request.username, request.password or "")
@@ -380,7 +380,7 @@ def basic_arguments(request: Request) -> Attempt:
 
 
 def bearer_token_env(request: Request) -> Attempt:
-    """6. ``BEARER_TOKEN``: the token itself, in the environment."""
+    """``BEARER_TOKEN``: the token itself, in the environment."""
     if request.token is False:
         return _absent("BEARER_TOKEN", None, "token=False", DISABLED)
     value = os.environ.get("BEARER_TOKEN")
@@ -391,15 +391,64 @@ def bearer_token_env(request: Request) -> Attempt:
 
 
 def bearer_token_file_env(request: Request) -> Attempt:
-    """7. ``BEARER_TOKEN_FILE``: the path of a token file."""
+    """``BEARER_TOKEN_FILE``: the path of a token file."""
     path = os.environ.get("BEARER_TOKEN_FILE")
     if not path:
         return _absent("BEARER_TOKEN_FILE", None, "not set")
     return _discovered_token_file("BEARER_TOKEN_FILE", path, request)
 
 
+def scitoken_env(request: Request) -> Attempt:
+    """``SCITOKEN``: the token itself, as igwn-auth-utils reads it."""
+    if request.token is False:
+        return _absent("SCITOKEN", None, "token=False", DISABLED)
+    value = os.environ.get("SCITOKEN")
+    if value is None or not value.strip():
+        return _absent("SCITOKEN", None, "not set")
+    auth = BearerTokenAuth(value, source="the SCITOKEN environment variable")
+    return _checked_token("SCITOKEN", None, auth, request)
+
+
+def scitoken_file_env(request: Request) -> Attempt:
+    """``SCITOKEN_FILE``: the path of a token file, as igwn-auth-utils reads it."""
+    path = os.environ.get("SCITOKEN_FILE")
+    if not path:
+        return _absent("SCITOKEN_FILE", None, "not set")
+    return _discovered_token_file("SCITOKEN_FILE", path, request)
+
+
+def condor_creds(request: Request) -> Attempt:
+    """``$_CONDOR_CREDS/*.use``: the token files HTCondor gives a job, in
+    name order; the first that passes the checks is used."""
+    name = "_CONDOR_CREDS"
+    directory = os.environ.get(name)
+    if not directory:
+        return _absent(name, None, "not set")
+    if request.token is False:
+        return _absent(name, directory, "token=False", DISABLED)
+    try:
+        files = sorted(f for f in os.listdir(directory) if f.endswith(".use"))
+    except OSError as exc:
+        status = ABSENT if isinstance(exc, FileNotFoundError) else UNREADABLE
+        return _absent(name, directory, exc.strerror or "cannot be listed", status)
+    skipped = []
+    for filename in files:
+        attempt = _discovered_token_file(
+            name, os.path.join(directory, filename), request
+        )
+        if attempt.found:
+            return attempt
+        skipped.append(attempt)
+    if not skipped:
+        return _absent(name, directory, "no *.use token file")
+    reason = "; ".join(
+        f"{os.path.basename(a.location or '')}: {a.reason}" for a in skipped
+    )
+    return _absent(name, directory, reason, skipped[0].status)
+
+
 def xdg_runtime_dir(request: Request) -> Attempt:
-    """8. ``$XDG_RUNTIME_DIR/bt_u<euid>``."""
+    """``$XDG_RUNTIME_DIR/bt_u<euid>``."""
     directory = os.environ.get("XDG_RUNTIME_DIR")
     if not directory:
         return _absent("XDG_RUNTIME_DIR", None, "XDG_RUNTIME_DIR not set")
@@ -408,7 +457,7 @@ def xdg_runtime_dir(request: Request) -> Attempt:
 
 
 def tmp_dir(request: Request) -> Attempt:
-    """9. ``/tmp/bt_u<euid>``."""
+    """``/tmp/bt_u<euid>``."""
     path = os.path.join(TMP_DIR, f"bt_u{os.geteuid()}")
     return _discovered_token_file("/tmp", path, request)  # noqa: S108
 
@@ -421,7 +470,7 @@ def _cert_reload_timeout(request: Request) -> Optional[float]:
 
 
 def cert_argument(request: Request) -> Attempt:
-    """5. ``cert=``: a PEM file holding certificate and key, or a
+    """``cert=``: a PEM file holding certificate and key, or a
     ``(cert, key)`` pair.
 
     Errors are raised, not skipped: an unreadable, malformed, key-less,
@@ -496,7 +545,7 @@ def _discovered_cert(
 
 
 def x509_user_cert_env(request: Request) -> Attempt:
-    """10. ``X509_USER_CERT`` and ``X509_USER_KEY`` (both must be set)."""
+    """``X509_USER_CERT`` and ``X509_USER_KEY`` (both must be set)."""
     cert, key = os.environ.get("X509_USER_CERT"), os.environ.get("X509_USER_KEY")
     if not cert or not key:
         missing = "X509_USER_CERT" if not cert else "X509_USER_KEY"
@@ -505,7 +554,7 @@ def x509_user_cert_env(request: Request) -> Attempt:
 
 
 def x509_user_proxy_env(request: Request) -> Attempt:
-    """11. ``X509_USER_PROXY``: a proxy file (certificate, key and chain)."""
+    """``X509_USER_PROXY``: a proxy file (certificate, key and chain)."""
     path = os.environ.get("X509_USER_PROXY")
     if not path:
         return _absent("X509_USER_PROXY", None, "not set", kind=CERTIFICATE)
@@ -513,13 +562,13 @@ def x509_user_proxy_env(request: Request) -> Attempt:
 
 
 def x509_tmp_proxy(request: Request) -> Attempt:
-    """12. ``/tmp/x509up_u<euid>``: where grid tools write a proxy."""
+    """``/tmp/x509up_u<euid>``: where grid tools write a proxy."""
     path = os.path.join(TMP_DIR, f"x509up_u{os.geteuid()}")
     return _discovered_cert("/tmp/x509up", path, None, request)  # noqa: S108
 
 
 def globus_dir(request: Request) -> Attempt:
-    """13. ``~/.globus/usercert.pem`` and ``~/.globus/userkey.pem``."""
+    """``~/.globus/usercert.pem`` and ``~/.globus/userkey.pem``."""
     directory = os.path.join(os.path.expanduser("~"), ".globus")
     cert = os.path.join(directory, "usercert.pem")
     key = os.path.join(directory, "userkey.pem")
@@ -530,7 +579,7 @@ def globus_dir(request: Request) -> Attempt:
 
 
 def netrc(request: Request) -> Attempt:
-    """14. netrc (``$NETRC``, else ``~/.netrc``) through safe-netrc.
+    """netrc (``$NETRC``, else ``~/.netrc``) through safe-netrc.
 
     Only a ``machine`` entry for the URL's host name is used; a ``default``
     entry would hand the password to any host and is ignored.
@@ -594,6 +643,9 @@ SOURCES: tuple[Source, ...] = (
     Source("cert argument", CERTIFICATE, cert_argument, argument=True),
     Source("BEARER_TOKEN", HEADER, bearer_token_env),
     Source("BEARER_TOKEN_FILE", HEADER, bearer_token_file_env),
+    Source("SCITOKEN", HEADER, scitoken_env),
+    Source("SCITOKEN_FILE", HEADER, scitoken_file_env),
+    Source("_CONDOR_CREDS", HEADER, condor_creds),
     Source("XDG_RUNTIME_DIR", HEADER, xdg_runtime_dir),
     Source("/tmp", HEADER, tmp_dir),  # noqa: S108
     Source("X509_USER_CERT", CERTIFICATE, x509_user_cert_env),

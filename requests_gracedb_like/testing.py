@@ -9,7 +9,8 @@ Fixtures
 --------
 ``credential_env``
     Isolates the credential environment: ``HOME``, ``NETRC``,
-    ``BEARER_TOKEN``, ``BEARER_TOKEN_FILE``, ``XDG_RUNTIME_DIR``, ``X509_*``
+    ``BEARER_TOKEN``, ``BEARER_TOKEN_FILE``, ``SCITOKEN``, ``SCITOKEN_FILE``,
+    ``_CONDOR_CREDS``, ``XDG_RUNTIME_DIR``, ``X509_*``
     and the ``/tmp/bt_u<uid>`` and ``/tmp/x509up_u<uid>`` locations all
     point into an empty temporary directory, so the developer's own
     credentials never change a result.
@@ -35,6 +36,9 @@ __all__ = ["CredentialEnv", "credential_env", "make_jwt", "make_token"]
 CREDENTIAL_VARIABLES = (
     "BEARER_TOKEN",
     "BEARER_TOKEN_FILE",
+    "SCITOKEN",
+    "SCITOKEN_FILE",
+    "_CONDOR_CREDS",
     "NETRC",
     "XDG_RUNTIME_DIR",
     "X509_USER_CERT",
