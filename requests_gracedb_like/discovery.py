@@ -379,42 +379,43 @@ def basic_arguments(request: Request) -> Attempt:
     return Attempt("username/password arguments", None, True, "HTTP basic auth", auth)
 
 
+def _token_variable(name: str, request: Request) -> Attempt:
+    """A variable holding the token itself."""
+    if request.token is False:
+        return _absent(name, None, "token=False", DISABLED)
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return _absent(name, None, "not set")
+    auth = BearerTokenAuth(value, source=f"the {name} environment variable")
+    return _checked_token(name, None, auth, request)
+
+
+def _token_file_variable(name: str, request: Request) -> Attempt:
+    """A variable holding the path of a token file."""
+    path = os.environ.get(name)
+    if not path:
+        return _absent(name, None, "not set")
+    return _discovered_token_file(name, path, request)
+
+
 def bearer_token_env(request: Request) -> Attempt:
     """``BEARER_TOKEN``: the token itself, in the environment."""
-    if request.token is False:
-        return _absent("BEARER_TOKEN", None, "token=False", DISABLED)
-    value = os.environ.get("BEARER_TOKEN")
-    if value is None or not value.strip():
-        return _absent("BEARER_TOKEN", None, "not set")
-    auth = BearerTokenAuth(value, source="the BEARER_TOKEN environment variable")
-    return _checked_token("BEARER_TOKEN", None, auth, request)
+    return _token_variable("BEARER_TOKEN", request)
 
 
 def bearer_token_file_env(request: Request) -> Attempt:
     """``BEARER_TOKEN_FILE``: the path of a token file."""
-    path = os.environ.get("BEARER_TOKEN_FILE")
-    if not path:
-        return _absent("BEARER_TOKEN_FILE", None, "not set")
-    return _discovered_token_file("BEARER_TOKEN_FILE", path, request)
+    return _token_file_variable("BEARER_TOKEN_FILE", request)
 
 
 def scitoken_env(request: Request) -> Attempt:
     """``SCITOKEN``: the token itself, as igwn-auth-utils reads it."""
-    if request.token is False:
-        return _absent("SCITOKEN", None, "token=False", DISABLED)
-    value = os.environ.get("SCITOKEN")
-    if value is None or not value.strip():
-        return _absent("SCITOKEN", None, "not set")
-    auth = BearerTokenAuth(value, source="the SCITOKEN environment variable")
-    return _checked_token("SCITOKEN", None, auth, request)
+    return _token_variable("SCITOKEN", request)
 
 
 def scitoken_file_env(request: Request) -> Attempt:
-    """``SCITOKEN_FILE``: the path of a token file, as igwn-auth-utils reads it."""
-    path = os.environ.get("SCITOKEN_FILE")
-    if not path:
-        return _absent("SCITOKEN_FILE", None, "not set")
-    return _discovered_token_file("SCITOKEN_FILE", path, request)
+    """``SCITOKEN_FILE``: a token file's path, as igwn-auth-utils reads it."""
+    return _token_file_variable("SCITOKEN_FILE", request)
 
 
 def condor_creds(request: Request) -> Attempt:
