@@ -69,6 +69,7 @@ __all__ = [
     "Request",
     "Source",
     "discover",
+    "why_not_looked_at",
 ]
 
 log = logging.getLogger(__name__)
@@ -76,9 +77,10 @@ log = logging.getLogger(__name__)
 PathLike = Union[str, "os.PathLike[str]"]
 CertArgument = Union[PathLike, tuple[PathLike, PathLike], bool, None]
 
-#: Where ``bt_u<euid>`` and ``x509up_u<euid>`` are looked for last; tests
-#: point it elsewhere.
-TMP_DIR = "/tmp"  # noqa: S108
+#: Where ``bt_u<euid>`` and ``x509up_u<euid>`` are looked for last. Tests
+#: point it elsewhere, in-process and, through
+#: ``REQUESTS_GRACEDB_LIKE_TMP_DIR``, in the subprocesses they start.
+TMP_DIR = os.environ.get("REQUESTS_GRACEDB_LIKE_TMP_DIR") or "/tmp"  # noqa: S108
 
 #: A source that supplies a header credential (``Authorization`` or API key).
 HEADER = "header"
@@ -657,8 +659,9 @@ SOURCES: tuple[Source, ...] = (
 )
 
 
-def _why_not_looked_at(source: Source, winners: list[Source]) -> Optional[str]:
-    """The rules of the module docstring, in order."""
+def why_not_looked_at(source: Source, winners: Sequence[Source]) -> Optional[str]:
+    """Why `source` is not looked at once `winners` have yielded credentials,
+    or None when it is: the rules of the module docstring, in order."""
     for winner in winners:
         if winner.kind == NOTHING:
             return f"{winner.name} was given"
@@ -700,7 +703,7 @@ def discover(
     attempts: list[Attempt] = []
     winners: list[Source] = []
     for source in sources:
-        why_not = _why_not_looked_at(source, winners)
+        why_not = why_not_looked_at(source, winners)
         if why_not is not None:
             attempt = _absent(source.name, None, why_not, NOT_LOOKED_AT, source.kind)
         else:
