@@ -13,20 +13,37 @@ from typing import Any, Optional
 import requests
 
 from ._version import __version__
+from .adapters import SessionAdapterMixin
+from .api import delete, get, head, options, patch, post, put, request
 from .auth import SessionAuthMixin
+from .base_url import SessionBaseURLMixin
+from .clone import SessionCloneMixin
 from .errors import SessionErrorMixin
 from .file import SessionFileMixin
+from .timeout import SessionTimeoutMixin
 from .transport import SessionTransportMixin
 from .user_agent import SessionUserAgentMixin
 
 __all__ = [
     "Session",
+    "SessionAdapterMixin",
     "SessionAuthMixin",
+    "SessionBaseURLMixin",
+    "SessionCloneMixin",
     "SessionErrorMixin",
     "SessionFileMixin",
+    "SessionTimeoutMixin",
     "SessionTransportMixin",
     "SessionUserAgentMixin",
     "__version__",
+    "delete",
+    "get",
+    "head",
+    "options",
+    "patch",
+    "post",
+    "put",
+    "request",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -35,6 +52,10 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 class Session(
     SessionTransportMixin,
     SessionAuthMixin,
+    SessionBaseURLMixin,
+    SessionTimeoutMixin,
+    SessionAdapterMixin,
+    SessionCloneMixin,
     SessionErrorMixin,
     SessionFileMixin,
     SessionUserAgentMixin,
@@ -45,7 +66,9 @@ class Session(
     Parameters
     ----------
     url : str, optional
-        The service URL (see :class:`~.auth.SessionAuthMixin`).
+        The service URL (see :class:`~.auth.SessionAuthMixin`); relative
+        request URLs resolve against it
+        (:class:`~.base_url.SessionBaseURLMixin`).
     **kwargs
         Keyword-only options of the mixins: ``token``, ``cert``,
         ``api_key``, ``auth_header_name``, ``api_key_prefix``,
@@ -53,7 +76,9 @@ class Session(
         ``password``, ``force_noauth``, ``fail_if_noauth``, ``auth_reload``,
         ``auth_reload_timeout`` (:class:`~.auth.SessionAuthMixin`),
         ``allow_insecure_auth``, ``allow_cross_origin_auth``
-        (:class:`~.transport.SessionTransportMixin`) and
+        (:class:`~.transport.SessionTransportMixin`),
+        ``timeout`` (:class:`~.timeout.SessionTimeoutMixin`), ``retries``,
+        ``pool_maxsize`` (:class:`~.adapters.SessionAdapterMixin`) and
         ``raise_for_status`` (:class:`~.errors.SessionErrorMixin`).
 
     Notes
@@ -63,6 +88,13 @@ class Session(
     * credentials only over https and only to the origin of `url`
       (:class:`~.transport.SessionTransportMixin`);
     * credential discovery (:class:`~.auth.SessionAuthMixin`);
+    * relative URLs resolved against `url`
+      (:class:`~.base_url.SessionBaseURLMixin`);
+    * a finite default timeout (:class:`~.timeout.SessionTimeoutMixin`);
+    * retries with backoff and a connection pool sized for threads
+      (:class:`~.adapters.SessionAdapterMixin`);
+    * modified copies: ``with_headers``, ``with_cookies``, ``with_timeout``,
+      ``with_retries`` (:class:`~.clone.SessionCloneMixin`);
     * exceptions for HTTP error statuses (:class:`~.errors.SessionErrorMixin`);
     * file uploads from paths with guessed MIME types
       (:class:`~.file.SessionFileMixin`);

@@ -300,6 +300,19 @@ class SessionAuthMixin:
             log.debug("closed %d connection pools after certificate reload", closed)
         return super().send(request, **kwargs)  # type: ignore[misc]
 
+    @property
+    def expiry(self) -> Optional[float]:
+        """The POSIX time at which the first credential expires, or None.
+
+        The earliest of the bearer token's ``exp`` claim (kept current as a
+        reloading token is re-read) and the client certificate's
+        ``notAfter`` (see :func:`~requests_gracedb_like.auth.credential_expiry`).
+        None when neither is known: basic auth, an opaque token, no
+        credential.
+        """
+        expiry = credential_expiry(self)
+        return None if expiry is None else float(expiry)
+
     def rebuild_auth(
         self, prepared_request: PreparedRequest, response: requests.Response
     ) -> None:

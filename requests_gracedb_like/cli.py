@@ -53,6 +53,7 @@ from ._redact import redact_url
 from .discovery import SOURCES, Attempt, Request, Source, why_not_looked_at
 from .exceptions import CredentialError
 from .file import guess_content_type, prepare_files
+from .timeout import NOT_GIVEN
 
 __all__ = [
     "ExitStatus",
@@ -226,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
             "--timeout",
             metavar="SECONDS",
             type=_seconds,
+            # not given: the session's default timeout, not "wait forever"
+            default=NOT_GIVEN,
             help="give up when connecting or waiting for data takes longer",
         )
         _credential_options(sub)

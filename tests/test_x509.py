@@ -289,8 +289,10 @@ def test_expiry_is_earliest_of_token_and_certificate(pki):
     s = Session(URL, cert=path)
     s.auth = BearerTokenAuth(make_jwt({"exp": int(token_exp)}))
     assert credential_expiry(s) == int(token_exp)
+    assert s.expiry == int(token_exp)
     s.auth = NoAuth()
     assert credential_expiry(s) == s.auth_cert.expiry
+    assert s.expiry == s.auth_cert.expiry
     assert s.auth_cert.expiry > time.time() + 23 * 3600
 
 
