@@ -250,3 +250,10 @@ def test_redirect_to_another_origin_never_comes_back_with_credentials(httpserver
         s.get(own)
     sent = ["Authorization" in r.headers for r, _ in httpserver.log]
     assert sent == [True, False, False]
+
+
+def test_relative_urls_resolved_against_url_get_the_credential(httpserver):
+    httpserver.expect_request("/api/events/").respond_with_data("ok")
+    with Session(httpserver.url_for("/api/"), username="albert", password=SECRET) as s:
+        assert s.get("events/").text == "ok"
+    assert httpserver.log[0][0].authorization.username == "albert"
