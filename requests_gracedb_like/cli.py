@@ -231,6 +231,16 @@ def build_parser() -> argparse.ArgumentParser:
             default=NOT_GIVEN,
             help="give up when connecting or waiting for data takes longer",
         )
+        sub.add_argument(
+            "--retries",
+            metavar="N",
+            type=_retries,
+            default=None,
+            help=(
+                "retry a failed connection or a 429/502/503/504 answer up to N "
+                "times (idempotent methods only; default: the session's, 0: never)"
+            ),
+        )
         _credential_options(sub)
         _common_options(sub, top=False)
         sub.set_defaults(func=_run_request, method=method.upper())
@@ -693,6 +703,16 @@ def _body(
     return body
 
 
+def _retries(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return value
+
+
 def _run_request(args: argparse.Namespace) -> int:
     url = _check_url(args.url)
     headers = _headers(args.header)
@@ -702,7 +722,8 @@ def _run_request(args: argparse.Namespace) -> int:
     # discovered credential.
     no_auth = args.no_auth or _has(headers, "Authorization")
     try:
-        session = Session(url, token=args.token, force_noauth=no_auth)
+        options = {} if args.retries is None else {"retries": args.retries}
+        session = Session(url, token=args.token, force_noauth=no_auth, **options)
     except OSError as exc:
         # only --token is read here; discovered files that cannot be read
         # are skipped by discovery

@@ -212,7 +212,7 @@ def test_http_errors_have_an_exit_status_per_class(
     service, token_file, tmp_path, path, status, expected
 ):
     out = tmp_path / "out"
-    result = cli("get", service.url_for(path), "-o", out)
+    result = cli("get", service.url_for(path), "-o", out, "--retries", "0")
     assert result.returncode == status
     assert expected in one_line(result.stderr)
     assert not out.exists()
@@ -229,11 +229,21 @@ def test_a_rejected_token_is_a_4xx(service, tmp_path, monkeypatch):
     assert "not-issued-by-the-service" not in line
 
 
+def test_retries_option_retries_a_503(service, token_file):
+    service.respond("GET", "/api/flaky/", status=503, headers={"Retry-After": "0"})
+    result = cli("get", service.url_for("api/flaky/"), "--retries", "2")
+    assert result.returncode == 5
+    assert [r.path for r in service.requests].count("/api/flaky/") == 3
+    service.clear()
+    result = cli("get", service.url_for("api/flaky/"), "--retries", "0")
+    assert [r.path for r in service.requests].count("/api/flaky/") == 1
+
+
 def test_connection_refused(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    result = cli("get", f"http://127.0.0.1:{port}/api/")
+    result = cli("get", f"http://127.0.0.1:{port}/api/", "--retries", "0")
     assert result.returncode == 6
     assert "Connection refused" in one_line(result.stderr)
 
@@ -258,6 +268,8 @@ def test_timeout():
         (["get", "http:///path"], "no host name"),
         (["get", "http://x/", "--bogus"], "unrecognized arguments: --bogus"),
         (["get", "http://x/", "--timeout", "0"], "must be more than 0 seconds"),
+        (["get", "http://x/", "--retries", "-1"], "must be 0 or more"),
+        (["get", "http://x/", "--retries", "two"], "not a whole number"),
         (["get", "http://x/", "-H", "no colon"], "--header expects"),
         (["get", "http://x/", "-H", "A: b\nc"], "value of A has control characters"),
         (["post", "http://x/", "-F", "path-only"], "--file expects FIELD=PATH"),
