@@ -23,6 +23,7 @@ from .errors import SessionErrorMixin
 from .file import SessionFileMixin
 from .prepare import SessionPrepareMixin
 from .timeout import SessionTimeoutMixin
+from .transport import SessionTransportMixin
 from .user_agent import SessionUserAgentMixin
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "SessionFileMixin",
     "SessionPrepareMixin",
     "SessionTimeoutMixin",
+    "SessionTransportMixin",
     "SessionUserAgentMixin",
     "__version__",
     "delete",
@@ -52,6 +54,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
 class Session(
+    SessionTransportMixin,
     SessionAuthMixin,
     SessionBaseURLMixin,
     SessionTimeoutMixin,
@@ -73,9 +76,13 @@ class Session(
         request URLs resolve against it
         (:class:`~.base_url.SessionBaseURLMixin`).
     **kwargs
-        Keyword-only options of the mixins: ``token``, ``username``,
+        Keyword-only options of the mixins: ``token``, ``cert``,
+        ``api_key``, ``auth_header_name``, ``api_key_prefix``,
+        ``token_audience``, ``token_scope``, ``token_issuer``, ``username``,
         ``password``, ``force_noauth``, ``fail_if_noauth``, ``auth_reload``,
         ``auth_reload_timeout`` (:class:`~.auth.SessionAuthMixin`),
+        ``allow_insecure_auth``, ``allow_cross_origin_auth``
+        (:class:`~.transport.SessionTransportMixin`),
         ``timeout`` (:class:`~.timeout.SessionTimeoutMixin`), ``retries``,
         ``pool_maxsize`` (:class:`~.adapters.SessionAdapterMixin`) and
         ``raise_for_status`` (:class:`~.errors.SessionErrorMixin`).
@@ -84,6 +91,8 @@ class Session(
     -----
     It adds, in this order:
 
+    * credentials only over https and only to the origin of `url`
+      (:class:`~.transport.SessionTransportMixin`);
     * credential discovery (:class:`~.auth.SessionAuthMixin`);
     * relative URLs resolved against `url`
       (:class:`~.base_url.SessionBaseURLMixin`);

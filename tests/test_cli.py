@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from requests_gracedb_like import Session
+
 CLI = [sys.executable, "-m", "requests_gracedb_like"]
 
 
@@ -370,23 +372,55 @@ def test_auth_lists_every_source_and_the_winner(service, token_file, env):
     order = [
         "force_noauth:",
         "token argument:",
+        "api_key argument:",
         "username/password arguments:",
+        "cert argument:",
         "BEARER_TOKEN:",
         "BEARER_TOKEN_FILE (",
+        "SCITOKEN:",
+        "SCITOKEN_FILE:",
+        "_CONDOR_CREDS:",
         "XDG_RUNTIME_DIR (",
         "/tmp (",
+        "X509_USER_CERT:",
+        "X509_USER_PROXY:",
+        "/tmp/x509up (",
+        "~/.globus (",
         "netrc (",
     ]
+    assert len(lines) > len(order)
     for number, (line, name) in enumerate(zip(lines[1:], order), 1):
         assert line[4:].startswith(f"{number}. {name}"), line
-    assert f"* 5. BEARER_TOKEN_FILE ({token_file}): bearer token file  <- used" in text
-    assert "+ 8. netrc" in text
-    assert "earlier source comes first" in text
+    assert f"* 7. BEARER_TOKEN_FILE ({token_file}): bearer token file  <- used" in text
+    assert "+ 17. netrc" in text
+    assert "an earlier source supplies it" in text
     assert "sub: albert" in text
     assert "Expires: " in text
     assert re.search(r"\(in (1 h|59 min \d+ s)\)", text), text
     assert token_file.read_text().strip() not in text
     assert "hunter2" not in text
+
+
+def test_auth_reports_token_and_certificate_as_the_session_does(
+    service, token_file, env, pki
+):
+    pytest.importorskip("cryptography")
+    proxy = env.write_tmp_proxy(pki.pem("albert", days=1))
+    result = cli("auth", service.url, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    with Session(service.url) as session:
+        assert report["used"] == session.auth_source
+        assert (
+            report["used"]
+            == f"BEARER_TOKEN_FILE ({token_file}) + /tmp/x509up ({proxy})"
+        )
+        described = {r.source: r.status for r in session.describe_auth()}
+    by_name = {s["source"]: s for s in report["sources"]}
+    assert by_name["/tmp/x509up"]["status"] == "used"
+    assert described["/tmp/x509up"] == "used"
+    assert "CN=albert" in report["claims"]["subject"]
+    assert 3500 < report["expires_in"] <= 3600  # the token expires first
 
 
 def test_auth_json(service, token_file):
@@ -397,7 +431,7 @@ def test_auth_json(service, token_file):
     assert report["usable"] is True
     assert 3500 < report["expires_in"] <= 3600
     statuses = [s["status"] for s in report["sources"]]
-    assert statuses.index("used") == 4
+    assert statuses.index("used") == 6
     assert token_file.read_text().strip() not in result.stdout.decode()
 
 
@@ -434,7 +468,7 @@ def test_auth_names_an_unusable_token_file(tmp_path, monkeypatch):
     result = cli("auth", "https://gracedb.example.org/api/")
     assert result.returncode == 3
     text = result.stdout.decode()
-    assert "! 5. BEARER_TOKEN_FILE: cannot be used" in text
+    assert "! 7. BEARER_TOKEN_FILE: cannot be used" in text
     assert f"{str(bad)!r} is not UTF-8 text" in text
 
 
