@@ -28,6 +28,7 @@ requirement).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Optional, Union
@@ -45,6 +46,7 @@ ANY_AUDIENCE = frozenset({"ANY", "https://wlcg.cern.ch/jwt/v1/any"})
 StrOrList = Union[str, Iterable[str], None]
 
 
+@functools.lru_cache(maxsize=256)
 def default_audience(url: Optional[str]) -> tuple[str, ...]:
     """The audiences a token for `url` is expected to name: its scheme and
     host, with the port too when the URL gives one.

@@ -24,6 +24,7 @@ presented in the TLS handshake). The rules, in order:
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -137,7 +138,7 @@ class Request:
     def __post_init__(self) -> None:
         self.claims  # noqa: B018 - a bad token_* argument fails here, named
 
-    @property
+    @functools.cached_property
     def claims(self) -> ClaimRequirements:
         """The claims a token must carry (see :mod:`~requests_gracedb_like.claims`)."""
         return ClaimRequirements.from_arguments(
@@ -285,6 +286,13 @@ def _absent(
     kind: str = HEADER,
 ) -> Attempt:
     return Attempt(source, location, False, reason, status=status, kind=kind)
+
+
+@functools.lru_cache(maxsize=256)
+def _not_looked_at(source: str, why: str, kind: str) -> Attempt:
+    # The same few (immutable, secret-free) attempts recur in every
+    # discovery: build each once.
+    return _absent(source, None, why, NOT_LOOKED_AT, kind)
 
 
 # -- header sources ---------------------------------------------------------
@@ -705,7 +713,7 @@ def discover(
     for source in sources:
         why_not = why_not_looked_at(source, winners)
         if why_not is not None:
-            attempt = _absent(source.name, None, why_not, NOT_LOOKED_AT, source.kind)
+            attempt = _not_looked_at(source.name, why_not, source.kind)
         else:
             attempt = source(request)
             log.debug("credential source %s", attempt.describe())
