@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import requests
 from requests.models import PreparedRequest
@@ -12,8 +12,10 @@ from requests.models import PreparedRequest
 from ._mixin import forward_url
 from ._origin import credential_headers, same_origin
 from .discovery import Discovery, Request, discover
-from .explain import AuthReport
 from .x509 import X509Credential
+
+if TYPE_CHECKING:
+    from .explain import AuthReport
 
 __all__ = ["SessionAuthMixin", "close_pools_with_cert", "credential_expiry"]
 
@@ -281,6 +283,10 @@ class SessionAuthMixin:
             readable table and ``.to_dict()`` plain data. It never holds a
             secret, and ``report.source == session.auth_source``.
         """
+        # Imported here: reports are asked for rarely, and the import would
+        # cost every ``import requests_gracedb_like``.
+        from .explain import AuthReport
+
         return AuthReport.from_discovery(
             self.auth_discovery, self.auth_url, credential_expiry(self)
         )

@@ -14,7 +14,6 @@ import requests
 from requests.utils import guess_filename, to_key_val_list
 
 from ._mixin import request_kwargs
-from .multipart import encode, file_size
 
 __all__ = [
     "STREAM_THRESHOLD",
@@ -180,6 +179,9 @@ class SessionFileMixin:
             return super().request(method, url, **kwargs)  # type: ignore[misc]
 
     def _should_stream(self, kwargs: dict[str, Any]) -> bool:
+        # Imported on first upload, not with the package.
+        from .multipart import file_size
+
         data = kwargs.get("data")
         if data is not None and not isinstance(data, (dict, list, tuple)):
             return False  # let requests handle (or reject) it as before
@@ -191,6 +193,8 @@ class SessionFileMixin:
         return bool(kwargs["files"]) and on_disk >= self.upload_stream_threshold
 
     def _stream(self, kwargs: dict[str, Any]) -> None:
+        from .multipart import encode
+
         body = encode(kwargs.pop("data", None), kwargs.pop("files"))
         kwargs["data"] = body
         headers = kwargs.get("headers")
