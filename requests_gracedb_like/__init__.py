@@ -14,6 +14,7 @@ import requests
 
 from ._version import __version__
 from .auth import SessionAuthMixin
+from .closing import SessionCloseMixin
 from .errors import SessionErrorMixin
 from .file import SessionFileMixin
 from .user_agent import SessionUserAgentMixin
@@ -21,6 +22,7 @@ from .user_agent import SessionUserAgentMixin
 __all__ = [
     "Session",
     "SessionAuthMixin",
+    "SessionCloseMixin",
     "SessionErrorMixin",
     "SessionFileMixin",
     "SessionUserAgentMixin",
@@ -35,6 +37,7 @@ class Session(
     SessionErrorMixin,
     SessionFileMixin,
     SessionUserAgentMixin,
+    SessionCloseMixin,
     requests.Session,
 ):
     """A :class:`requests.Session` for GraceDB-like REST APIs.
@@ -57,7 +60,9 @@ class Session(
     * exceptions for HTTP error statuses (:class:`~.errors.SessionErrorMixin`);
     * file uploads from paths with guessed MIME types
       (:class:`~.file.SessionFileMixin`);
-    * a ``User-Agent`` naming the package (:class:`~.user_agent.SessionUserAgentMixin`).
+    * a ``User-Agent`` naming the package (:class:`~.user_agent.SessionUserAgentMixin`);
+    * :meth:`close` that releases every socket at once
+      (:class:`~.closing.SessionCloseMixin`).
 
     Examples
     --------

@@ -1,0 +1,215 @@
+"""Every fault the fault server can inject surfaces as a documented
+requests exception, promptly, and leaves the session usable."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from fault_server import FAULTS, FaultServer, client_sockets
+
+from requests_gracedb_like import Session, exceptions
+from requests_gracedb_like.errors import MAX_MESSAGE
+
+#: The read timeout the tests configure; every fault must surface within it
+#: plus this margin (thread scheduling on a loaded CI machine).
+TIMEOUT = 0.5
+MARGIN = 1.5
+RESET = (requests.exceptions.ChunkedEncodingError, requests.ConnectionError)
+
+#: fault, query, expected exception, what the message says happened.
+TRANSPORT_FAULTS = [
+    ("reset-after-headers", "", RESET, "the connection was reset"),
+    ("reset-mid-body", "", RESET, "the connection was reset"),
+    ("garbage", "", requests.ConnectionError, "did not answer in HTTP"),
+    (
+        "short-body",
+        "",
+        requests.exceptions.ChunkedEncodingError,
+        "ended before its declared length",
+    ),
+    (
+        "drip",
+        f"interval={TIMEOUT * 3}&size=3",
+        exceptions.BodyTimeout,
+        "no data within the read timeout",
+    ),
+    ("stall", "", requests.ReadTimeout, "no data within the read timeout"),
+    ("drop-after-body", "", requests.ConnectionError, "closed the connection"),
+]
+
+
+def open_fds_to(path: Path) -> int:
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") == str(path):
+                count += 1
+        except OSError:
+            continue
+    return count
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize(("fault", "query", "expected", "cause"), TRANSPORT_FAULTS)
+def test_fault_raises_documented_error_naming_request_and_session_recovers(
+    fault_server, method, fault, query, expected, cause
+):
+    url = fault_server.url(fault, query)
+    with Session(force_noauth=True) as s:
+        start = time.monotonic()
+        with pytest.raises(expected) as info:
+            s.request(method, url, data=b"payload", timeout=TIMEOUT)
+        elapsed = time.monotonic() - start
+        assert elapsed < TIMEOUT + MARGIN
+        message = str(info.value)
+        assert message.startswith(f"{method} {url} failed: ")
+        assert cause in message
+        assert len(message) < MAX_MESSAGE
+        # the same session serves the next request on the same pool
+        assert s.get(fault_server.url("ok"), timeout=TIMEOUT).json()["ok"] is True
+
+
+def test_drip_faster_than_the_read_timeout_is_read_to_the_end(fault_server):
+    # the timeout bounds each wait for data, not the whole transfer
+    url = fault_server.url("drip", f"interval={TIMEOUT / 10}&size=5")
+    with Session(force_noauth=True) as s:
+        assert s.get(url, timeout=TIMEOUT).text == "ddddd"
+
+
+def test_connection_refused_names_request_without_secrets(fault_server):
+    port = fault_server.port
+    fault_server.close()  # nothing listens on the port any more
+    url = f"http://albert:pw123@127.0.0.1:{port}/x?token=tok123&page=2"
+    with pytest.raises(requests.ConnectionError) as info, Session() as s:
+        s.get(url, timeout=TIMEOUT)
+    message = str(info.value)
+    assert message == (
+        f"GET http://127.0.0.1:{port}/x?token=REDACTED&page=2 failed: "
+        "connection refused (ConnectionRefusedError)"
+    )
+    assert info.value.__cause__ is None  # requests' text quotes the token
+
+
+def test_transport_errors_are_rewritten_without_the_error_hook(fault_server):
+    url = fault_server.url("garbage")
+    with pytest.raises(requests.ConnectionError, match=f"^GET {re.escape(url)} "):
+        with Session(force_noauth=True, raise_for_status=False) as s:
+            s.get(url, timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+def test_stale_keep_alive_connection_is_replaced_for_any_method(fault_server, method):
+    with Session(force_noauth=True) as s:
+        s.get(fault_server.url("close-idle"), timeout=TIMEOUT)
+        assert fault_server.idle_closed.wait(5)
+        r = s.request(method, fault_server.url("ok"), data=b"body", timeout=TIMEOUT)
+    assert r.status_code == 200
+    first, second = fault_server.seen
+    assert (second.method, second.fault) == (method, "ok")
+    assert second.connection != first.connection  # a fresh connection
+    assert fault_server.count("ok") == 1  # sent once
+
+
+def test_post_dropped_after_its_body_was_sent_is_not_resent(fault_server):
+    with pytest.raises(requests.ConnectionError), Session(force_noauth=True) as s:
+        s.post(fault_server.url("drop-after-body"), data=b"x" * 1000, timeout=TIMEOUT)
+    assert fault_server.count("drop-after-body") == 1
+    assert fault_server.seen[0].body_length == 1000
+
+
+def test_upload_dropped_midway_raises_and_closes_the_file(fault_server, tmp_path):
+    path = tmp_path / "skymap.fits"
+    path.write_bytes(os.urandom(4 << 20))
+    with Session(force_noauth=True) as s:
+        with pytest.raises(requests.ConnectionError, match="^POST .*/drop-upload"):
+            s.post(
+                fault_server.url("drop-upload", "after=65536"),
+                files={"skymap": path},
+                timeout=TIMEOUT,
+            )
+        assert open_fds_to(path) == 0
+        assert fault_server.seen[0].body_length == 65536
+        r = s.post(fault_server.url("ok"), files={"skymap": path}, timeout=TIMEOUT)
+        assert r.json()["length"] > 4 << 20
+        assert open_fds_to(path) == 0
+
+
+@pytest.mark.parametrize(
+    ("fault", "query", "cls", "expected"),
+    [
+        ("html-error", "", exceptions.BadGateway, ": 502 Proxy Error"),
+        ("html-error", "charset=no-such-codec", exceptions.BadGateway, ": 502 Proxy"),
+        ("json-error", "", exceptions.BadRequest, ": Event T0 does not exist."),
+        ("non-utf8-error", "", exceptions.InternalServerError, "Datei \ufffdber"),
+        (
+            "non-utf8-error",
+            "charset=no-such-codec",
+            exceptions.InternalServerError,
+            "Datei \ufffdber",
+        ),
+        ("huge-error", "", exceptions.InternalServerError, "Traceback line"),
+    ],
+)
+def test_error_pages_give_short_readable_messages(
+    fault_server, fault, query, cls, expected
+):
+    url = fault_server.url(fault, query)
+    with Session(force_noauth=True) as s:
+        with pytest.raises(cls) as info:
+            s.get(url, timeout=TIMEOUT)
+        assert s.get(fault_server.url("ok"), timeout=TIMEOUT).ok
+    message = str(info.value)
+    assert message.startswith(f"GET {url} -> {info.value.status_code} ")
+    assert expected in message
+    assert len(message) <= len(url) + 40 + MAX_MESSAGE
+    assert message.isprintable()
+
+
+def test_header_that_cannot_be_sent_is_named_not_quoted(fault_server):
+    with Session(force_noauth=True) as s:
+        for value in ("Bearer s3cret\r\nX-Evil: 1", "Bearer s3cr\u00e9t\u2603"):
+            with pytest.raises(requests.exceptions.InvalidHeader) as info:
+                s.get(
+                    fault_server.url("ok"),
+                    headers={"Authorization": value},
+                    timeout=TIMEOUT,
+                )
+            assert isinstance(info.value, ValueError)
+            assert "'Authorization'" in str(info.value)
+            assert "s3cr" not in str(info.value)
+    assert fault_server.seen == []
+
+
+def test_session_close_releases_every_socket(fault_server):
+    port = fault_server.port
+    s = Session(force_noauth=True)
+    for fault in ("ok", "json-error", "non-utf8-error", "garbage", "stall", "ok"):
+        try:
+            s.get(fault_server.url(fault), timeout=TIMEOUT)
+        except requests.RequestException:
+            pass
+    assert client_sockets(port) >= 1  # a kept-alive connection is pooled
+    s.close()
+    assert client_sockets(port) == 0
+
+
+def test_fault_server_shuts_down_with_a_stalled_handler():
+    server = FaultServer()
+    with Session(force_noauth=True) as s, pytest.raises(requests.ReadTimeout):
+        s.get(server.url("stall"), timeout=0.2)
+    start = time.monotonic()
+    server.close()
+    assert time.monotonic() - start < 2
+    assert not server._thread.is_alive()
+
+
+def test_docs_fault_table_matches_the_server():
+    text = (Path(__file__).parent.parent / "docs" / "reliability.rst").read_text()
+    table = text.split(".. faults-table-start", 1)[1].split(".. faults-table-end")[0]
+    documented = set(re.findall(r"^\s+\* - ``([a-z0-9-]+)``", table, re.MULTILINE))
+    assert documented == set(FAULTS)
