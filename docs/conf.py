@@ -6,7 +6,7 @@ import requests_gracedb_like
 
 project = "requests_gracedb_like"
 author = "The requests_gracedb_like developers"
-copyright = "2026, The requests_gracedb_like developers"  # noqa: A001
+copyright = "2026, The requests_gracedb_like developers"
 release = requests_gracedb_like.__version__
 version = release
 

@@ -216,7 +216,8 @@ class ReloadingTokenFileAuth(TokenFileAuth):
        current token is a JWT) something that is not a JWT is taken as a file
        caught mid-write: the last good token is kept until it truly expires.
     4. Once the token has truly expired and the file still holds no usable
-       replacement, the request fails with :class:`~requests_gracedb_like.exceptions.CredentialError` naming the
+       replacement, the request fails with
+       :class:`~requests_gracedb_like.exceptions.CredentialError` naming the
        file.
 
     An opaque (non-JWT) token has no expiry, so its file is re-read whenever

@@ -273,7 +273,8 @@ def discover(
     request : Request
         The caller's arguments.
     fail_if_noauth : bool, default=False
-        Raise :class:`~requests_gracedb_like.exceptions.NoCredentialsError` when no source yields a credential.
+        Raise :class:`~requests_gracedb_like.exceptions.NoCredentialsError`
+        when no source yields a credential.
     sources : sequence of callables
         The discovery order; :data:`SOURCES` by default.
 

@@ -262,11 +262,12 @@ class SessionErrorMixin:
     subclasses of :class:`requests.HTTPError`); its message holds the method,
     the URL without credentials, the status and the server's own message.
 
-    The check is the :func:`~requests_gracedb_like.errors.raise_for_status` response hook in
-    ``session.hooks["response"]``; remove it from there to switch raising off
-    for a session. A per-request ``hooks={"response": [...]}`` argument adds
-    to it rather than replacing it (plain requests would drop the session's
-    response hooks for that request).
+    The check is the :func:`~requests_gracedb_like.errors.raise_for_status`
+    response hook in ``session.hooks["response"]``; remove it from there to
+    switch raising off for a session. A per-request
+    ``hooks={"response": [...]}`` argument adds to it rather than replacing it
+    (plain requests would drop the session's response hooks for that
+    request).
     """
 
     def __init__(self, *, raise_for_status: bool = True, **kwargs: Any) -> None:

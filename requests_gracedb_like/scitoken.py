@@ -12,13 +12,14 @@ __all__ = ["SciTokenAuth", "SciTokenReloadingAuth"]
 
 
 class SciTokenAuth(TokenFileAuth):
-    """A bearer token read once from a file (see :class:`~requests_gracedb_like.bearer.TokenFileAuth`)."""
+    """A bearer token read once from a file (see
+    :class:`~requests_gracedb_like.bearer.TokenFileAuth`)."""
 
 
 class SciTokenReloadingAuth(ReloadingTokenFileAuth):
     """A bearer token re-read from its file before it expires (see
-    :class:`~requests_gracedb_like.bearer.ReloadingTokenFileAuth`); `reload_timeout` defaults to 0 as in
-    requests-gracedb."""
+    :class:`~requests_gracedb_like.bearer.ReloadingTokenFileAuth`);
+    `reload_timeout` defaults to 0 as in requests-gracedb."""
 
     def __init__(self, path: str, reload_timeout: float = 0) -> None:
         super().__init__(path, reload_timeout)
