@@ -61,7 +61,7 @@ class Session(
     * file uploads from paths with guessed MIME types
       (:class:`~.file.SessionFileMixin`);
     * a ``User-Agent`` naming the package (:class:`~.user_agent.SessionUserAgentMixin`);
-    * :meth:`close` that releases every socket at once
+    * ``close()`` that releases every socket at once
       (:class:`~.closing.SessionCloseMixin`).
 
     Examples

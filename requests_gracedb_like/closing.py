@@ -31,7 +31,7 @@ def close_pools(adapter: Any) -> None:
 
 
 class SessionCloseMixin:
-    """A mixin for :class:`requests.Session` whose :meth:`close` releases
+    """A mixin for :class:`requests.Session` whose ``close()`` releases
     every socket before it returns.
 
     Notes
@@ -43,5 +43,7 @@ class SessionCloseMixin:
     """
 
     def close(self) -> None:
+        """Close every pooled connection of every adapter, then the
+        adapters."""
         for adapter in self.adapters.values():  # type: ignore[attr-defined]
             close_pools(adapter)

@@ -168,7 +168,7 @@ def _describe(exc: BaseException) -> str:
 def _bad_headers(session: Any, kwargs: dict[str, Any]) -> list[str]:
     """Names of headers that cannot be sent as given: white space at the
     start of the value, CR or LF (refused by requests), or characters
-    outside Latin-1 (refused by :mod:`http.client`)."""
+    outside Latin-1 (refused by ``http.client``)."""
     merged = CaseInsensitiveDict(getattr(session, "headers", None) or {})
     merged.update(kwargs.get("headers") or {})
     bad = []
@@ -248,12 +248,13 @@ class SessionErrorMixin:
     A request that fails before a status arrives (connection refused or
     reset, a timeout, a truncated body, an answer that is not HTTP, a
     header that cannot be sent) raises the same :mod:`requests` exception
-    class as before, its message rewritten by :func:`transport_error` to
-    name the method, the URL without credentials and the cause, whatever
+    class as before, its message rewritten by
+    :func:`~requests_gracedb_like.errors.transport_error` to name the
+    method, the URL without credentials and the cause, whatever
     `raise_for_status` says. The original exception stays reachable as
     ``__context__`` but is not printed with the traceback, because requests
     quotes the URL's query string, tokens included. A header value outside
-    Latin-1, which :mod:`http.client` would refuse with a bare
+    Latin-1, which ``http.client`` would refuse with a bare
     :class:`UnicodeEncodeError`, raises
     :class:`requests.exceptions.InvalidHeader` naming the header.
 

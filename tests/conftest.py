@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-from fault_server import INJECTED, FaultServer
+from fault_server import INJECTED, OUTCOMES, FaultServer
 from hypothesis import settings
 
 if TYPE_CHECKING:
@@ -60,3 +60,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"fault server: {total} requests answered ({by_fault})"
         )
+    if OUTCOMES:
+        total = sum(OUTCOMES.values())
+        by_kind = ", ".join(f"{k} {v}" for k, v in sorted(OUTCOMES.items()))
+        terminalreporter.write_line(f"soak: {total} requests ({by_kind})")

@@ -14,6 +14,7 @@ socket, so a test that uses it leaks nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["FAULTS", "INJECTED", "FaultServer", "Seen", "client_sockets"]
+__all__ = ["FAULTS", "INJECTED", "OUTCOMES", "FaultServer", "Seen", "client_sockets"]
 
 #: Fault name (first path segment) -> what the server does.
 FAULTS = {
@@ -48,6 +49,8 @@ FAULTS = {
 
 #: Requests answered per fault, over every server of this test run.
 INJECTED: Counter[str] = Counter()
+#: How the soak test's requests ended (``ok`` or the exception class name).
+OUTCOMES: Counter[str] = Counter()
 
 _REASONS = {
     200: "OK",
@@ -123,7 +126,7 @@ def _read_head(rfile: object) -> Optional[_Request]:
         if raw in (b"\r\n", b"\n", b""):
             break
         name, _, value = raw.decode("latin-1").partition(":")
-        headers[name.strip().lower()] = value.strip()
+        headers[name.strip().lower()] = value.strip(" \t\r\n")
     parts = urlsplit(target)
     fault = parts.path.strip("/").split("/", 1)[0] or "ok"
     return _Request(
@@ -167,7 +170,7 @@ class FaultServer:
         self.seen: list[Seen] = []
         self.stopping = threading.Event()
         self.idle_closed = threading.Event()
-        self.random = random.Random(seed)
+        self.random = random.Random(seed)  # noqa: S311 (fault choice, not crypto)
         #: With a chooser, ``/random`` requests get the fault it returns.
         self.chooser: Optional[Callable[[Seen], str]] = None
         self._lock = threading.Lock()
@@ -190,14 +193,14 @@ class FaultServer:
 
     def close(self) -> None:
         """Stop serving, wake every handler and wait for it to finish."""
+        if self.stopping.is_set():
+            return
         self.stopping.set()
         self._server.shutdown()
         with self._lock:
             for sock in self._sockets:
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
         self._server.server_close()  # joins the handler threads
         self._thread.join()
 
