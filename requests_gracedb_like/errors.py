@@ -295,22 +295,37 @@ class SessionErrorMixin:
             return super().request(method, url, *args, **kwargs)  # type: ignore[misc]
         except requests.HTTPError:
             raise
-        except (requests.exceptions.InvalidHeader, UnicodeEncodeError) as exc:
-            # requests quotes the whole offending value, which may be a
-            # token; name the header instead.
-            bad = _bad_headers(self, kwargs)
-            if not bad:
-                if isinstance(exc, requests.RequestException):
-                    raise transport_error(exc, method, url) from None
-                raise
-            names = ", ".join(repr(n) for n in bad)
-            raise requests.exceptions.InvalidHeader(
-                f"{str(method).upper()} {redact_url(str(url))} failed: the value "
-                f"of header {names} cannot be sent: it must be Latin-1 text "
-                "without CR, LF or leading white space",
-            ) from None
-        except requests.RequestException as exc:
-            raise transport_error(exc, method, url) from None
+        except (requests.RequestException, ValueError) as exc:
+            if _header_refused(exc):
+                raise _header_error(self, kwargs, method, url) from None
+            if isinstance(exc, requests.RequestException):
+                raise transport_error(exc, method, url) from None
+            raise
+
+
+def _header_refused(exc: BaseException) -> bool:
+    """Whether `exc` is requests or ``http.client`` refusing a header; both
+    quote the whole value, which may be a token."""
+    if isinstance(exc, requests.exceptions.InvalidHeader):
+        return True
+    if isinstance(exc, UnicodeEncodeError):
+        return exc.encoding == "latin-1"
+    return type(exc) is ValueError and str(exc).startswith("Invalid header")
+
+
+def _header_error(
+    session: Any, kwargs: dict[str, Any], method: str, url: Any
+) -> requests.exceptions.InvalidHeader:
+    bad = _bad_headers(session, kwargs)
+    if bad:
+        which = "header " + ", ".join(repr(n) for n in bad)
+    else:
+        which = "a header set by the auth or a hook"
+    return requests.exceptions.InvalidHeader(
+        f"{str(method).upper()} {redact_url(str(url))} failed: the value of "
+        f"{which} cannot be sent: it must be Latin-1 text without CR, LF or "
+        "leading white space"
+    )
 
 
 _hook = raise_for_status

@@ -307,7 +307,7 @@ class FaultServer:
             + b"</body></html>"
         )
         sock.sendall(_head(502, len(page), content_type) + page)
-        return False
+        return True
 
     def _fault_non_utf8_error(self, sock, query, request, body) -> bool:
         charset = query.get("charset", "utf-8")

@@ -187,6 +187,25 @@ def test_header_that_cannot_be_sent_is_named_not_quoted(fault_server):
     assert fault_server.seen == []
 
 
+class _HeaderAuth(requests.auth.AuthBase):
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["X-Signature"] = self.value
+        return r
+
+
+@pytest.mark.parametrize("value", ["s3cret\nX-Evil: 1", "s3cr\u00e9t\u2603"])
+def test_header_set_by_auth_that_cannot_be_sent_is_not_quoted(fault_server, value):
+    s = Session(force_noauth=True)
+    with s, pytest.raises(requests.exceptions.InvalidHeader) as info:
+        s.get(fault_server.url("ok"), auth=_HeaderAuth(value), timeout=TIMEOUT)
+    assert "a header set by the auth or a hook" in str(info.value)
+    assert "s3cr" not in str(info.value)
+    assert fault_server.seen == []
+
+
 def test_session_close_releases_every_socket(fault_server):
     port = fault_server.port
     s = Session(force_noauth=True)
