@@ -30,6 +30,8 @@ nitpick_ignore_regex = [
     (r"py:class", r"(FileNotFoundError|PermissionError|RuntimeError)"),
     (r"py:class", r"tuple of Attempt"),
     (r"py:class", r"sequence"),
+    (r"py:class", r"(mapping|collection)"),
+    (r"py:.*", r"(http|urllib)\..*"),
     (r"py:class", r"default=.*"),
     (r"py:obj", r".*\.(auth|attempts|source|location|found|reason)"),
 ]

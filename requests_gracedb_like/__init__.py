@@ -13,20 +13,37 @@ from typing import Any, Optional
 import requests
 
 from ._version import __version__
+from .adapters import SessionAdapterMixin
+from .api import delete, get, head, options, patch, post, put, request
 from .auth import SessionAuthMixin
+from .base_url import SessionBaseURLMixin
+from .clone import SessionCloneMixin
 from .closing import SessionCloseMixin
 from .errors import SessionErrorMixin
 from .file import SessionFileMixin
+from .timeout import SessionTimeoutMixin
 from .user_agent import SessionUserAgentMixin
 
 __all__ = [
     "Session",
+    "SessionAdapterMixin",
     "SessionAuthMixin",
+    "SessionBaseURLMixin",
+    "SessionCloneMixin",
     "SessionCloseMixin",
     "SessionErrorMixin",
     "SessionFileMixin",
+    "SessionTimeoutMixin",
     "SessionUserAgentMixin",
     "__version__",
+    "delete",
+    "get",
+    "head",
+    "options",
+    "patch",
+    "post",
+    "put",
+    "request",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -34,6 +51,10 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 class Session(
     SessionAuthMixin,
+    SessionBaseURLMixin,
+    SessionTimeoutMixin,
+    SessionAdapterMixin,
+    SessionCloneMixin,
     SessionErrorMixin,
     SessionFileMixin,
     SessionUserAgentMixin,
@@ -45,11 +66,15 @@ class Session(
     Parameters
     ----------
     url : str, optional
-        The service URL (see :class:`~.auth.SessionAuthMixin`).
+        The service URL (see :class:`~.auth.SessionAuthMixin`); relative
+        request URLs resolve against it
+        (:class:`~.base_url.SessionBaseURLMixin`).
     **kwargs
         Keyword-only options of the mixins: ``token``, ``username``,
         ``password``, ``force_noauth``, ``fail_if_noauth``, ``auth_reload``,
-        ``auth_reload_timeout`` (:class:`~.auth.SessionAuthMixin`) and
+        ``auth_reload_timeout`` (:class:`~.auth.SessionAuthMixin`),
+        ``timeout`` (:class:`~.timeout.SessionTimeoutMixin`), ``retries``,
+        ``pool_maxsize`` (:class:`~.adapters.SessionAdapterMixin`) and
         ``raise_for_status`` (:class:`~.errors.SessionErrorMixin`).
 
     Notes
@@ -57,6 +82,13 @@ class Session(
     It adds, in this order:
 
     * credential discovery (:class:`~.auth.SessionAuthMixin`);
+    * relative URLs resolved against `url`
+      (:class:`~.base_url.SessionBaseURLMixin`);
+    * a finite default timeout (:class:`~.timeout.SessionTimeoutMixin`);
+    * retries with backoff and a connection pool sized for threads
+      (:class:`~.adapters.SessionAdapterMixin`);
+    * modified copies: ``with_headers``, ``with_cookies``, ``with_timeout``,
+      ``with_retries`` (:class:`~.clone.SessionCloneMixin`);
     * exceptions for HTTP error statuses (:class:`~.errors.SessionErrorMixin`);
     * file uploads from paths with guessed MIME types
       (:class:`~.file.SessionFileMixin`);

@@ -15,7 +15,7 @@ import json
 import math
 from typing import Any
 
-__all__ = ["decode_claims", "expiry_of"]
+__all__ = ["decode_claims", "encode_unsigned", "expiry_of"]
 
 
 def decode_claims(token: str) -> dict[str, Any] | None:
@@ -50,6 +50,26 @@ def decode_claims(token: str) -> dict[str, Any] | None:
         # RecursionError: a payload nested thousands of levels deep
         return None
     return claims if isinstance(claims, dict) else None
+
+
+def encode_unsigned(claims: dict[str, Any]) -> str:
+    """Return an unsigned compact JWT (``alg: none``) holding `claims`.
+
+    Only for tests and the demonstration service: no real service accepts
+    an unsigned token.
+
+    Examples
+    --------
+    >>> decode_claims(encode_unsigned({"sub": "albert"}))
+    {'sub': 'albert'}
+    """
+    header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    body = _b64(json.dumps(claims, separators=(",", ":")).encode())
+    return f"{header}.{body}."
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def expiry_of(claims: dict[str, Any] | None) -> float | None:

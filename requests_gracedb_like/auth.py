@@ -128,6 +128,17 @@ class SessionAuthMixin:
         self.auth_source = discovery.source
         log.debug("using credential from %s", self.auth_source or "no source")
 
+    @property
+    def expiry(self) -> Optional[float]:
+        """The POSIX time at which the credential expires, or None.
+
+        Asked of the credential (its ``expiry`` attribute): a bearer token's
+        ``exp`` claim, kept current as a reloading token is re-read. None
+        when it is not known: basic auth, an opaque token, no credential.
+        """
+        expiry = getattr(self.auth, "expiry", None)  # type: ignore[attr-defined]
+        return None if expiry is None else float(expiry)
+
     def rebuild_auth(
         self, prepared_request: PreparedRequest, response: requests.Response
     ) -> None:

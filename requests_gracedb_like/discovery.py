@@ -37,8 +37,10 @@ log = logging.getLogger(__name__)
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-#: The last place WLCG bearer-token discovery looks; tests point it elsewhere.
-TMP_DIR = "/tmp"  # noqa: S108
+#: The last place WLCG bearer-token discovery looks. Tests point it
+#: elsewhere, in-process and, through ``REQUESTS_GRACEDB_LIKE_TMP_DIR``, in
+#: the subprocesses they start.
+TMP_DIR = os.environ.get("REQUESTS_GRACEDB_LIKE_TMP_DIR") or "/tmp"  # noqa: S108
 
 
 @dataclass(frozen=True)

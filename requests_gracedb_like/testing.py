@@ -1,9 +1,16 @@
 """Test helpers for projects that embed :class:`requests_gracedb_like.Session`.
 
-Enable the fixtures in a test-suite with ``-p requests_gracedb_like.testing``
-on the pytest command line, or ``pytest_plugins =
-["requests_gracedb_like.testing"]`` in a top-level ``conftest.py``. Nothing
-here is active until then.
+The fixtures are opt-in. Enable them with any one of:
+
+* ``requests_gracedb_like = true`` in the project's pytest configuration
+  (``[tool.pytest.ini_options]``, ``pytest.ini``...);
+* ``--requests-gracedb-like`` or ``-p requests_gracedb_like.testing`` on the
+  pytest command line;
+* ``pytest_plugins = ["requests_gracedb_like.testing"]`` in a top-level
+  ``conftest.py``.
+
+The package registers a small pytest entry point that adds only that option;
+nothing here is loaded, and no fixture is autouse, until then.
 
 Fixtures
 --------
@@ -16,19 +23,33 @@ Fixtures
 ``make_token``
     A factory that writes a bearer-token file holding an unsigned JWT with
     the given claims and returns its path (see :func:`make_jwt`).
+``service``
+    A running :class:`FakeService`: a token-protected JSON service on
+    127.0.0.1 that records the requests it saw. Tests using it open a
+    loopback socket (with pytest-socket, enable sockets for them).
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-__all__ = ["CredentialEnv", "credential_env", "make_jwt", "make_token"]
+from ._jwt import encode_unsigned
+from ._service import FakeService, RecordedRequest
+
+__all__ = [
+    "CredentialEnv",
+    "FakeService",
+    "RecordedRequest",
+    "credential_env",
+    "make_jwt",
+    "make_token",
+    "service",
+]
 
 #: Environment variables that can change which credential a session uses.
 CREDENTIAL_VARIABLES = (
@@ -52,10 +73,6 @@ CREDENTIAL_VARIABLES = (
     "NO_PROXY",
     "no_proxy",
 )
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def make_jwt(
@@ -86,9 +103,7 @@ def make_jwt(
     if lifetime is not None:
         payload["exp"] = int(issued + lifetime)
     payload.update(claims or {})
-    header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
-    body = _b64(json.dumps(payload, separators=(",", ":")).encode())
-    return f"{header}.{body}."
+    return encode_unsigned(payload)
 
 
 @dataclass
@@ -147,6 +162,8 @@ def _isolate(monkeypatch: Any, root: Path) -> CredentialEnv:
     monkeypatch.setenv("HOME", str(env.home))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(env.runtime_dir))
     monkeypatch.setattr(discovery, "TMP_DIR", str(env.tmp_dir))
+    # Subprocesses (a command-line test) read it from the environment.
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_TMP_DIR", str(env.tmp_dir))
     return env
 
 
@@ -184,3 +201,13 @@ else:
             return target
 
         return make
+
+    @pytest.fixture
+    def service() -> Iterator[FakeService]:
+        """A running :class:`FakeService` on 127.0.0.1; stopped afterwards.
+
+        ``service.issue_token()`` or ``service.write_token(path)`` gives a
+        token it accepts; ``service.requests`` lists what it received.
+        """
+        with FakeService() as running:
+            yield running

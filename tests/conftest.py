@@ -18,7 +18,15 @@ pytest_plugins = ["requests_gracedb_like.testing"]
 
 #: Fixtures that start a server on 127.0.0.1; tests using them may open
 #: sockets (to loopback only: --allow-hosts in pyproject.toml).
-SERVER_FIXTURES = {"httpserver", "tls_server", "fault_server", "service"}
+SERVER_FIXTURES = {
+    "httpserver",
+    "tls_server",
+    "fault_server",
+    "service",
+    "stalled_server",
+    "threaded_server",
+    "closed_port_url",
+}
 
 
 #: Hypothesis profiles: "ci" (the default) keeps the suite fast; choose

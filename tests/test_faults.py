@@ -13,7 +13,7 @@ import pytest
 import requests
 from fault_server import FAULTS, FaultServer, client_sockets
 
-from requests_gracedb_like import Session, exceptions
+from requests_gracedb_like import Session, adapters, exceptions
 from requests_gracedb_like.errors import MAX_MESSAGE
 
 #: The read timeout the tests configure; every fault must surface within it
@@ -55,13 +55,22 @@ def open_fds_to(path: Path) -> int:
     return count
 
 
+@pytest.fixture
+def waits(monkeypatch):
+    """The backoff waits between retries, recorded instead of slept."""
+    recorded: list[float] = []
+    monkeypatch.setattr(adapters, "_sleep", recorded.append)
+    return recorded
+
+
 @pytest.mark.parametrize("method", ["GET", "POST"])
 @pytest.mark.parametrize(("fault", "query", "expected", "cause"), TRANSPORT_FAULTS)
 def test_fault_raises_documented_error_naming_request_and_session_recovers(
     fault_server, method, fault, query, expected, cause
 ):
     url = fault_server.url(fault, query)
-    with Session(force_noauth=True) as s:
+    # one attempt: retries are tested below
+    with Session(force_noauth=True, retries=0) as s:
         start = time.monotonic()
         with pytest.raises(expected) as info:
             s.request(method, url, data=b"payload", timeout=TIMEOUT)
@@ -82,7 +91,7 @@ def test_drip_faster_than_the_read_timeout_is_read_to_the_end(fault_server):
         assert s.get(url, timeout=TIMEOUT).text == "ddddd"
 
 
-def test_connection_refused_names_request_without_secrets(fault_server):
+def test_connection_refused_names_request_without_secrets(fault_server, waits):
     port = fault_server.port
     fault_server.close()  # nothing listens on the port any more
     url = f"http://albert:pw123@127.0.0.1:{port}/x?token=tok123&page=2"
@@ -96,7 +105,7 @@ def test_connection_refused_names_request_without_secrets(fault_server):
     assert info.value.__cause__ is None  # requests' text quotes the token
 
 
-def test_transport_errors_are_rewritten_without_the_error_hook(fault_server):
+def test_transport_errors_are_rewritten_without_the_error_hook(fault_server, waits):
     url = fault_server.url("garbage")
     pattern = f"^GET {re.escape(url)} failed: "
     s = Session(force_noauth=True, raise_for_status=False)
@@ -117,11 +126,38 @@ def test_stale_keep_alive_connection_is_replaced_for_any_method(fault_server, me
     assert fault_server.count("ok") == 1  # sent once
 
 
-def test_post_dropped_after_its_body_was_sent_is_not_resent(fault_server):
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_request_dropped_after_its_body_was_sent_is_not_resent(
+    fault_server, waits, method
+):
+    url = fault_server.url("drop-after-body")
     with pytest.raises(requests.ConnectionError), Session(force_noauth=True) as s:
-        s.post(fault_server.url("drop-after-body"), data=b"x" * 1000, timeout=TIMEOUT)
+        s.request(method, url, data=b"x" * 1000, timeout=TIMEOUT)
     assert fault_server.count("drop-after-body") == 1
     assert fault_server.seen[0].body_length == 1000
+    assert waits == []
+
+
+@pytest.mark.parametrize("fault", ["drop-after-body", "garbage", "reset-mid-body"])
+def test_idempotent_request_is_retried_then_fails_naming_it(fault_server, waits, fault):
+    url = fault_server.url(fault)
+    with Session(force_noauth=True, retries=2) as s:
+        with pytest.raises(requests.RequestException) as info:
+            s.put(url, data=b"x", timeout=TIMEOUT)
+        assert s.get(fault_server.url("ok"), timeout=TIMEOUT).ok
+    assert str(info.value).startswith(f"PUT {url} failed: ")
+    expected = 1 if fault == "reset-mid-body" else 3  # body errors: not retried
+    assert fault_server.count(fault) == expected
+
+
+def test_stall_with_the_session_timeout_raises_in_about_that_time(fault_server):
+    with Session(force_noauth=True, timeout=TIMEOUT) as s:
+        start = time.monotonic()
+        with pytest.raises(requests.ReadTimeout, match=r"^GET .*/stall failed: "):
+            s.get(fault_server.url("stall"))
+        elapsed = time.monotonic() - start
+    assert TIMEOUT <= elapsed < TIMEOUT + MARGIN
+    assert fault_server.count("stall") == 1  # a read timeout is not retried
 
 
 def test_upload_dropped_midway_raises_and_closes_the_file(fault_server, tmp_path):
@@ -158,7 +194,7 @@ def test_upload_dropped_midway_raises_and_closes_the_file(fault_server, tmp_path
     ],
 )
 def test_error_pages_give_short_readable_messages(
-    fault_server, fault, query, cls, expected
+    fault_server, waits, fault, query, cls, expected
 ):
     url = fault_server.url(fault, query)
     with Session(force_noauth=True) as s:
@@ -206,7 +242,7 @@ def test_header_set_by_auth_that_cannot_be_sent_is_not_quoted(fault_server, valu
     assert fault_server.seen == []
 
 
-def test_session_close_releases_every_socket(fault_server):
+def test_session_close_releases_every_socket(fault_server, waits):
     port = fault_server.port
     s = Session(force_noauth=True)
     for fault in ("ok", "json-error", "non-utf8-error", "garbage", "stall", "ok"):

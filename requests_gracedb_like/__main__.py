@@ -1,0 +1,6 @@
+"""``python -m requests_gracedb_like``: see :mod:`requests_gracedb_like.cli`."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())
