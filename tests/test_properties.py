@@ -8,6 +8,7 @@ import base64
 import json
 import math
 import os
+import re
 import warnings
 from contextlib import ExitStack
 from pathlib import Path
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from requests_gracedb_like import Session
 from requests_gracedb_like._jwt import decode_claims, expiry_of
 from requests_gracedb_like._redact import redact_url
+from requests_gracedb_like.base_url import join_url, normalize_base_url
 from requests_gracedb_like.bearer import BearerTokenAuth, read_token_file
 from requests_gracedb_like.discovery import Attempt, Request, netrc
 from requests_gracedb_like.exceptions import CredentialError, CredentialWarning
@@ -302,3 +304,58 @@ def test_redact_url_hides_password_and_secret_query(user, query, path):
 @given(url=st.text(max_size=60))
 def test_redact_url_never_raises(url):
     assert isinstance(redact_url(url), str)
+
+
+# -- base URL ------------------------------------------------------------------
+
+BASE = "https://gracedb.example.org/api/"
+segment = st.text(
+    # not ":" (a first segment "a:" is a scheme) nor "/?#%\\" (URL syntax)
+    st.characters(blacklist_characters=":/?#%\\", blacklist_categories=["Cs"]),
+    min_size=1,
+    max_size=8,
+).filter(lambda seg: seg not in (".", ".."))
+
+
+@given(url=st.text(max_size=40))
+@example(url=f"http://albert:{SECRET}@[oops")
+@example(url=f"https://[{SECRET}")
+@example(url="https://")
+def test_normalize_base_url_gives_a_directory_or_value_error(url):
+    result = outcome(normalize_base_url, url)
+    if isinstance(result, Exception):
+        assert type(result) is ValueError
+        assert SECRET not in str(result)
+    else:
+        assert result.endswith("/")
+        assert "://" in result
+
+
+@given(url=st.text(max_size=40))
+@example(url=f"//albert:{SECRET}@[oops")
+@example(url="\x00")
+@example(url=" events/\n")
+def test_join_url_gives_an_absolute_url_or_invalid_url(url):
+    result = outcome(join_url, BASE, url)
+    if isinstance(result, Exception):
+        assert isinstance(result, requests.exceptions.InvalidURL)
+        assert isinstance(result, ValueError)
+        assert SECRET not in str(result)
+    elif re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url):
+        assert result == url  # absolute: used as given
+    else:
+        assert result.startswith("https://gracedb.example.org")
+
+
+@given(segments=st.lists(segment, min_size=1, max_size=4), slash=st.booleans())
+@example(segments=["\x00"], slash=False)
+@example(segments=["a;"], slash=False)
+@example(segments=[" a b ", "\t\r\n"], slash=True)
+def test_relative_path_joins_under_the_base_with_nothing_dropped(segments, slash):
+    from urllib.parse import unquote
+
+    url = "/".join(segments) + ("/" if slash else "")
+    joined = join_url(BASE, url)
+    assert unquote(joined) == BASE + url
+    rooted = join_url(BASE, "/" + url)
+    assert unquote(rooted) == "https://gracedb.example.org/" + url
