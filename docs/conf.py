@@ -34,6 +34,9 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(http|urllib)\..*"),
     (r"py:class", r"default=.*"),
     (r"py:obj", r".*\.(auth|attempts|source|location|found|reason)"),
+    (r"py:class", r"(ClaimRequirements|CertificateInfo|X509Credential|Attempt)"),
+    (r"py:class", r"(Discovery|AuthReport|Callable|Iterator|Iterable|Seen)"),
+    (r"py:class", r"(tuple of str|list of str|str or None|float or None)"),
 ]
 
 autodoc_member_order = "bysource"

@@ -22,6 +22,7 @@ from .closing import SessionCloseMixin
 from .errors import SessionErrorMixin
 from .file import SessionFileMixin
 from .timeout import SessionTimeoutMixin
+from .transport import SessionTransportMixin
 from .user_agent import SessionUserAgentMixin
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "SessionErrorMixin",
     "SessionFileMixin",
     "SessionTimeoutMixin",
+    "SessionTransportMixin",
     "SessionUserAgentMixin",
     "__version__",
     "delete",
@@ -50,6 +52,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
 class Session(
+    SessionTransportMixin,
     SessionAuthMixin,
     SessionBaseURLMixin,
     SessionTimeoutMixin,
@@ -70,9 +73,13 @@ class Session(
         request URLs resolve against it
         (:class:`~.base_url.SessionBaseURLMixin`).
     **kwargs
-        Keyword-only options of the mixins: ``token``, ``username``,
+        Keyword-only options of the mixins: ``token``, ``cert``,
+        ``api_key``, ``auth_header_name``, ``api_key_prefix``,
+        ``token_audience``, ``token_scope``, ``token_issuer``, ``username``,
         ``password``, ``force_noauth``, ``fail_if_noauth``, ``auth_reload``,
         ``auth_reload_timeout`` (:class:`~.auth.SessionAuthMixin`),
+        ``allow_insecure_auth``, ``allow_cross_origin_auth``
+        (:class:`~.transport.SessionTransportMixin`),
         ``timeout`` (:class:`~.timeout.SessionTimeoutMixin`), ``retries``,
         ``pool_maxsize`` (:class:`~.adapters.SessionAdapterMixin`) and
         ``raise_for_status`` (:class:`~.errors.SessionErrorMixin`).
@@ -81,6 +88,8 @@ class Session(
     -----
     It adds, in this order:
 
+    * credentials only over https and only to the origin of `url`
+      (:class:`~.transport.SessionTransportMixin`);
     * credential discovery (:class:`~.auth.SessionAuthMixin`);
     * relative URLs resolved against `url`
       (:class:`~.base_url.SessionBaseURLMixin`);

@@ -10,9 +10,12 @@ import requests
 from requests.models import PreparedRequest
 
 from ._mixin import forward_url
+from ._origin import credential_headers, same_origin
 from .discovery import Discovery, Request, discover
+from .explain import AuthReport
+from .x509 import X509Credential
 
-__all__ = ["SessionAuthMixin"]
+__all__ = ["SessionAuthMixin", "close_pools_with_cert", "credential_expiry"]
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +33,104 @@ def _check_reload_timeout(value: Any) -> float:
     return float(value)
 
 
+def _no_true(name: str, value: Any) -> None:
+    if value is True:
+        raise TypeError(
+            f"{name}=True is not supported: discovery is the default; pass "
+            "fail_if_noauth=True to require a credential"
+        )
+
+
+def _check_cert(value: Any) -> Any:
+    _no_true("cert", value)
+    if value is None or value is False:
+        return value
+    if isinstance(value, (str, os.PathLike)):
+        return value
+    if (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and all(isinstance(v, (str, os.PathLike)) for v in value)
+    ):
+        return value
+    raise TypeError(
+        "cert must be the path of a PEM file or a (cert, key) pair of paths, "
+        f"not {type(value).__name__}"
+    )
+
+
+def credential_expiry(session: Any) -> Optional[float]:
+    """The earliest expiry (POSIX time) of the session's credentials: the
+    token's ``exp`` and the client certificate's ``notAfter``; None when
+    neither is known."""
+    known = [
+        e
+        for e in (
+            getattr(getattr(session, "auth", None), "expiry", None),
+            getattr(getattr(session, "auth_cert", None), "expiry", None),
+        )
+        if e is not None
+    ]
+    return min(known) if known else None
+
+
+def close_pools_with_cert(session: requests.Session, cert: Any) -> int:
+    """Close the pooled connections opened with client certificate `cert`
+    (as in ``session.cert``), in every adapter; other pools are untouched.
+
+    Returns
+    -------
+    int
+        How many connection pools were closed.
+    """
+    cert_file, key_file = cert if isinstance(cert, tuple) else (cert, None)
+    closed = 0
+    for adapter in session.adapters.values():
+        managers = [getattr(adapter, "poolmanager", None)]
+        managers += list(getattr(adapter, "proxy_manager", {}).values())
+        for manager in managers:
+            pools = getattr(manager, "pools", None)
+            if pools is None:
+                continue
+            # keys() copies under the container's lock; iterating it raises.
+            for key in pools.keys():  # noqa: SIM118
+                if (
+                    getattr(key, "key_cert_file", None) == cert_file
+                    and getattr(key, "key_key_file", None) == key_file
+                ):
+                    pools.pop(key, None)  # closes it: the container disposes
+                    closed += 1
+    return closed
+
+
 class SessionAuthMixin:
     """A mixin for :class:`requests.Session` that finds the user's credential.
 
     Parameters
     ----------
     url : str, optional
-        The service URL. Its host name selects the netrc entry.
-    token : str or os.PathLike, optional
-        Path of a bearer-token file.
+        The service URL. Its host name selects the netrc entry; its scheme
+        and host are the default token audience.
+    token : str or os.PathLike or bool, optional
+        Path of a bearer-token file; False skips bearer-token discovery.
+    cert : str or os.PathLike or tuple or bool, optional
+        An X.509 client certificate: a PEM file holding certificate and key
+        (a proxy), or a ``(cert, key)`` pair of paths; False skips
+        certificate discovery.
+    api_key : str, optional
+        An API key, sent in the `auth_header_name` header.
+    auth_header_name : str, default="Authorization"
+        The header carrying `api_key`.
+    api_key_prefix : str, optional
+        Text before the key: ``Bearer`` by default in ``Authorization``,
+        nothing in any other header.
+    token_audience : str or list of str, optional
+        A discovered token is used only if its ``aud`` names one of these
+        (default: the scheme and host of `url`).
+    token_scope : str or list of str, optional
+        ... and only if it grants all these scopes.
+    token_issuer : str or list of str, optional
+        ... and only if its ``iss`` is one of these.
     username : str, optional
         User name for HTTP basic auth; requires `password`.
     password : str, optional
@@ -50,42 +142,68 @@ class SessionAuthMixin:
         Raise :class:`~requests_gracedb_like.exceptions.NoCredentialsError`
         (a :class:`ValueError`) when no credential is found.
     auth_reload : bool, default=False
-        Re-read a bearer-token file before the token expires.
+        Re-read a bearer-token file before the token expires, and once
+        after a 401; re-read a client certificate when it changes on disk
+        or nears expiry.
     auth_reload_timeout : float, default=300
-        How many seconds before expiry to re-read it.
+        How many seconds before expiry to re-read.
 
     Notes
     -----
-    Sources are tried in this order; the first that yields a credential wins
-    (see :data:`requests_gracedb_like.discovery.SOURCES`):
+    Sources are tried in this order (see
+    :mod:`requests_gracedb_like.discovery` for the exact rules):
 
     1. ``force_noauth=True``: nothing is sent.
-    2. ``token=``: the bearer-token file given.
-    3. ``username=`` and ``password=``: HTTP basic auth.
-    4. WLCG bearer-token discovery: the ``BEARER_TOKEN`` environment variable
-       (the token itself), the file named by ``BEARER_TOKEN_FILE``,
-       ``$XDG_RUNTIME_DIR/bt_u<euid>``, then ``/tmp/bt_u<euid>``; a file
-       counts only if it exists and is readable.
+    2. Arguments: ``token=`` (which wins over ``username=`` and
+       ``password=``, as in requests-gracedb), ``api_key=`` (alone), and
+       ``cert=``. When any is given, the environment is not searched.
+    3. Bearer-token discovery: the ``BEARER_TOKEN`` environment variable
+       (the token itself), the file named by ``BEARER_TOKEN_FILE``, then
+       ``SCITOKEN``, ``SCITOKEN_FILE`` and ``$_CONDOR_CREDS/*.use`` (as
+       igwn-auth-utils reads them), ``$XDG_RUNTIME_DIR/bt_u<euid>``, then
+       ``/tmp/bt_u<euid>``; a file
+       counts only if it exists and is readable, a token only if it has not
+       expired and matches `token_audience`, `token_scope`, `token_issuer`.
+    4. X.509 discovery, looked at even when a token was found (both are
+       sent): ``X509_USER_CERT`` + ``X509_USER_KEY``, ``X509_USER_PROXY``,
+       ``/tmp/x509up_u<euid>``, ``~/.globus/usercert.pem`` + ``userkey.pem``;
+       a certificate counts only if readable, private to the user, valid
+       and not expired.
     5. The netrc file (``$NETRC``, else ``~/.netrc``, read by safe-netrc), for
-       a ``machine`` entry matching the host name of `url`.
+       a ``machine`` entry matching the host name of `url`, only when nothing
+       else was found.
     6. Nothing found: with ``fail_if_noauth=True`` raise, else send nothing.
 
-    ``session.auth_source`` names the winner (a variable or a file path,
-    never the secret) and ``session.auth_discovery`` holds every attempt.
-    Requests never adds netrc credentials behind discovery's back, neither
-    on the first request nor on a redirect.
+    ``session.auth`` holds the header credential, ``session.cert`` the
+    certificate (``session.auth_cert`` its details and expiry).
+    ``session.auth_source`` names the winners (variables or file paths,
+    never the secret), ``session.auth_discovery`` holds every attempt and
+    :meth:`describe_auth` explains them. Requests never adds netrc
+    credentials behind discovery's back, neither on the first request nor
+    on a redirect.
     """
 
     _takes_url = True
 
     auth_source: Optional[str]
     auth_discovery: Discovery
+    auth_cert: Optional[X509Credential]
+    # requests.Session's own settings, set here
+    auth: Any
+    cert: Any
 
     def __init__(
         self,
         url: Optional[str] = None,
         *,
-        token: Optional[PathLike] = None,
+        token: Union[PathLike, bool, None] = None,
+        cert: Any = None,
+        api_key: Optional[str] = None,
+        auth_header_name: str = "Authorization",
+        api_key_prefix: Optional[str] = None,
+        token_audience: Any = None,
+        token_scope: Any = None,
+        token_issuer: Any = None,
         username: Optional[str] = None,
         password: Optional[str] = None,
         force_noauth: bool = False,
@@ -101,61 +219,125 @@ class SessionAuthMixin:
             raise ValueError("Must not set both force_noauth and fail_if_noauth.")
         if (username is None) ^ (password is None):
             raise ValueError("Must provide username and password, or neither.")
+        if api_key is not None and (token not in (None, False) or username is not None):
+            raise ValueError(
+                "Give one header credential: api_key, or token, or "
+                "username/password, not several."
+            )
+        if api_key is None and (
+            auth_header_name != "Authorization" or api_key_prefix is not None
+        ):
+            raise ValueError("auth_header_name and api_key_prefix need api_key.")
         if url is not None and not isinstance(url, str):
             raise TypeError(f"url must be a str, not {type(url).__name__}")
-        if token is not None and not isinstance(token, (str, os.PathLike)):
+        _no_true("token", token)
+        if token not in (None, False) and not isinstance(token, (str, os.PathLike)):
             raise TypeError(
-                f"token must be the path of a token file, not {type(token).__name__}"
+                "token must be the path of a token file or False, "
+                f"not {type(token).__name__}"
             )
-        for name, value in (("username", username), ("password", password)):
+        for name, value in (
+            ("username", username),
+            ("password", password),
+            ("api_key", api_key),
+        ):
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"{name} must be a str, not {type(value).__name__}")
 
-        discovery = discover(
-            Request(
-                url=url,
-                token=token,
-                username=username,
-                password=password,
-                force_noauth=force_noauth,
-                auth_reload=auth_reload,
-                auth_reload_timeout=_check_reload_timeout(auth_reload_timeout),
-            ),
-            fail_if_noauth=fail_if_noauth,
+        request = Request(
+            url=url,
+            token=token,
+            username=username,
+            password=password,
+            force_noauth=force_noauth,
+            auth_reload=auth_reload,
+            auth_reload_timeout=_check_reload_timeout(auth_reload_timeout),
+            cert=_check_cert(cert),
+            api_key=api_key,
+            auth_header_name=auth_header_name,
+            api_key_prefix=api_key_prefix,
+            token_audience=token_audience,
+            token_scope=token_scope,
+            token_issuer=token_issuer,
         )
+        discovery = discover(request, fail_if_noauth=fail_if_noauth)
         self.auth = discovery.auth
+        self.auth_cert = discovery.cert
+        if discovery.cert is not None:
+            self.cert = discovery.cert.cert
         self.auth_discovery = discovery
         self.auth_source = discovery.source
+        self.auth_url = url
         log.debug("using credential from %s", self.auth_source or "no source")
+
+    def describe_auth(self) -> AuthReport:
+        """Explain which credential this session uses and why.
+
+        Returns
+        -------
+        AuthReport
+            Every source in discovery order, whether it was used or skipped
+            and why, and the expiry of what is used; ``str()`` of it is a
+            readable table and ``.to_dict()`` plain data. It never holds a
+            secret, and ``report.source == session.auth_source``.
+        """
+        return AuthReport.from_discovery(
+            self.auth_discovery, self.auth_url, credential_expiry(self)
+        )
+
+    def send(self, request: PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        """Re-read a reloading client certificate before sending.
+
+        Overridden because a client certificate is presented per connection:
+        when a rotated one has been read, the pooled connections opened with
+        the old one must be closed before the adapter picks a connection,
+        and ``send`` is where that happens for every request, redirects
+        included.
+        """
+        cred = self.auth_cert
+        if cred is not None and cred.reloading and cred.check():
+            closed = close_pools_with_cert(self, cred.cert)  # type: ignore[arg-type]
+            log.debug("closed %d connection pools after certificate reload", closed)
+        return super().send(request, **kwargs)  # type: ignore[misc]
 
     @property
     def expiry(self) -> Optional[float]:
-        """The POSIX time at which the credential expires, or None.
+        """The POSIX time at which the first credential expires, or None.
 
-        Asked of the credential (its ``expiry`` attribute): a bearer token's
-        ``exp`` claim, kept current as a reloading token is re-read. None
-        when it is not known: basic auth, an opaque token, no credential.
+        The earliest of the bearer token's ``exp`` claim (kept current as a
+        reloading token is re-read) and the client certificate's
+        ``notAfter`` (see :func:`~requests_gracedb_like.auth.credential_expiry`).
+        None when neither is known: basic auth, an opaque token, no
+        credential.
         """
-        expiry = getattr(self.auth, "expiry", None)  # type: ignore[attr-defined]
+        expiry = credential_expiry(self)
         return None if expiry is None else float(expiry)
 
     def rebuild_auth(
         self, prepared_request: PreparedRequest, response: requests.Response
     ) -> None:
-        """Drop the ``Authorization`` header when a redirect leaves the origin.
+        """Drop credential headers when a redirect leaves the origin.
+
+        The origin is scheme, host and port: a redirect to another host, to
+        another port, or from ``https`` down to ``http`` (or even up from
+        ``http`` to ``https``) loses the ``Authorization`` header, an
+        ``X-API-Key`` header and the session's API-key header.
 
         Overridden because :meth:`requests.Session.rebuild_auth` also reads
         ``~/.netrc`` on every redirect and attaches what it finds, which
-        would bypass discovery (and ``force_noauth``).
+        would bypass discovery (and ``force_noauth``), and strips only
+        ``Authorization``.
         """
+        if same_origin(response.request.url or "", prepared_request.url or ""):
+            return
         headers = prepared_request.headers
-        if "Authorization" in headers and self.should_strip_auth(  # type: ignore[attr-defined]
-            response.request.url, prepared_request.url
-        ):
-            del headers["Authorization"]
+        for name in credential_headers(getattr(self, "auth", None)):
+            headers.pop(name, None)
 
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()  # type: ignore[misc]
+        state: dict[str, Any] = super().__getstate__()  # type: ignore[misc,assignment]
         state["auth_source"] = self.auth_source
         state["auth_discovery"] = self.auth_discovery
+        state["auth_cert"] = self.auth_cert
+        state["auth_url"] = self.auth_url
         return state

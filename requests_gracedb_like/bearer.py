@@ -19,6 +19,7 @@ from requests.auth import AuthBase
 from requests.models import PreparedRequest
 
 from ._jwt import decode_claims, expiry_of
+from ._replay import body_position, replay_on_401
 from .exceptions import CredentialError
 
 __all__ = [
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def validate_token(text: str, source: str) -> str:
+def validate_token(text: str, source: str, *, what: str = "bearer token") -> str:
     """Strip a token and check that it can be sent in a header.
 
     Parameters
@@ -43,6 +44,8 @@ def validate_token(text: str, source: str) -> str:
         The raw token text.
     source : str
         Where it came from (a file path or a variable name), for the message.
+    what : str, default="bearer token"
+        What the text is, for the message.
 
     Returns
     -------
@@ -55,12 +58,16 @@ def validate_token(text: str, source: str) -> str:
         If the token is empty or holds control or non-ASCII characters. The
         message names `source`, never the token.
     """
+    if not isinstance(text, str):
+        raise TypeError(
+            f"{what} from {source} must be a str, not {type(text).__name__}"
+        )
     token = text.strip()
     if not token:
-        raise CredentialError(f"bearer token from {source} is empty")
+        raise CredentialError(f"{what} from {source} is empty")
     if not token.isascii() or not token.isprintable() or " " in token:
         raise CredentialError(
-            f"bearer token from {source} contains white space, control or "
+            f"{what} from {source} contains white space, control or "
             "non-ASCII characters and cannot be sent in a header"
         )
     return token
@@ -223,6 +230,11 @@ class ReloadingTokenFileAuth(TokenFileAuth):
     An opaque (non-JWT) token has no expiry, so its file is re-read whenever
     it changes.
 
+    When the server answers 401 to a request signed with this token, the
+    file is re-read at once; if it holds a different token the request is
+    sent again, once, with it (only if its body can be replayed: bytes,
+    text or a seekable file). The resend never triggers another.
+
     Pooled connections are never closed by a reload.
     """
 
@@ -314,8 +326,33 @@ class ReloadingTokenFileAuth(TokenFileAuth):
         reload_at = self._reload_at
         if reload_at is None or time.time() >= reload_at:
             self._check()
-        r.headers["Authorization"] = self._header
+        header = self._header
+        r.headers["Authorization"] = header
+        r.register_hook(
+            "response", replay_on_401(header, self._reload_rejected, body_position(r))
+        )
         return r
+
+    def _reload_rejected(self, sent: str) -> str | None:
+        """Re-read the file after the server rejected `sent`; return the new
+        header, or None when the file holds nothing newer."""
+        with self._lock:
+            if self._header != sent:
+                return self._header  # another thread already reloaded
+            key = self._file_key()
+            try:
+                token = read_token_file(self.path)
+            except (OSError, CredentialError) as exc:
+                log.debug("token rejected; re-reading %s failed: %s", self.path, exc)
+                return None
+            if _same_secret(token, self.token):
+                log.debug("token rejected; %s holds no newer one", self.path)
+                return None
+            self._set_token(token)
+            self._stat_key = key
+            self._window_read = True
+            log.debug("token rejected; reloaded it from %s", self.source)
+            return self._header
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()

@@ -50,7 +50,7 @@ import requests
 
 from . import Session, __version__
 from ._redact import redact_url
-from .discovery import SOURCES, Attempt, Request
+from .discovery import SOURCES, Attempt, Request, Source, why_not_looked_at
 from .exceptions import CredentialError
 from .file import guess_content_type, prepare_files
 from .timeout import NOT_GIVEN
@@ -231,6 +231,16 @@ def build_parser() -> argparse.ArgumentParser:
             default=NOT_GIVEN,
             help="give up when connecting or waiting for data takes longer",
         )
+        sub.add_argument(
+            "--retries",
+            metavar="N",
+            type=_retries,
+            default=None,
+            help=(
+                "retry a failed connection or a 429/502/503/504 answer up to N "
+                "times (idempotent methods only; default: the session's, 0: never)"
+            ),
+        )
         _credential_options(sub)
         _common_options(sub, top=False)
         sub.set_defaults(func=_run_request, method=method.upper())
@@ -336,12 +346,15 @@ def _connection_problem(exc: BaseException) -> str:
 
 
 def auth_report(url: str, *, token: Optional[str] = None) -> dict[str, Any]:
-    """Explain which credential a Session for `url` would use, without any
+    """Explain which credentials a Session for `url` would use, without any
     secret.
 
     Every source of :data:`~requests_gracedb_like.discovery.SOURCES` is
-    looked at, even after the winner, so that a credential shadowed by an
-    earlier one shows up as such.
+    looked at, even those discovery skips once a credential of their kind
+    is found, so that a credential shadowed by an earlier one shows up as
+    such. Which sources are used follows the rules of
+    :mod:`~requests_gracedb_like.discovery`, as
+    :meth:`~requests_gracedb_like.auth.SessionAuthMixin.describe_auth` reports.
 
     Parameters
     ----------
@@ -354,17 +367,20 @@ def auth_report(url: str, *, token: Optional[str] = None) -> dict[str, Any]:
     -------
     dict
         ``url``; ``sources``: for each source in order, ``source``,
-        ``location``, ``status`` (``used``; ``shadowed``: found after the
-        winner; ``absent``; ``error``: a Session would raise here;
-        ``ignored``: unusable but after the winner) and ``reason``;
-        ``used``: the winner's name or None; ``usable``; ``expiry`` (ISO
-        8601, UTC) and ``expires_in`` (seconds) when the credential has an
-        expiry; ``claims``: the token's ``sub``,
-        ``iss``, ``aud`` and ``scope`` when present.
+        ``location``, ``status`` (``used``; ``shadowed``: found, but an
+        earlier source supplies that kind of credential; ``absent``;
+        ``error``: a Session would raise here; ``ignored``: unusable but
+        after the winner), ``why`` (the discovery status: ``absent``,
+        ``expired``, ``wrong audience``...) and ``reason``; ``used``: the
+        sources used, or None; ``usable``; ``expiry`` (ISO 8601, UTC) and
+        ``expires_in`` (seconds), the earliest of the credentials used,
+        when known; ``claims``: the token's ``sub``, ``iss``, ``aud`` and
+        ``scope`` when present, and the certificate's ``subject``.
     """
     request = Request(url=url, token=token)
     sources = []
-    winner: Optional[Attempt] = None
+    winners: list[Source] = []
+    used: list[Attempt] = []
     failed = False
     for source in SOURCES:
         try:
@@ -375,17 +391,19 @@ def auth_report(url: str, *, token: Optional[str] = None) -> dict[str, Any]:
         except (OSError, CredentialError) as exc:
             sources.append(
                 {
-                    "source": _SOURCE_NAMES.get(source.__name__, source.__name__),
+                    "source": source.name,
                     "location": getattr(exc, "filename", None),
-                    "status": "error" if winner is None and not failed else "ignored",
+                    "status": "error" if not winners and not failed else "ignored",
+                    "why": "unreadable" if isinstance(exc, OSError) else "malformed",
                     "reason": _problem(exc),
                 }
             )
-            failed = failed or winner is None
+            failed = failed or not winners
             continue
-        if attempt.found and winner is None and not failed:
+        if attempt.found and not failed and why_not_looked_at(source, winners) is None:
             status = "used"
-            winner = attempt
+            winners.append(source)
+            used.append(attempt)
         elif attempt.found:
             status = "shadowed"
         else:
@@ -395,6 +413,7 @@ def auth_report(url: str, *, token: Optional[str] = None) -> dict[str, Any]:
                 "source": attempt.source,
                 "location": attempt.location,
                 "status": status,
+                "why": attempt.status,
                 "reason": attempt.reason,
             }
         )
@@ -407,32 +426,28 @@ def auth_report(url: str, *, token: Optional[str] = None) -> dict[str, Any]:
         "expires_in": None,
         "claims": {},
     }
-    if winner is None or winner.source == "force_noauth":
+    used = [a for a in used if a.source != "force_noauth"]
+    if not used:
         return report
-    report["used"] = (
-        f"{winner.source} ({winner.location})" if winner.location else winner.source
+    report["used"] = " + ".join(
+        f"{a.source} ({a.location})" if a.location else a.source for a in used
     )
     report["usable"] = True
-    expiry = getattr(winner.auth, "expiry", None)
-    if expiry is not None:
-        left = expiry - time.time()
-        report["expiry"] = _iso(expiry)
+    expiries = [a.expiry for a in used if a.expiry is not None]
+    if expiries:
+        left = min(expiries) - time.time()
+        report["expiry"] = _iso(min(expiries))
         report["expires_in"] = round(left)
         report["usable"] = left > 0
-    claims = getattr(winner.auth, "claims", None) or {}
+    claims: dict[str, Any] = {}
+    for attempt in used:
+        claims.update(getattr(attempt.auth, "claims", None) or {})
+        if attempt.cert is not None and attempt.cert.subject:
+            claims["subject"] = attempt.cert.subject
     report["claims"] = {
-        k: claims[k] for k in ("sub", "iss", "aud", "scope") if k in claims
+        k: claims[k] for k in ("sub", "iss", "aud", "scope", "subject") if k in claims
     }
     return report
-
-
-#: Names for sources that raise instead of returning an Attempt.
-_SOURCE_NAMES = {
-    "token_argument": "token argument",
-    "bearer_token_file_env": "BEARER_TOKEN_FILE",
-    "xdg_runtime_dir": "XDG_RUNTIME_DIR",
-    "tmp_dir": "/tmp",  # noqa: S108 - a name shown, not a path used
-}
 
 
 def _problem(exc: Exception) -> str:
@@ -468,7 +483,7 @@ def format_auth_report(report: dict[str, Any]) -> str:
         where = f" ({item['location']})" if item["location"] else ""
         note = {
             "used": "  <- used",
-            "shadowed": "  (found, not used: an earlier source comes first)",
+            "shadowed": "  (found, not used: an earlier source supplies it)",
             "error": "  <- a Session stops here with this error",
         }.get(item["status"], "")
         lines.append(
@@ -691,6 +706,16 @@ def _body(
     return body
 
 
+def _retries(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return value
+
+
 def _run_request(args: argparse.Namespace) -> int:
     url = _check_url(args.url)
     headers = _headers(args.header)
@@ -700,7 +725,8 @@ def _run_request(args: argparse.Namespace) -> int:
     # discovered credential.
     no_auth = args.no_auth or _has(headers, "Authorization")
     try:
-        session = Session(url, token=args.token, force_noauth=no_auth)
+        options = {} if args.retries is None else {"retries": args.retries}
+        session = Session(url, token=args.token, force_noauth=no_auth, **options)
     except OSError as exc:
         # only --token is read here; discovered files that cannot be read
         # are skipped by discovery

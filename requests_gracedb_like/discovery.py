@@ -6,41 +6,113 @@ file) and returns a :class:`Attempt` saying whether it found a credential
 and, if not, why. :func:`discover` walks the list and records every attempt,
 so a session can say which credential it uses and why the others were not
 used, without ever showing a secret.
+
+A credential is either a *header* (bearer token, API key, basic auth: the
+``Authorization`` header) or a *certificate* (an X.509 client certificate,
+presented in the TLS handshake). The rules, in order:
+
+1. ``force_noauth=True`` ends discovery: nothing is sent.
+2. Once an argument (``token=``, ``api_key=``, ``username=``/``password=``,
+   ``cert=``) has supplied a credential, no environment variable or file is
+   looked at: what the caller passed is what is sent.
+3. Once a source has supplied a credential of one kind, no later source of
+   that kind is looked at. A header and a certificate can both be found
+   and both are sent, as igwn-auth-utils does: the service uses the one it
+   accepts.
+4. netrc, the last resort, is looked at only when nothing else was found.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 from urllib.parse import urlsplit
 
 from requests.auth import AuthBase
 
+from .apikey import APIKeyAuth
 from .basic import BasicAuth
 from .bearer import BearerTokenAuth, ReloadingTokenFileAuth, TokenFileAuth
-from .exceptions import CredentialWarning, NoCredentialsError
+from .claims import ClaimRequirements
+from .exceptions import (
+    CredentialError,
+    CredentialWarning,
+    EncryptedKeyError,
+    NoCredentialsError,
+)
 from .noauth import NoAuth
+from .x509 import X509Credential, insecure_key_mode, read_certificate
 
 __all__ = [
+    "ABSENT",
+    "CERTIFICATE",
+    "DISABLED",
+    "EXPIRED",
+    "HEADER",
+    "INSECURE_PERMISSIONS",
+    "MALFORMED",
+    "NOTHING",
+    "NOT_LOOKED_AT",
     "SOURCES",
+    "UNREADABLE",
+    "USED",
+    "WRONG_AUDIENCE",
+    "WRONG_ISSUER",
+    "WRONG_SCOPE",
     "Attempt",
     "Discovery",
     "Request",
+    "Source",
     "discover",
+    "why_not_looked_at",
 ]
 
 log = logging.getLogger(__name__)
 
 PathLike = Union[str, "os.PathLike[str]"]
+CertArgument = Union[PathLike, tuple[PathLike, PathLike], bool, None]
 
-#: The last place WLCG bearer-token discovery looks. Tests point it
-#: elsewhere, in-process and, through ``REQUESTS_GRACEDB_LIKE_TMP_DIR``, in
-#: the subprocesses they start.
+#: Where ``bt_u<euid>`` and ``x509up_u<euid>`` are looked for last. Tests
+#: point it elsewhere, in-process and, through
+#: ``REQUESTS_GRACEDB_LIKE_TMP_DIR``, in the subprocesses they start.
 TMP_DIR = os.environ.get("REQUESTS_GRACEDB_LIKE_TMP_DIR") or "/tmp"  # noqa: S108
+
+#: A source that supplies a header credential (``Authorization`` or API key).
+HEADER = "header"
+#: A source that supplies an X.509 client certificate.
+CERTIFICATE = "certificate"
+#: What ``force_noauth`` supplies (no credential at all).
+NOTHING = "nothing"
+
+#: Status meaning the credential found is used.
+USED = "used"
+#: Status meaning nothing found (no argument, variable or file).
+ABSENT = "absent"
+#: Status meaning switched off by ``token=False`` or ``cert=False``.
+DISABLED = "disabled"
+#: Status meaning the file exists but cannot be read.
+UNREADABLE = "unreadable"
+#: Status meaning the file cannot be parsed.
+MALFORMED = "malformed"
+#: Status meaning the token or certificate has expired.
+EXPIRED = "expired"
+#: Status meaning the token's ``aud`` does not match ``token_audience``.
+WRONG_AUDIENCE = "wrong audience"
+#: Status meaning the token lacks a scope of ``token_scope``.
+WRONG_SCOPE = "wrong scope"
+#: Status meaning the token's ``iss`` does not match ``token_issuer``.
+WRONG_ISSUER = "wrong issuer"
+#: Status meaning others may read the file (netrc, private key).
+INSECURE_PERMISSIONS = "insecure permissions"
+#: Status meaning an earlier source made this one irrelevant.
+NOT_LOOKED_AT = "not looked at"
+
+_WRONG = {"audience": WRONG_AUDIENCE, "scope": WRONG_SCOPE, "issuer": WRONG_ISSUER}
 
 
 @dataclass(frozen=True)
@@ -48,12 +120,29 @@ class Request:
     """What the caller asked for: the arguments discovery reads."""
 
     url: Optional[str] = None
-    token: Optional[PathLike] = None
+    token: Union[PathLike, bool, None] = None
     username: Optional[str] = None
     password: Optional[str] = field(default=None, repr=False)
     force_noauth: bool = False
     auth_reload: bool = False
     auth_reload_timeout: float = 300
+    cert: CertArgument = None
+    api_key: Optional[str] = field(default=None, repr=False)
+    auth_header_name: str = "Authorization"
+    api_key_prefix: Optional[str] = None
+    token_audience: Any = None
+    token_scope: Any = None
+    token_issuer: Any = None
+
+    def __post_init__(self) -> None:
+        self.claims  # noqa: B018 - a bad token_* argument fails here, named
+
+    @property
+    def claims(self) -> ClaimRequirements:
+        """The claims a token must carry (see :mod:`~requests_gracedb_like.claims`)."""
+        return ClaimRequirements.from_arguments(
+            self.url, self.token_audience, self.token_scope, self.token_issuer
+        )
 
 
 @dataclass(frozen=True)
@@ -67,9 +156,19 @@ class Attempt:
     location : str or None
         The file or variable looked at, when there is one.
     found : bool
-        Whether this source yielded the credential in use.
+        Whether this source yielded a credential in use.
     reason : str
         Why it was used or skipped, in a few words; never a secret.
+    status : str
+        :data:`USED`, or why not: :data:`ABSENT`, :data:`DISABLED`,
+        :data:`UNREADABLE`, :data:`MALFORMED`, :data:`EXPIRED`,
+        :data:`WRONG_AUDIENCE`, :data:`WRONG_SCOPE`, :data:`WRONG_ISSUER`,
+        :data:`INSECURE_PERMISSIONS` or :data:`NOT_LOOKED_AT`.
+    kind : str
+        What the source supplies: :data:`HEADER`, :data:`CERTIFICATE` or
+        :data:`NOTHING` (``force_noauth``).
+    expiry : float or None
+        When the credential found expires (POSIX time), if known.
     """
 
     source: str
@@ -77,11 +176,34 @@ class Attempt:
     found: bool
     reason: str
     auth: Optional[AuthBase] = field(default=None, repr=False, compare=False)
+    status: str = ""
+    kind: str = HEADER
+    cert: Optional[X509Credential] = field(default=None, repr=False, compare=False)
+    expiry: Optional[float] = None
+
+    def __post_init__(self) -> None:
+        if not self.status:
+            object.__setattr__(self, "status", USED if self.found else ABSENT)
+        if self.expiry is None:
+            credential = self.cert if self.cert is not None else self.auth
+            object.__setattr__(self, "expiry", getattr(credential, "expiry", None))
 
     def describe(self) -> str:
         """One line: the source, its location and what happened."""
         where = f" ({self.location})" if self.location else ""
         return f"{self.source}{where}: {self.reason}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The attempt as plain data (no credential object, no secret)."""
+        return {
+            "source": self.source,
+            "location": self.location,
+            "kind": self.kind,
+            "status": self.status,
+            "used": self.found,
+            "reason": self.reason,
+            "expiry": self.expiry,
+        }
 
 
 @dataclass(frozen=True)
@@ -91,40 +213,81 @@ class Discovery:
     Attributes
     ----------
     auth : requests.auth.AuthBase
-        The credential to use; :class:`~requests_gracedb_like.noauth.NoAuth`
-        when none was found or ``force_noauth`` was given.
+        The header credential to use;
+        :class:`~requests_gracedb_like.noauth.NoAuth` when none was found
+        or ``force_noauth`` was given.
     attempts : tuple of Attempt
-        Every source looked at, in order; the last one is the winner when a
-        credential was found.
+        Every source in order, including those not looked at.
+    cert : requests_gracedb_like.x509.X509Credential or None
+        The client certificate found, if any.
     """
 
     auth: AuthBase
     attempts: tuple[Attempt, ...]
+    cert: Optional[X509Credential] = field(default=None, compare=False)
+
+    @property
+    def winners(self) -> tuple[Attempt, ...]:
+        """The attempts whose credentials are used, in order."""
+        return tuple(a for a in self.attempts if a.found)
 
     @property
     def winner(self) -> Optional[Attempt]:
-        """The attempt that yielded the credential, or None."""
-        for attempt in self.attempts:
-            if attempt.found:
-                return attempt
-        return None
+        """The first attempt that yielded a credential, or None."""
+        winners = self.winners
+        return winners[0] if winners else None
 
     @property
     def source(self) -> Optional[str]:
-        """Which source won, with its location, or None if none did."""
-        winner = self.winner
-        if winner is None:
-            return None
-        if winner.location:
-            return f"{winner.source} ({winner.location})"
-        return winner.source
+        """Which sources won, with their locations, joined by ``" + "``;
+        None if none did."""
+        names = [
+            f"{w.source} ({w.location})" if w.location else w.source
+            for w in self.winners
+        ]
+        return " + ".join(names) or None
 
 
-Source = Callable[[Request], Attempt]
+@dataclass(frozen=True)
+class Source:
+    """One entry of :data:`SOURCES`.
+
+    Attributes
+    ----------
+    name : str
+        The name attempts report.
+    kind : str
+        What it supplies: :data:`HEADER`, :data:`CERTIFICATE` or
+        :data:`NOTHING`.
+    find : callable
+        ``find(request) -> Attempt``.
+    argument : bool
+        Whether it reads a caller's argument rather than the environment.
+    last_resort : bool
+        Whether it is looked at only when nothing else was found.
+    """
+
+    name: str
+    kind: str
+    find: Callable[[Request], Attempt]
+    argument: bool = False
+    last_resort: bool = False
+
+    def __call__(self, request: Request) -> Attempt:
+        return self.find(request)
 
 
-def _absent(source: str, location: Optional[str], reason: str) -> Attempt:
-    return Attempt(source, location, False, reason)
+def _absent(
+    source: str,
+    location: Optional[str],
+    reason: str,
+    status: str = ABSENT,
+    kind: str = HEADER,
+) -> Attempt:
+    return Attempt(source, location, False, reason, status=status, kind=kind)
+
+
+# -- header sources ---------------------------------------------------------
 
 
 def _token_file_auth(path: PathLike, request: Request) -> AuthBase:
@@ -133,77 +296,293 @@ def _token_file_auth(path: PathLike, request: Request) -> AuthBase:
     return TokenFileAuth(path)
 
 
-def _readable_token_file(source: str, path: str, request: Request) -> Attempt:
+def _checked_token(
+    source: str, location: Optional[str], auth: BearerTokenAuth, request: Request
+) -> Attempt:
+    """A discovered token is used only if it has not expired and its claims
+    match ``token_audience``, ``token_scope`` and ``token_issuer``."""
+    if auth.expiry is not None and time.time() >= auth.expiry:
+        log.debug("skipping expired bearer token from %s", auth.source)
+        return _absent(source, location, "token has expired", EXPIRED)
+    wrong = request.claims.mismatch(auth.claims)
+    if wrong is not None:
+        what, reason = wrong
+        return _absent(source, location, reason, _WRONG[what])
+    kind = "bearer token file" if location else "bearer token in the environment"
+    return Attempt(source, location, True, kind, auth)
+
+
+def _discovered_token_file(source: str, path: str, request: Request) -> Attempt:
     """A token file counts only if it exists and is readable."""
+    if request.token is False:
+        return _absent(source, path, "token=False", DISABLED)
     if not os.path.exists(path):
         return _absent(source, path, "no such file")
     if not os.access(path, os.R_OK):
-        return _absent(source, path, "file is not readable")
+        return _absent(source, path, "file is not readable", UNREADABLE)
     auth = _token_file_auth(path, request)
-    return Attempt(source, path, True, "bearer token file", auth)
+    assert isinstance(auth, BearerTokenAuth)
+    return _checked_token(source, path, auth, request)
 
 
 def force_noauth(request: Request) -> Attempt:
-    """1. ``force_noauth=True``: send nothing at all."""
+    """``force_noauth=True``: send nothing at all."""
     if request.force_noauth:
-        return Attempt("force_noauth", None, True, "no credential by request", NoAuth())
-    return _absent("force_noauth", None, "not set")
+        return Attempt(
+            "force_noauth",
+            None,
+            True,
+            "no credential by request",
+            NoAuth(),
+            kind=NOTHING,
+        )
+    return _absent("force_noauth", None, "not set", kind=NOTHING)
 
 
 def token_argument(request: Request) -> Attempt:
-    """2. ``token=``: a bearer-token file named by the caller.
+    """``token=``: a bearer-token file named by the caller.
 
-    Errors reading it are raised, not skipped: the caller asked for it.
+    Errors reading it are raised, not skipped: the caller asked for it. So
+    is a token whose claims do not match an explicit ``token_audience``,
+    ``token_scope`` or ``token_issuer``.
     """
-    if request.token is None:
+    if request.token is None or request.token is False:
         return _absent("token argument", None, "not given")
-    path = os.fspath(request.token)
+    path = os.fspath(request.token)  # type: ignore[arg-type]
     auth = _token_file_auth(path, request)
+    claims = request.claims
+    if claims.explicit:
+        wrong = claims.mismatch(getattr(auth, "claims", None))
+        if wrong is not None:
+            raise CredentialError(f"bearer token file {path!r}: {wrong[1]}")
     return Attempt("token argument", path, True, "bearer token file", auth)
 
 
+def api_key_argument(request: Request) -> Attempt:
+    """``api_key=``: a key sent in ``auth_header_name``."""
+    if request.api_key is None:
+        return _absent("api_key argument", None, "not given")
+    auth = APIKeyAuth(
+        request.api_key,
+        header_name=request.auth_header_name,
+        prefix=request.api_key_prefix,
+        source="the api_key argument",
+    )
+    return Attempt(
+        "api_key argument", None, True, f"API key in {auth.header_name}", auth
+    )
+
+
 def basic_arguments(request: Request) -> Attempt:
-    """3. ``username=`` and ``password=``: HTTP basic auth."""
+    """``username=`` and ``password=``: HTTP basic auth."""
     if request.username is None:
         return _absent("username/password arguments", None, "not given")
-    auth = BasicAuth(request.username, request.password)
+    auth = BasicAuth(request.username, request.password or "")
     return Attempt("username/password arguments", None, True, "HTTP basic auth", auth)
 
 
-def bearer_token_env(request: Request) -> Attempt:
-    """4a. ``BEARER_TOKEN``: the token itself, in the environment."""
-    value = os.environ.get("BEARER_TOKEN")
+def _token_variable(name: str, request: Request) -> Attempt:
+    """A variable holding the token itself."""
+    if request.token is False:
+        return _absent(name, None, "token=False", DISABLED)
+    value = os.environ.get(name)
     if value is None or not value.strip():
-        return _absent("BEARER_TOKEN", None, "not set")
-    auth = BearerTokenAuth(value, source="the BEARER_TOKEN environment variable")
-    return Attempt("BEARER_TOKEN", None, True, "bearer token in the environment", auth)
+        return _absent(name, None, "not set")
+    auth = BearerTokenAuth(value, source=f"the {name} environment variable")
+    return _checked_token(name, None, auth, request)
+
+
+def _token_file_variable(name: str, request: Request) -> Attempt:
+    """A variable holding the path of a token file."""
+    path = os.environ.get(name)
+    if not path:
+        return _absent(name, None, "not set")
+    return _discovered_token_file(name, path, request)
+
+
+def bearer_token_env(request: Request) -> Attempt:
+    """``BEARER_TOKEN``: the token itself, in the environment."""
+    return _token_variable("BEARER_TOKEN", request)
 
 
 def bearer_token_file_env(request: Request) -> Attempt:
-    """4b. ``BEARER_TOKEN_FILE``: the path of a token file."""
-    path = os.environ.get("BEARER_TOKEN_FILE")
-    if not path:
-        return _absent("BEARER_TOKEN_FILE", None, "not set")
-    return _readable_token_file("BEARER_TOKEN_FILE", path, request)
+    """``BEARER_TOKEN_FILE``: the path of a token file."""
+    return _token_file_variable("BEARER_TOKEN_FILE", request)
+
+
+def scitoken_env(request: Request) -> Attempt:
+    """``SCITOKEN``: the token itself, as igwn-auth-utils reads it."""
+    return _token_variable("SCITOKEN", request)
+
+
+def scitoken_file_env(request: Request) -> Attempt:
+    """``SCITOKEN_FILE``: a token file's path, as igwn-auth-utils reads it."""
+    return _token_file_variable("SCITOKEN_FILE", request)
+
+
+def condor_creds(request: Request) -> Attempt:
+    """``$_CONDOR_CREDS/*.use``: the token files HTCondor gives a job, in
+    name order; the first that passes the checks is used."""
+    name = "_CONDOR_CREDS"
+    directory = os.environ.get(name)
+    if not directory:
+        return _absent(name, None, "not set")
+    if request.token is False:
+        return _absent(name, directory, "token=False", DISABLED)
+    try:
+        files = sorted(f for f in os.listdir(directory) if f.endswith(".use"))
+    except OSError as exc:
+        status = ABSENT if isinstance(exc, FileNotFoundError) else UNREADABLE
+        return _absent(name, directory, exc.strerror or "cannot be listed", status)
+    skipped = []
+    for filename in files:
+        attempt = _discovered_token_file(
+            name, os.path.join(directory, filename), request
+        )
+        if attempt.found:
+            return attempt
+        skipped.append(attempt)
+    if not skipped:
+        return _absent(name, directory, "no *.use token file")
+    reason = "; ".join(
+        f"{os.path.basename(a.location or '')}: {a.reason}" for a in skipped
+    )
+    return _absent(name, directory, reason, skipped[0].status)
 
 
 def xdg_runtime_dir(request: Request) -> Attempt:
-    """4c. ``$XDG_RUNTIME_DIR/bt_u<euid>``."""
+    """``$XDG_RUNTIME_DIR/bt_u<euid>``."""
     directory = os.environ.get("XDG_RUNTIME_DIR")
     if not directory:
         return _absent("XDG_RUNTIME_DIR", None, "XDG_RUNTIME_DIR not set")
     path = os.path.join(directory, f"bt_u{os.geteuid()}")
-    return _readable_token_file("XDG_RUNTIME_DIR", path, request)
+    return _discovered_token_file("XDG_RUNTIME_DIR", path, request)
 
 
 def tmp_dir(request: Request) -> Attempt:
-    """4d. ``/tmp/bt_u<euid>``."""
+    """``/tmp/bt_u<euid>``."""
     path = os.path.join(TMP_DIR, f"bt_u{os.geteuid()}")
-    return _readable_token_file("/tmp", path, request)  # noqa: S108
+    return _discovered_token_file("/tmp", path, request)  # noqa: S108
+
+
+# -- certificate sources ----------------------------------------------------
+
+
+def _cert_reload_timeout(request: Request) -> Optional[float]:
+    return request.auth_reload_timeout if request.auth_reload else None
+
+
+def cert_argument(request: Request) -> Attempt:
+    """``cert=``: a PEM file holding certificate and key, or a
+    ``(cert, key)`` pair.
+
+    Errors are raised, not skipped: an unreadable, malformed, key-less,
+    mismatched or expired certificate.
+    """
+    name = "cert argument"
+    if request.cert is None or request.cert is False:
+        return _absent(name, None, "not given", kind=CERTIFICATE)
+    if isinstance(request.cert, tuple):
+        cert_file, key_file = (os.fspath(p) for p in request.cert)
+    else:
+        cert_file, key_file = os.fspath(request.cert), None  # type: ignore[arg-type]
+    cred = X509Credential(
+        cert_file,
+        key_file,
+        reload_timeout=_cert_reload_timeout(request),
+        source="the cert argument",
+    )
+    return Attempt(
+        name, cert_file, True, "X.509 client certificate", kind=CERTIFICATE, cert=cred
+    )
+
+
+def _discovered_cert(
+    source: str, cert_file: str, key_file: Optional[str], request: Request
+) -> Attempt:
+    """A discovered certificate counts if its files are readable, the key is
+    private to the user, it parses, and it has not expired."""
+
+    def skip(reason: str, status: str) -> Attempt:
+        return _absent(source, cert_file, reason, status, kind=CERTIFICATE)
+
+    if request.cert is False:
+        return skip("cert=False", DISABLED)
+    for path in (cert_file, key_file):
+        if path is None:
+            continue
+        which = "" if path == cert_file else f": {path}"
+        if not os.path.exists(path):
+            return skip(f"no such file{which}", ABSENT)
+        if not os.access(path, os.R_OK):
+            return skip(f"file is not readable{which}", UNREADABLE)
+    key_path = key_file or cert_file
+    mode = insecure_key_mode(key_path)
+    if mode is not None:
+        reason = f"private key {key_path} has mode {mode:o}; use chmod 600"
+        warnings.warn(f"X.509 {reason}: skipped", CredentialWarning, stacklevel=2)
+        return skip(reason, INSECURE_PERMISSIONS)
+    try:
+        info = read_certificate(cert_file, key_file)
+    except OSError as exc:
+        return skip(exc.strerror or "cannot be read", UNREADABLE)
+    except EncryptedKeyError:
+        log.debug("skipping X.509 key %s: encrypted with a passphrase", key_path)
+        return skip("private key is encrypted with a passphrase", UNREADABLE)
+    except CredentialError as exc:
+        warnings.warn(f"{exc}: skipped", CredentialWarning, stacklevel=2)
+        return skip(str(exc), MALFORMED)
+    if info.expiry is not None and time.time() >= info.expiry:
+        log.debug("skipping expired X.509 certificate %s", cert_file)
+        return skip("certificate has expired", EXPIRED)
+    cred = X509Credential(
+        cert_file,
+        key_file,
+        reload_timeout=_cert_reload_timeout(request),
+        source=source,
+        info=info,
+    )
+    return Attempt(
+        source, cert_file, True, "X.509 client certificate", kind=CERTIFICATE, cert=cred
+    )
+
+
+def x509_user_cert_env(request: Request) -> Attempt:
+    """``X509_USER_CERT`` and ``X509_USER_KEY`` (both must be set)."""
+    cert, key = os.environ.get("X509_USER_CERT"), os.environ.get("X509_USER_KEY")
+    if not cert or not key:
+        missing = "X509_USER_CERT" if not cert else "X509_USER_KEY"
+        return _absent("X509_USER_CERT", cert, f"{missing} not set", kind=CERTIFICATE)
+    return _discovered_cert("X509_USER_CERT", cert, key, request)
+
+
+def x509_user_proxy_env(request: Request) -> Attempt:
+    """``X509_USER_PROXY``: a proxy file (certificate, key and chain)."""
+    path = os.environ.get("X509_USER_PROXY")
+    if not path:
+        return _absent("X509_USER_PROXY", None, "not set", kind=CERTIFICATE)
+    return _discovered_cert("X509_USER_PROXY", path, None, request)
+
+
+def x509_tmp_proxy(request: Request) -> Attempt:
+    """``/tmp/x509up_u<euid>``: where grid tools write a proxy."""
+    path = os.path.join(TMP_DIR, f"x509up_u{os.geteuid()}")
+    return _discovered_cert("/tmp/x509up", path, None, request)  # noqa: S108
+
+
+def globus_dir(request: Request) -> Attempt:
+    """``~/.globus/usercert.pem`` and ``~/.globus/userkey.pem``."""
+    directory = os.path.join(os.path.expanduser("~"), ".globus")
+    cert = os.path.join(directory, "usercert.pem")
+    key = os.path.join(directory, "userkey.pem")
+    return _discovered_cert("~/.globus", cert, key, request)
+
+
+# -- last resort ------------------------------------------------------------
 
 
 def netrc(request: Request) -> Attempt:
-    """5. netrc (``$NETRC``, else ``~/.netrc``) through safe-netrc.
+    """netrc (``$NETRC``, else ``~/.netrc``) through safe-netrc.
 
     Only a ``machine`` entry for the URL's host name is used; a ``default``
     entry would hand the password to any host and is ignored.
@@ -217,21 +596,30 @@ def netrc(request: Request) -> Attempt:
     if not os.path.exists(path):
         return _absent("netrc", path, "no such file")
 
-    from safe_netrc import NetrcParseError
-    from safe_netrc import netrc as safe_netrc
+    from safe_netrc import NetrcParseError  # type: ignore[import-untyped]
+    from safe_netrc import netrc as safe_netrc  # type: ignore[import-untyped]
 
     try:
         parsed = safe_netrc(path)
     except (NetrcParseError, OSError, UnicodeDecodeError) as exc:
-        reason = f"skipped: {_netrc_problem(exc)}"
-        warnings.warn(f"netrc file {path!r} {reason}", CredentialWarning, stacklevel=2)
-        return _absent("netrc", path, reason)
+        problem = _netrc_problem(exc)
+        warnings.warn(
+            f"netrc file {path!r} skipped: {problem}", CredentialWarning, stacklevel=2
+        )
+        return _absent("netrc", path, f"skipped: {problem}", _netrc_status(exc))
     entry = parsed.hosts.get(host)
     if entry is None:
         return _absent("netrc", path, f"no machine entry for {host}")
     login, _, password = entry
     auth = BasicAuth(login or "", password or "")
     return Attempt("netrc", path, True, f"HTTP basic auth for {host}", auth)
+
+
+def _netrc_status(exc: Exception) -> str:
+    msg = getattr(exc, "msg", "") or ""
+    if "permissive" in msg or "owner" in msg:
+        return INSECURE_PERMISSIONS
+    return UNREADABLE if isinstance(exc, OSError) else MALFORMED
 
 
 def _netrc_problem(exc: Exception) -> str:
@@ -249,17 +637,43 @@ def _netrc_problem(exc: Exception) -> str:
     return f"malformed at line {lineno}" if lineno else "malformed"
 
 
-#: The discovery order. The first source whose attempt is ``found`` wins.
+#: The discovery order (see the module docstring for the rules).
 SOURCES: tuple[Source, ...] = (
-    force_noauth,
-    token_argument,
-    basic_arguments,
-    bearer_token_env,
-    bearer_token_file_env,
-    xdg_runtime_dir,
-    tmp_dir,
-    netrc,
+    Source("force_noauth", NOTHING, force_noauth, argument=True),
+    Source("token argument", HEADER, token_argument, argument=True),
+    Source("api_key argument", HEADER, api_key_argument, argument=True),
+    Source("username/password arguments", HEADER, basic_arguments, argument=True),
+    Source("cert argument", CERTIFICATE, cert_argument, argument=True),
+    Source("BEARER_TOKEN", HEADER, bearer_token_env),
+    Source("BEARER_TOKEN_FILE", HEADER, bearer_token_file_env),
+    Source("SCITOKEN", HEADER, scitoken_env),
+    Source("SCITOKEN_FILE", HEADER, scitoken_file_env),
+    Source("_CONDOR_CREDS", HEADER, condor_creds),
+    Source("XDG_RUNTIME_DIR", HEADER, xdg_runtime_dir),
+    Source("/tmp", HEADER, tmp_dir),  # noqa: S108
+    Source("X509_USER_CERT", CERTIFICATE, x509_user_cert_env),
+    Source("X509_USER_PROXY", CERTIFICATE, x509_user_proxy_env),
+    Source("/tmp/x509up", CERTIFICATE, x509_tmp_proxy),  # noqa: S108
+    Source("~/.globus", CERTIFICATE, globus_dir),
+    Source("netrc", HEADER, netrc, last_resort=True),
 )
+
+
+def why_not_looked_at(source: Source, winners: Sequence[Source]) -> Optional[str]:
+    """Why `source` is not looked at once `winners` have yielded credentials,
+    or None when it is: the rules of the module docstring, in order."""
+    for winner in winners:
+        if winner.kind == NOTHING:
+            return f"{winner.name} was given"
+    if source.last_resort and winners:
+        return f"{winners[0].name} was found first"
+    for winner in winners:
+        if winner.argument and not source.argument:
+            return f"{winner.name} was given"
+        if winner.kind == source.kind:
+            what = "certificate" if source.kind == CERTIFICATE else "header credential"
+            return f"{winner.name} supplies the {what}"
+    return None
 
 
 def discover(
@@ -268,7 +682,7 @@ def discover(
     fail_if_noauth: bool = False,
     sources: Sequence[Source] = SOURCES,
 ) -> Discovery:
-    """Walk `sources` in order and return the first credential found.
+    """Walk `sources` in order and collect the credentials found.
 
     Parameters
     ----------
@@ -277,23 +691,35 @@ def discover(
     fail_if_noauth : bool, default=False
         Raise :class:`~requests_gracedb_like.exceptions.NoCredentialsError`
         when no source yields a credential.
-    sources : sequence of callables
+    sources : sequence of Source
         The discovery order; :data:`SOURCES` by default.
 
     Returns
     -------
     Discovery
-        The credential (``NoAuth`` when none) and every attempt made.
+        The header credential (``NoAuth`` when none), the certificate (or
+        None) and an attempt for every source.
     """
-    attempts = []
+    attempts: list[Attempt] = []
+    winners: list[Source] = []
     for source in sources:
-        attempt = source(request)
+        why_not = why_not_looked_at(source, winners)
+        if why_not is not None:
+            attempt = _absent(source.name, None, why_not, NOT_LOOKED_AT, source.kind)
+        else:
+            attempt = source(request)
+            log.debug("credential source %s", attempt.describe())
+            if attempt.found:
+                winners.append(source)
         attempts.append(attempt)
-        log.debug("credential source %s", attempt.describe())
-        if attempt.found:
-            assert attempt.auth is not None
-            return Discovery(attempt.auth, tuple(attempts))
-    if fail_if_noauth:
-        looked = "; ".join(a.describe() for a in attempts if a.source != "force_noauth")
+    auth: Optional[AuthBase] = None
+    cert: Optional[X509Credential] = None
+    for attempt in attempts:
+        if attempt.found and attempt.auth is not None and auth is None:
+            auth = attempt.auth
+        if attempt.found and attempt.cert is not None and cert is None:
+            cert = attempt.cert
+    if not winners and fail_if_noauth:
+        looked = "; ".join(a.describe() for a in attempts if a.kind != NOTHING)
         raise NoCredentialsError(f"no authentication credentials found: {looked}")
-    return Discovery(NoAuth(), tuple(attempts))
+    return Discovery(auth if auth is not None else NoAuth(), tuple(attempts), cert)

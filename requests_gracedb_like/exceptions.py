@@ -22,7 +22,10 @@ The tree, with the standard exceptions each class also derives from::
 
     ValueError
     └── CredentialError                     a credential that cannot be used
-        └── NoCredentialsError              fail_if_noauth and nothing found
+        ├── NoCredentialsError              fail_if_noauth and nothing found
+        ├── EncryptedKeyError               a private key needs a passphrase
+        └── InsecureAuthError               a credential would go over plain
+                                            http to a host that is not loopback
 
     UserWarning
     └── CredentialWarning                   a credential source was skipped
@@ -52,9 +55,11 @@ __all__ = [
     "Conflict",
     "CredentialError",
     "CredentialWarning",
+    "EncryptedKeyError",
     "Forbidden",
     "GatewayTimeout",
     "HTTPError",
+    "InsecureAuthError",
     "InternalServerError",
     "NoCredentialsError",
     "NotFound",
@@ -215,6 +220,22 @@ class NoCredentialsError(CredentialError):
     """``fail_if_noauth=True`` and no credential source yielded anything.
 
     The message lists every source that was looked at, in order.
+    """
+
+
+class EncryptedKeyError(CredentialError):
+    """A private key is encrypted with a passphrase. It cannot be used
+    unattended (OpenSSL would prompt on the terminal at each connection);
+    discovery skips such a key quietly, as ``~/.globus/userkey.pem`` often
+    is one."""
+
+
+class InsecureAuthError(CredentialError):
+    """A request would carry a credential over plain ``http://`` to a host
+    that is not this machine, where anyone on the network path can read it.
+
+    Raised before anything is sent. Use ``https://``, or pass
+    ``allow_insecure_auth=True`` to the session to accept the risk.
     """
 
 

@@ -16,9 +16,11 @@ Fixtures
 --------
 ``credential_env``
     Isolates the credential environment: ``HOME``, ``NETRC``,
-    ``BEARER_TOKEN``, ``BEARER_TOKEN_FILE``, ``XDG_RUNTIME_DIR``, ``X509_*``
-    and the ``/tmp/bt_u<uid>`` location all point into an empty temporary
-    directory, so the developer's own credentials never change a result.
+    ``BEARER_TOKEN``, ``BEARER_TOKEN_FILE``, ``SCITOKEN``, ``SCITOKEN_FILE``,
+    ``_CONDOR_CREDS``, ``XDG_RUNTIME_DIR``, ``X509_*``
+    and the ``/tmp/bt_u<uid>`` and ``/tmp/x509up_u<uid>`` locations all
+    point into an empty temporary directory, so the developer's own
+    credentials never change a result.
     Returns a :class:`CredentialEnv`.
 ``make_token``
     A factory that writes a bearer-token file holding an unsigned JWT with
@@ -55,6 +57,9 @@ __all__ = [
 CREDENTIAL_VARIABLES = (
     "BEARER_TOKEN",
     "BEARER_TOKEN_FILE",
+    "SCITOKEN",
+    "SCITOKEN_FILE",
+    "_CONDOR_CREDS",
     "NETRC",
     "XDG_RUNTIME_DIR",
     "X509_USER_CERT",
@@ -117,7 +122,8 @@ class CredentialEnv:
     runtime_dir : pathlib.Path
         ``$XDG_RUNTIME_DIR``.
     tmp_dir : pathlib.Path
-        Where ``/tmp/bt_u<uid>`` and ``/tmp/x509up_u<uid>`` are looked for.
+        Where ``/tmp/bt_u<uid>`` and ``/tmp/x509up_u<uid>`` are looked for
+        (``~/.globus`` is under `home`).
     """
 
     home: Path
@@ -149,6 +155,25 @@ class CredentialEnv:
         path.write_text(token)
         path.chmod(0o600)
         return path
+
+    def write_tmp_proxy(self, pem: bytes) -> Path:
+        """Write the stand-in for ``/tmp/x509up_u<uid>`` (certificate and
+        key in one PEM file), mode 0600."""
+        path = self.tmp_dir / f"x509up_u{self.uid}"
+        path.write_bytes(pem)
+        path.chmod(0o600)
+        return path
+
+    def write_globus(self, cert: bytes, key: bytes) -> tuple[Path, Path]:
+        """Write ``~/.globus/usercert.pem`` (0644) and ``userkey.pem`` (0600)."""
+        directory = self.home / ".globus"
+        directory.mkdir(mode=0o700, exist_ok=True)
+        cert_path, key_path = directory / "usercert.pem", directory / "userkey.pem"
+        cert_path.write_bytes(cert)
+        cert_path.chmod(0o644)
+        key_path.write_bytes(key)
+        key_path.chmod(0o600)
+        return cert_path, key_path
 
 
 def _isolate(monkeypatch: Any, root: Path) -> CredentialEnv:

@@ -120,7 +120,8 @@ def test_permission_denied_token_file_is_skipped(env):
     path.chmod(0)
     s = Session(URL)
     assert isinstance(s.auth, NoAuth)
-    assert "not readable" in s.auth_discovery.attempts[5].reason
+    reasons = {a.source: a.reason for a in s.auth_discovery.attempts}
+    assert "not readable" in reasons["XDG_RUNTIME_DIR"]
 
 
 def test_netrc_matches_real_hostname(env):
@@ -203,6 +204,8 @@ def test_conflicting_arguments(kwargs, match):
     ("kwargs", "name"),
     [
         ({"token": 42}, "token"),
+        ({"token": True}, "fail_if_noauth"),
+        ({"cert": True}, "fail_if_noauth"),
         ({"username": 1, "password": "x"}, "username"),
         ({"auth_reload_timeout": "5"}, "auth_reload_timeout"),
         ({"auth_reload_timeout": -1}, "auth_reload_timeout"),
@@ -278,3 +281,63 @@ def test_basic_auth_pickles():
     clone = pickle.loads(pickle.dumps(s))
     assert clone.auth == ("albert", SECRET)
     assert isinstance(clone.auth, BasicAuth)
+
+
+# -- igwn-auth-utils token sources --------------------------------------------
+
+
+def test_scitoken_variable_is_the_token(monkeypatch, env):
+    token = make_jwt({"sub": "albert"})
+    monkeypatch.setenv("SCITOKEN", token)
+    env.write_runtime_token("other")
+    s = Session(URL)
+    assert s.auth.token == token
+    assert s.auth_source == "SCITOKEN"
+
+
+def test_scitoken_file_variable(monkeypatch, env, make_token):
+    path = make_token()
+    monkeypatch.setenv("SCITOKEN_FILE", str(path))
+    env.write_runtime_token("other")
+    assert Session(URL).auth_source == f"SCITOKEN_FILE ({path})"
+
+
+def test_bearer_token_file_beats_scitoken_file(monkeypatch, make_token):
+    first, second = make_token(), make_token()
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(first))
+    monkeypatch.setenv("SCITOKEN_FILE", str(second))
+    assert Session(URL).auth.path == str(first)
+
+
+def test_condor_creds_first_matching_use_file(monkeypatch, env, tmp_path):
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "a.use").write_text(make_jwt({"aud": "https://other.example"}))
+    (creds / "b.use").write_text(make_jwt({"aud": "https://gracedb.example.org"}))
+    (creds / "c.top").write_text(make_jwt())
+    monkeypatch.setenv("_CONDOR_CREDS", str(creds))
+    env.write_runtime_token("other")
+    s = Session(URL)
+    assert s.auth.path == str(creds / "b.use")
+    assert s.auth_source == f"_CONDOR_CREDS ({creds / 'b.use'})"
+
+
+def test_condor_creds_reports_why_every_file_was_skipped(monkeypatch, tmp_path):
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "a.use").write_text(make_jwt({"aud": "https://other.example"}))
+    (creds / "b.use").write_text(make_jwt(lifetime=-5))
+    monkeypatch.setenv("_CONDOR_CREDS", str(creds))
+    s = Session(URL)
+    attempt = {a.source: a for a in s.auth_discovery.attempts}["_CONDOR_CREDS"]
+    assert attempt.status == "wrong audience"
+    assert "a.use: audience is not" in attempt.reason
+    assert "b.use: token has expired" in attempt.reason
+
+
+def test_condor_creds_missing_directory(monkeypatch, tmp_path):
+    monkeypatch.setenv("_CONDOR_CREDS", str(tmp_path / "none"))
+    s = Session(URL)
+    attempt = {a.source: a for a in s.auth_discovery.attempts}["_CONDOR_CREDS"]
+    assert attempt.status == "absent"
+    assert isinstance(s.auth, NoAuth)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from requests_gracedb_like import Session
+
 CLI = [sys.executable, "-m", "requests_gracedb_like"]
 
 
@@ -210,7 +212,7 @@ def test_http_errors_have_an_exit_status_per_class(
     service, token_file, tmp_path, path, status, expected
 ):
     out = tmp_path / "out"
-    result = cli("get", service.url_for(path), "-o", out)
+    result = cli("get", service.url_for(path), "-o", out, "--retries", "0")
     assert result.returncode == status
     assert expected in one_line(result.stderr)
     assert not out.exists()
@@ -227,11 +229,21 @@ def test_a_rejected_token_is_a_4xx(service, tmp_path, monkeypatch):
     assert "not-issued-by-the-service" not in line
 
 
+def test_retries_option_retries_a_503(service, token_file):
+    service.respond("GET", "/api/flaky/", status=503, headers={"Retry-After": "0"})
+    result = cli("get", service.url_for("api/flaky/"), "--retries", "2")
+    assert result.returncode == 5
+    assert [r.path for r in service.requests].count("/api/flaky/") == 3
+    service.clear()
+    result = cli("get", service.url_for("api/flaky/"), "--retries", "0")
+    assert [r.path for r in service.requests].count("/api/flaky/") == 1
+
+
 def test_connection_refused(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    result = cli("get", f"http://127.0.0.1:{port}/api/")
+    result = cli("get", f"http://127.0.0.1:{port}/api/", "--retries", "0")
     assert result.returncode == 6
     assert "Connection refused" in one_line(result.stderr)
 
@@ -256,6 +268,8 @@ def test_timeout():
         (["get", "http:///path"], "no host name"),
         (["get", "http://x/", "--bogus"], "unrecognized arguments: --bogus"),
         (["get", "http://x/", "--timeout", "0"], "must be more than 0 seconds"),
+        (["get", "http://x/", "--retries", "-1"], "must be 0 or more"),
+        (["get", "http://x/", "--retries", "two"], "not a whole number"),
         (["get", "http://x/", "-H", "no colon"], "--header expects"),
         (["get", "http://x/", "-H", "A: b\nc"], "value of A has control characters"),
         (["post", "http://x/", "-F", "path-only"], "--file expects FIELD=PATH"),
@@ -358,23 +372,55 @@ def test_auth_lists_every_source_and_the_winner(service, token_file, env):
     order = [
         "force_noauth:",
         "token argument:",
+        "api_key argument:",
         "username/password arguments:",
+        "cert argument:",
         "BEARER_TOKEN:",
         "BEARER_TOKEN_FILE (",
+        "SCITOKEN:",
+        "SCITOKEN_FILE:",
+        "_CONDOR_CREDS:",
         "XDG_RUNTIME_DIR (",
         "/tmp (",
+        "X509_USER_CERT:",
+        "X509_USER_PROXY:",
+        "/tmp/x509up (",
+        "~/.globus (",
         "netrc (",
     ]
+    assert len(lines) > len(order)
     for number, (line, name) in enumerate(zip(lines[1:], order), 1):
         assert line[4:].startswith(f"{number}. {name}"), line
-    assert f"* 5. BEARER_TOKEN_FILE ({token_file}): bearer token file  <- used" in text
-    assert "+ 8. netrc" in text
-    assert "earlier source comes first" in text
+    assert f"* 7. BEARER_TOKEN_FILE ({token_file}): bearer token file  <- used" in text
+    assert "+ 17. netrc" in text
+    assert "an earlier source supplies it" in text
     assert "sub: albert" in text
     assert "Expires: " in text
     assert re.search(r"\(in (1 h|59 min \d+ s)\)", text), text
     assert token_file.read_text().strip() not in text
     assert "hunter2" not in text
+
+
+def test_auth_reports_token_and_certificate_as_the_session_does(
+    service, token_file, env, pki
+):
+    pytest.importorskip("cryptography")
+    proxy = env.write_tmp_proxy(pki.pem("albert", days=1))
+    result = cli("auth", service.url, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    with Session(service.url) as session:
+        assert report["used"] == session.auth_source
+        assert (
+            report["used"]
+            == f"BEARER_TOKEN_FILE ({token_file}) + /tmp/x509up ({proxy})"
+        )
+        described = {r.source: r.status for r in session.describe_auth()}
+    by_name = {s["source"]: s for s in report["sources"]}
+    assert by_name["/tmp/x509up"]["status"] == "used"
+    assert described["/tmp/x509up"] == "used"
+    assert "CN=albert" in report["claims"]["subject"]
+    assert 3500 < report["expires_in"] <= 3600  # the token expires first
 
 
 def test_auth_json(service, token_file):
@@ -385,7 +431,7 @@ def test_auth_json(service, token_file):
     assert report["usable"] is True
     assert 3500 < report["expires_in"] <= 3600
     statuses = [s["status"] for s in report["sources"]]
-    assert statuses.index("used") == 4
+    assert statuses.index("used") == 6
     assert token_file.read_text().strip() not in result.stdout.decode()
 
 
@@ -422,7 +468,7 @@ def test_auth_names_an_unusable_token_file(tmp_path, monkeypatch):
     result = cli("auth", "https://gracedb.example.org/api/")
     assert result.returncode == 3
     text = result.stdout.decode()
-    assert "! 5. BEARER_TOKEN_FILE: cannot be used" in text
+    assert "! 7. BEARER_TOKEN_FILE: cannot be used" in text
     assert f"{str(bad)!r} is not UTF-8 text" in text
 
 

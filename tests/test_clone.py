@@ -57,7 +57,9 @@ def test_with_headers(session, httpserver):
     assert sent_original.headers["Accept"] != "application/fits"
 
 
-def test_clone_keeps_credential_and_settings(session, httpserver):
+def test_clone_keeps_credential_and_settings(make_token, httpserver):
+    # The credential goes only to the service's origin: make it the server's.
+    session = Session(httpserver.url_for("/api/"), token=make_token(), retries=2)
     clone = session.with_headers({"X-A": "1"})
     assert clone.auth is session.auth
     assert clone.auth_source == session.auth_source

@@ -1,0 +1,97 @@
+"""Resend a request once after 401, with a credential re-read from disk.
+
+Used by reloading credentials (see
+:class:`~requests_gracedb_like.bearer.ReloadingTokenFileAuth`): the auth
+object registers :func:`replay_on_401` as a response hook on each request it
+signs, the way :class:`requests.auth.HTTPDigestAuth` answers a challenge.
+A hook is the one place that sees the 401 before the session's error hook
+turns it into an exception, and it works on a plain ``requests.Session``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Optional
+
+import requests
+from requests.cookies import extract_cookies_to_jar
+from requests.models import PreparedRequest
+
+from ._redact import redact_url
+
+__all__ = ["body_position", "replay_on_401"]
+
+log = logging.getLogger(__name__)
+
+_NOT_REPLAYABLE = object()
+
+
+def body_position(r: PreparedRequest) -> Any:
+    """Where to rewind `r`'s body to before a resend: None for a body held
+    in memory, a file offset for a seekable file, or a marker meaning the
+    body cannot be sent twice (a generator, a pipe)."""
+    body = r.body
+    if body is None or isinstance(body, (bytes, str)):
+        return None
+    tell = getattr(body, "tell", None)
+    if tell is None or getattr(body, "seek", None) is None:
+        return _NOT_REPLAYABLE
+    try:
+        return tell()
+    except OSError:
+        return _NOT_REPLAYABLE
+
+
+def replay_on_401(
+    header: str, reload: Callable[[str], Optional[str]], position: Any
+) -> Callable[..., Optional[requests.Response]]:
+    """Return a response hook that resends a rejected request once.
+
+    Parameters
+    ----------
+    header : str
+        The ``Authorization`` value the request was signed with.
+    reload : callable
+        ``reload(sent_header)`` re-reads the credential and returns the new
+        header value, or None when there is nothing newer to send.
+    position : object
+        :func:`body_position` of the request when it was signed.
+    """
+
+    def hook(response: requests.Response, **kwargs: Any) -> Optional[requests.Response]:
+        request = response.request
+        if (
+            response.status_code != 401
+            or request.headers.get("Authorization") != header
+        ):
+            return None  # not ours, or the credential was stripped on a redirect
+        if position is _NOT_REPLAYABLE:
+            log.debug(
+                "401 from %s: the body cannot be sent again", redact_url(request.url)
+            )
+            return None
+        new_header = reload(header)
+        if new_header is None:
+            return None
+        prep = request.copy()
+        if position is not None:
+            try:
+                prep.body.seek(position)  # type: ignore[union-attr]
+            except OSError:
+                return None
+        response.content  # noqa: B018 - read it so the connection is released
+        response.close()
+        extract_cookies_to_jar(prep._cookies, request, response.raw)  # type: ignore[attr-defined]
+        prep.prepare_cookies(prep._cookies)  # type: ignore[attr-defined]
+        prep.headers["Authorization"] = new_header
+        # The adapter's send runs no hooks: this resend cannot loop.
+        retried = response.connection.send(prep, **kwargs)  # type: ignore[attr-defined]
+        retried.history.append(response)
+        retried.request = prep
+        log.debug(
+            "401 from %s: resent once with the credential re-read from disk",
+            redact_url(request.url),
+        )
+        return retried
+
+    return hook

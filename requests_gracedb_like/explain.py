@@ -1,0 +1,107 @@
+"""Explain credential discovery: :class:`AuthReport`, returned by
+:meth:`SessionAuthMixin.describe_auth()
+<requests_gracedb_like.auth.SessionAuthMixin.describe_auth>`."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from .discovery import ABSENT, NOT_LOOKED_AT, USED, Attempt, Discovery
+
+__all__ = ["AuthReport"]
+
+
+def _when(expiry: float, now: float) -> str:
+    stamp = datetime.fromtimestamp(expiry, timezone.utc).strftime(
+        "%Y-%m-%d %H:%M:%S UTC"
+    )
+    left = expiry - now
+    if left <= 0:
+        return f"expired {stamp}"
+    hours, rest = divmod(int(left), 3600)
+    return f"expires {stamp}, in {hours} h {rest // 60:02d} min"
+
+
+@dataclass(frozen=True)
+class AuthReport:
+    """Every credential source in discovery order, what happened to it, and
+    which credential is used: no secret, no credential object.
+
+    Attributes
+    ----------
+    url : str or None
+        The session's service URL.
+    records : tuple of Attempt
+        One per source, in order, without the credential objects. Each has
+        ``status`` (``"used"``, ``"absent"``, ``"expired"``, ...) and
+        :meth:`~requests_gracedb_like.discovery.Attempt.to_dict`.
+    source : str or None
+        The same text as ``session.auth_source``.
+    expiry : float or None
+        The earliest expiry of the credentials used (POSIX time), if known.
+    """
+
+    url: Optional[str]
+    records: tuple[Attempt, ...]
+    source: Optional[str]
+    expiry: Optional[float]
+
+    @classmethod
+    def from_discovery(
+        cls, discovery: Discovery, url: Optional[str], expiry: Optional[float]
+    ) -> AuthReport:
+        """Build from a :class:`~requests_gracedb_like.discovery.Discovery`."""
+        records = tuple(
+            dataclasses.replace(a, auth=None, cert=None) for a in discovery.attempts
+        )
+        return cls(url, records, discovery.source, expiry)
+
+    @property
+    def used(self) -> tuple[Attempt, ...]:
+        """The records of the credentials in use."""
+        return tuple(r for r in self.records if r.status == USED)
+
+    def __iter__(self) -> Iterator[Attempt]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, ready for ``json.dumps``."""
+        return {
+            "url": self.url,
+            "source": self.source,
+            "expiry": self.expiry,
+            "sources": [r.to_dict() for r in self.records],
+        }
+
+    def text(self, *, now: Optional[float] = None) -> str:
+        """A readable table, one source per line, then the verdict."""
+        now = time.time() if now is None else now
+        where = f" for {self.url}" if self.url else ""
+        lines = [f"Credential sources{where}, in discovery order:"]
+        for number, record in enumerate(self.records, 1):
+            name = record.source + (f" ({record.location})" if record.location else "")
+            mark = "*" if record.status == USED else " "
+            detail = record.reason
+            if (
+                record.status not in (USED, ABSENT, NOT_LOOKED_AT)
+                and record.status not in detail
+            ):
+                detail = f"{record.status}: {detail}"
+            if record.status == NOT_LOOKED_AT:
+                detail = f"not looked at: {detail}"
+            if record.expiry is not None:
+                detail += f" ({_when(record.expiry, now)})"
+            lines.append(f"{mark}{number:>3}. {name}: {detail}")
+        lines.append(f"Using: {self.source or 'no credential'}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()

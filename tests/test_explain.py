@@ -1,0 +1,94 @@
+"""describe_auth(): every source, found or skipped and why, never a secret."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import time_machine
+
+from requests_gracedb_like import Session
+from requests_gracedb_like.discovery import SOURCES
+from requests_gracedb_like.testing import make_jwt
+
+URL = "https://gracedb.example.org/api/"
+
+
+def test_one_record_per_source_in_order(env, make_token, monkeypatch):
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(make_token()))
+    report = Session(URL).describe_auth()
+    assert [r.source for r in report] == [s.name for s in SOURCES]
+    assert len(report) == len(SOURCES)
+
+
+def test_records_say_what_happened(env, make_token, monkeypatch, tmp_path):
+    token = make_jwt({"aud": "https://other"})
+    monkeypatch.setenv("BEARER_TOKEN", token)
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(tmp_path / "missing"))
+    path = env.write_runtime_token(make_jwt({"aud": "https://gracedb.example.org"}))
+    env.write_netrc("machine gracedb.example.org login albert password pw\n")
+    s = Session(URL)
+    report = s.describe_auth()
+    by_name = {r.source: r for r in report}
+    assert by_name["BEARER_TOKEN"].status == "wrong audience"
+    assert by_name["BEARER_TOKEN_FILE"].status == "absent"
+    assert by_name["XDG_RUNTIME_DIR"].status == "used"
+    assert by_name["XDG_RUNTIME_DIR"].location == str(path)
+    assert by_name["XDG_RUNTIME_DIR"].expiry == s.auth.expiry
+    assert by_name["/tmp"].status == "not looked at"
+    assert by_name["netrc"].status == "not looked at"
+    assert [r.source for r in report.used] == ["XDG_RUNTIME_DIR"]
+    assert report.source == s.auth_source
+    assert report.expiry == s.auth.expiry
+
+
+def test_text_and_dict_hold_no_secret(env, monkeypatch, make_token):
+    token = make_jwt({"sub": "albert"})
+    monkeypatch.setenv("BEARER_TOKEN", token)
+    s = Session(URL, username="albert", password="s3cret-pass")
+    for report in (s.describe_auth(), Session(URL).describe_auth()):
+        text = report.text()
+        data = json.dumps(report.to_dict())
+        for secret in (token, "s3cret-pass"):
+            assert secret not in text
+            assert secret not in data
+            assert secret not in repr(report)
+        assert all(r.auth is None and r.cert is None for r in report)
+
+
+def test_text_marks_the_winner_and_gives_expiry(monkeypatch):
+    monkeypatch.setenv("BEARER_TOKEN", make_jwt(now=1_000_000_000, lifetime=7200))
+    with time_machine.travel(1_000_000_000, tick=False):
+        report = Session(URL).describe_auth()
+    text = report.text(now=1_000_000_000 + 60)
+    assert text.splitlines()[0] == f"Credential sources for {URL}, in discovery order:"
+    assert "*  6. BEARER_TOKEN: bearer token in the environment (expires" in text
+    assert "in 1 h 59 min" in text
+    assert text.splitlines()[-1] == "Using: BEARER_TOKEN"
+
+
+def test_nothing_found(env):
+    report = Session(URL).describe_auth()
+    assert report.source is None
+    assert report.used == ()
+    assert str(report).endswith("Using: no credential")
+    assert report.to_dict()["sources"][0] == {
+        "source": "force_noauth",
+        "location": None,
+        "kind": "nothing",
+        "status": "absent",
+        "used": False,
+        "reason": "not set",
+        "expiry": None,
+    }
+
+
+def test_certificate_expiry_is_reported(pki):
+    pytest.importorskip("cryptography")
+    path = pki.client("albert", days=2)
+    s = Session(URL, cert=path)
+    report = s.describe_auth()
+    assert report.expiry == s.auth_cert.expiry
+    (used,) = report.used
+    assert used.kind == "certificate"
+    assert used.location == str(path)
