@@ -5,6 +5,7 @@ no secret reaches a message."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import os
@@ -26,6 +27,7 @@ from requests_gracedb_like.discovery import Attempt, Request, netrc
 from requests_gracedb_like.exceptions import CredentialError, CredentialWarning
 from requests_gracedb_like.file import guess_content_type, prepare_files
 from requests_gracedb_like.testing import make_jwt
+from requests_gracedb_like.x509 import CertificateInfo, read_certificate
 
 #: A marker put inside generated secrets: it must never reach a message.
 SECRET = "Zq7SECRETx9"
@@ -359,3 +361,68 @@ def test_relative_path_joins_under_the_base_with_nothing_dropped(segments, slash
     assert unquote(joined) == BASE + url
     rooted = join_url(BASE, "/" + url)
     assert unquote(rooted) == "https://gracedb.example.org/" + url
+
+
+# -- PEM files -----------------------------------------------------------------
+
+B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+
+
+@functools.cache
+def _proxy_pem() -> bytes:
+    """A client certificate and its key in one PEM file, as a proxy is."""
+    import trustme
+
+    cert = trustme.CA().issue_cert("albert.einstein@example.org")
+    return cert.private_key_and_cert_chain_pem.bytes()
+
+
+def _key_line(pem: bytes) -> bytes:
+    """A line of the private key's base64 body: it must never be shown."""
+    lines = pem.split(b"PRIVATE KEY-----\n", 1)[1].splitlines()
+    return lines[1]
+
+
+mutation = st.tuples(
+    st.sampled_from(["replace", "insert", "delete", "truncate"]),
+    st.floats(min_value=0, max_value=1, exclude_max=True),
+    st.binary(min_size=1, max_size=4) | st.sampled_from([bytes([c]) for c in B64]),
+)
+
+
+@per_test
+@given(mutations=st.lists(mutation, min_size=1, max_size=3))
+@example(mutations=[("truncate", 0.5, b"x")])
+@example(mutations=[("replace", 0.9, b"A")])
+def test_pem_file_gives_certificate_info_or_credential_error(tmp_path, mutations):
+    pem = bytearray(_proxy_pem())
+    secret_line = _key_line(bytes(pem))
+    for op, where, data in mutations:
+        i = int(where * len(pem))
+        if op == "replace":
+            pem[i : i + len(data)] = data
+        elif op == "insert":
+            pem[i:i] = data
+        elif op == "delete":
+            del pem[i : i + len(data)]
+        else:
+            del pem[i:]
+    path = tmp_path / "x509up"
+    path.write_bytes(bytes(pem))
+    result = outcome(read_certificate, path)
+    if isinstance(result, Exception):
+        assert isinstance(result, CredentialError), repr(result)
+        assert str(path) in str(result)
+        assert secret_line.decode() not in str(result)
+    else:
+        assert isinstance(result, CertificateInfo)
+        assert secret_line.decode() not in repr(result)
+
+
+@per_test
+@given(data=st.binary(max_size=300))
+def test_pem_bytes_give_credential_error(tmp_path, data):
+    path = tmp_path / "cert.pem"
+    path.write_bytes(data)
+    result = outcome(read_certificate, path)
+    assert isinstance(result, (CredentialError, CertificateInfo)), repr(result)
