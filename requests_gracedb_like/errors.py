@@ -133,7 +133,7 @@ _CAUSES: tuple[tuple[type[BaseException], str], ...] = (
     (urllib3.exceptions.ReadTimeoutError, "no data within the read timeout"),
     (socket.timeout, "no data within the read timeout"),
 )
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+_URL = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s'\"]+")
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
@@ -160,9 +160,18 @@ def _describe(exc: BaseException) -> str:
         for cause in causes:
             if isinstance(cause, cls):
                 return f"{meaning} ({type(cause).__name__})"
-    # Unknown: requests' own text, with user names and passwords removed
-    # from any URL in it (a proxy URL, say).
-    return _shorten(_USERINFO.sub(r"\1", str(exc)) or type(exc).__name__)
+    # Unknown: the text of the deepest cause, because the wrappers' text
+    # (urllib3's "Max retries exceeded with url: ...") quotes the query
+    # string; any URL left in it is shown without its secrets.
+    inner = [c for c in causes if not isinstance(c, _WRAPPERS)]
+    cause = inner[-1] if inner else exc
+    text = _URL.sub(lambda m: redact_url(m.group()), str(cause))
+    return _shorten(
+        f"{text} ({type(cause).__name__})" if text else type(cause).__name__
+    )
+
+
+_WRAPPERS = (requests.RequestException, urllib3.exceptions.MaxRetryError)
 
 
 def _bad_headers(session: Any, kwargs: dict[str, Any]) -> list[str]:

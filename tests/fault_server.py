@@ -119,7 +119,10 @@ def _read_head(rfile: object) -> Optional[_Request]:
     line = rfile.readline(65537)  # type: ignore[attr-defined]
     if not line:
         return None
-    method, target, _ = line.decode("latin-1").split(" ", 2)
+    try:
+        method, target, _ = line.decode("latin-1").split(" ", 2)
+    except ValueError:
+        return None  # not HTTP (a TLS handshake, say): hang up
     headers: dict[str, str] = {}
     while True:
         raw = rfile.readline(65537)  # type: ignore[attr-defined]

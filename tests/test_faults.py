@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 from fault_server import FAULTS, FaultServer, client_sockets
+from urllib3.util import Retry
 
 from requests_gracedb_like import Session, adapters, exceptions
 from requests_gracedb_like.errors import MAX_MESSAGE
@@ -148,6 +149,29 @@ def test_idempotent_request_is_retried_then_fails_naming_it(fault_server, waits,
     assert str(info.value).startswith(f"PUT {url} failed: ")
     expected = 1 if fault == "reset-mid-body" else 3  # body errors: not retried
     assert fault_server.count(fault) == expected
+
+
+def test_exhausted_retries_name_the_request_not_the_token(fault_server, waits):
+    retries = Retry(2, status_forcelist=[502], raise_on_status=True)
+    url = fault_server.url("html-error", "token=tok123")
+    s = Session(force_noauth=True, retries=retries)
+    with s, pytest.raises(requests.exceptions.RetryError) as info:
+        s.get(url, timeout=TIMEOUT)
+    assert str(info.value) == (
+        f"GET {url.replace('tok123', 'REDACTED')} failed: "
+        "too many 502 error responses (ResponseError)"
+    )
+    assert fault_server.count("html-error") == 3
+
+
+def test_tls_to_a_plain_http_server_names_the_request(fault_server, waits):
+    url = f"https://127.0.0.1:{fault_server.port}/ok?token=tok123"
+    s = Session(force_noauth=True, retries=0)
+    with s, pytest.raises(requests.exceptions.SSLError) as info:
+        s.get(url, timeout=TIMEOUT)
+    message = str(info.value)
+    assert message.startswith(f"GET {url.replace('tok123', 'REDACTED')} failed: ")
+    assert "tok123" not in message
 
 
 def test_stall_with_the_session_timeout_raises_in_about_that_time(fault_server):
