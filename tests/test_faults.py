@@ -296,3 +296,28 @@ def test_docs_fault_table_matches_the_server():
     table = text.split(".. faults-table-start", 1)[1].split(".. faults-table-end")[0]
     documented = set(re.findall(r"^\s+\* - ``([a-z0-9-]+)``", table, re.MULTILINE))
     assert documented == set(FAULTS)
+
+
+class _StrictError(requests.ConnectionError):
+    """An adapter's own exception, whose constructor takes other arguments."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"failed with code {code}")
+        self.code = code
+
+
+class _FailingAdapter(requests.adapters.HTTPAdapter):
+    def send(self, request, *args, **kwargs):
+        raise _StrictError(7)
+
+
+def test_adapter_exception_with_its_own_constructor_is_still_rewritten():
+    with Session(force_noauth=True) as s:
+        s.mount("http://", _FailingAdapter())
+        with pytest.raises(_StrictError) as info:
+            s.get("http://127.0.0.1:9/x?token=tok123")
+    assert str(info.value) == (
+        "GET http://127.0.0.1:9/x?token=REDACTED failed: "
+        "failed with code 7 (_StrictError)"
+    )
+    assert info.value.code == 7

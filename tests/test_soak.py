@@ -86,7 +86,7 @@ def write_token(path: Path, token: str, in_place: bool) -> None:
 @pytest.mark.soak
 @pytest.mark.enable_socket
 def test_soak_shared_session_rotating_token_random_faults(
-    tmp_path, monkeypatch, caplog
+    tmp_path, monkeypatch, caplog, request
 ):
     assert set(MIX) <= set(EXPECTED)
     chooser_rng = random.Random(7)  # noqa: S311
@@ -103,6 +103,7 @@ def test_soak_shared_session_rotating_token_random_faults(
     caplog.set_level(logging.ERROR, logger="urllib3")
     fds_before = open_fds()
     tracemalloc.start()
+    request.addfinalizer(tracemalloc.stop)  # even if an assertion fails
     server = FaultServer(seed=7)
     server.chooser = lambda seen: chooser_rng.choices(faults, weights)[0]
     # token_reload_timeout above the token lifetime: the file is re-read
@@ -209,5 +210,4 @@ def test_soak_shared_session_rotating_token_random_faults(
     gc.collect()
     assert open_fds() == fds_before
     growth = tracemalloc.get_traced_memory()[0] - memory_before
-    tracemalloc.stop()
     assert growth < 1 << 20, f"{growth} bytes still allocated"
