@@ -311,6 +311,20 @@ class SessionErrorMixin:
                 raise transport_error(exc, method, url) from None
             raise
 
+    def send(
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
+        # Overridden because a failure while the body is read happens here,
+        # after the adapter has returned, and requests raises it without
+        # the request; attach it, so that the message names the request
+        # that failed (the last one, after redirects).
+        try:
+            return super().send(request, **kwargs)  # type: ignore[misc, no-any-return]
+        except requests.RequestException as exc:
+            if exc.request is None:
+                exc.request = request
+            raise
+
 
 def _header_refused(exc: BaseException) -> bool:
     """Whether `exc` is requests or ``http.client`` refusing a header; both

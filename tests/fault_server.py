@@ -45,6 +45,7 @@ FAULTS = {
     "json-error": "answers 400 with a JSON body holding a `detail` message",
     "drop-upload": "reads the first `after` bytes of the body, then resets",
     "drop-after-body": "reads the whole body, then closes without answering",
+    "redirect": "answers 302 with a Location of the path in `to`",
 }
 
 #: Requests answered per fault, over every server of this test run.
@@ -116,6 +117,9 @@ class _Handler(socketserver.BaseRequestHandler):
 
 
 def _read_head(rfile: object) -> Optional[_Request]:
+    first = rfile.peek(1)[:1]  # type: ignore[attr-defined]
+    if first and not first.isalpha():
+        return None  # not HTTP (a TLS handshake, say): hang up
     line = rfile.readline(65537)  # type: ignore[attr-defined]
     if not line:
         return None
@@ -326,6 +330,11 @@ class FaultServer:
     def _fault_json_error(self, sock, query, request, body) -> bool:
         payload = json.dumps({"detail": "Event T0 does not exist."}).encode()
         sock.sendall(_head(400, len(payload), "application/json") + payload)
+        return True
+
+    def _fault_redirect(self, sock, query, request, body) -> bool:
+        location = f"Location: /{query.get('to', 'ok')}\r\n"
+        sock.sendall(_head(302, 0, "text/plain", location))
         return True
 
     def _fault_drop_after_body(self, sock, query, request, body) -> bool:

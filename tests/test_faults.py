@@ -80,6 +80,8 @@ def test_fault_raises_documented_error_naming_request_and_session_recovers(
         message = str(info.value)
         assert message.startswith(f"{method} {url} failed: ")
         assert cause in message
+        assert info.value.request.method == method
+        assert info.value.request.url == url
         if expected is exceptions.BodyTimeout:
             # caught by either of the clauses users write for it
             assert isinstance(info.value, requests.Timeout)
@@ -87,6 +89,15 @@ def test_fault_raises_documented_error_naming_request_and_session_recovers(
         assert len(message) < MAX_MESSAGE
         # the same session serves the next request on the same pool
         assert s.get(fault_server.url("ok"), timeout=TIMEOUT).json()["ok"] is True
+
+
+def test_failure_after_a_redirect_names_the_request_that_failed(fault_server):
+    s = Session(force_noauth=True, retries=0)
+    with s, pytest.raises(requests.exceptions.ChunkedEncodingError) as info:
+        s.get(fault_server.url("redirect", "to=short-body"), timeout=TIMEOUT)
+    target = fault_server.url("short-body")
+    assert str(info.value).startswith(f"GET {target} failed: the response ended")
+    assert info.value.request.url == target
 
 
 def test_drip_faster_than_the_read_timeout_is_read_to_the_end(fault_server):
