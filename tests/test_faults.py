@@ -14,7 +14,7 @@ import requests
 from fault_server import FAULTS, FaultServer, client_sockets
 from urllib3.util import Retry
 
-from requests_gracedb_like import Session, adapters, exceptions
+from requests_gracedb_like import Session, SessionErrorMixin, adapters, exceptions
 from requests_gracedb_like.errors import MAX_MESSAGE
 
 #: The read timeout the tests configure; every fault must surface within it
@@ -332,3 +332,18 @@ def test_adapter_exception_with_its_own_constructor_is_still_rewritten():
         "failed with code 7 (_StrictError)"
     )
     assert info.value.code == 7
+
+
+class _ErrorsOnly(SessionErrorMixin, requests.Session):
+    pass
+
+
+def test_error_mixin_alone_rewrites_transport_errors(fault_server):
+    url = fault_server.url("reset-mid-body")
+    s = _ErrorsOnly()
+    with s, pytest.raises(RESET) as info:
+        s.get(url, timeout=TIMEOUT)
+    assert str(info.value) == (
+        f"GET {url} failed: the connection was reset (ConnectionResetError)"
+    )
+    assert info.value.request.url == url
