@@ -18,6 +18,7 @@ from .api import delete, get, head, options, patch, post, put, request
 from .auth import SessionAuthMixin
 from .base_url import SessionBaseURLMixin
 from .clone import SessionCloneMixin
+from .closing import SessionCloseMixin
 from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin
 from .file import SessionFileMixin
@@ -32,6 +33,7 @@ __all__ = [
     "SessionAuthMixin",
     "SessionBaseURLMixin",
     "SessionCloneMixin",
+    "SessionCloseMixin",
     "SessionEnvironmentMixin",
     "SessionErrorMixin",
     "SessionFileMixin",
@@ -63,6 +65,7 @@ class Session(
     SessionErrorMixin,
     SessionFileMixin,
     SessionUserAgentMixin,
+    SessionCloseMixin,
     SessionEnvironmentMixin,
     SessionPrepareMixin,
     requests.Session,
@@ -105,6 +108,8 @@ class Session(
     * file uploads from paths with guessed MIME types
       (:class:`~.file.SessionFileMixin`);
     * a ``User-Agent`` naming the package (:class:`~.user_agent.SessionUserAgentMixin`);
+    * ``close()`` that releases every socket at once
+      (:class:`~.closing.SessionCloseMixin`);
     * proxy and CA-bundle variables read once, not on every request
       (:class:`~.environment.SessionEnvironmentMixin`);
     * request preparation that does not repeat work between requests

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from typing import Any
 
 __all__ = ["decode_claims", "encode_unsigned", "expiry_of"]
@@ -45,7 +46,8 @@ def decode_claims(token: str) -> dict[str, Any] | None:
     try:
         raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
         claims = json.loads(raw)
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
+        # RecursionError: a payload nested thousands of levels deep
         return None
     return claims if isinstance(claims, dict) else None
 
@@ -71,7 +73,8 @@ def _b64(data: bytes) -> str:
 
 
 def expiry_of(claims: dict[str, Any] | None) -> float | None:
-    """Return the ``exp`` claim as a float, or None if absent or invalid.
+    """Return the ``exp`` claim as a float, or None if absent or invalid
+    (not a number, not finite, or too large for a float).
 
     Examples
     --------
@@ -85,4 +88,8 @@ def expiry_of(claims: dict[str, Any] | None) -> float | None:
     exp = claims.get("exp")
     if isinstance(exp, bool) or not isinstance(exp, (int, float)):
         return None
-    return float(exp)
+    try:
+        value = float(exp)
+    except OverflowError:
+        return None
+    return value if math.isfinite(value) else None

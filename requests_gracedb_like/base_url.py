@@ -11,11 +11,18 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import requests
 
 from ._mixin import forward_url
+from ._redact import redact_url
 
 __all__ = ["SessionBaseURLMixin", "join_url", "normalize_base_url"]
 
 # RFC 3986 section 3.1: a URL that starts with a scheme is absolute.
 _HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+# Characters that urlsplit drops without a word (C0 controls and space at
+# either end; tab, CR and LF anywhere). They are percent-encoded before
+# joining, as urllib3 encodes them in an absolute URL, so that nothing the
+# caller wrote is lost.
+_DROPPED = re.compile(r"[\x00-\x20\x7f]")
 
 
 def normalize_base_url(url: str) -> str:
@@ -51,7 +58,14 @@ def join_url(base: Optional[str], url: Any) -> Any:
     """Resolve `url` against `base` as a browser would (RFC 3986).
 
     An absolute `url` (one with a scheme), a URL that is not a string, and
-    any URL when `base` is None are returned unchanged.
+    any URL when `base` is None are returned unchanged. Control characters
+    and spaces in a relative `url` are percent-encoded, never dropped.
+
+    Raises
+    ------
+    requests.exceptions.InvalidURL
+        If `url` cannot be parsed (``//[host`` for instance); also a
+        :class:`ValueError`. The message has credentials removed.
 
     Examples
     --------
@@ -65,12 +79,26 @@ def join_url(base: Optional[str], url: Any) -> Any:
     """
     if base is None or not isinstance(url, str) or _HAS_SCHEME.match(url):
         return url
-    return _resolve(base, url)
+    url = _DROPPED.sub(lambda m: f"%{ord(m.group()):02X}", url)
+    try:
+        return _resolve(base, url)
+    except ValueError as exc:
+        raise requests.exceptions.InvalidURL(
+            f"cannot resolve {redact_url(url)!r} against the service URL: {exc}"
+        ) from None
 
 
 # urljoin parses both URLs on every call; the same few endpoints are
 # requested over and over, so remember recent results.
-_resolve = functools.lru_cache(maxsize=512)(urljoin)
+@functools.lru_cache(maxsize=512)
+def _resolve(base: str, url: str) -> str:
+    path = re.split(r"[?#]", url, maxsplit=1)[0]
+    if not path.endswith(";"):
+        return urljoin(base, url)
+    # urljoin drops a ";" that ends the path (it takes it for an empty list
+    # of parameters): join with a character after it, then remove that.
+    parts = urlsplit(urljoin(base, path + "_" + url[len(path) :]))
+    return urlunsplit(parts._replace(path=parts.path[:-1]))
 
 
 class SessionBaseURLMixin:

@@ -327,6 +327,9 @@ _ERRNO = re.compile(r"\[Errno [^\]]*\] ([^'\")]+)")
 def _connection_problem(exc: BaseException) -> str:
     """A few words for a connection failure, not urllib3's nested repr."""
     text = str(exc)
+    if exc.__context__ is not None:
+        # the session's message replaces requests' own, kept as the context
+        text = f"{text} {exc.__context__}"
     if isinstance(exc, requests.exceptions.SSLError):
         match = re.search(r"certificate verify failed: ([^'\")(]+)", text)
         detail = f" ({match.group(1).strip()})" if match else ""

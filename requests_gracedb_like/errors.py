@@ -1,20 +1,30 @@
-"""Raise readable exceptions for HTTP error statuses:
+"""Raise readable exceptions for HTTP error statuses and transport failures:
 :class:`SessionErrorMixin`."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import socket
 from http import HTTPStatus
 from typing import Any
 
 import requests
+import urllib3.exceptions
+from requests.structures import CaseInsensitiveDict
 
 from ._mixin import request_kwargs
 from ._redact import redact_url
-from .exceptions import http_error_class
+from .exceptions import BodyTimeout, http_error_class
 
-__all__ = ["SessionErrorMixin", "error_message", "raise_for_status", "server_message"]
+__all__ = [
+    "SessionErrorMixin",
+    "error_message",
+    "raise_for_status",
+    "server_message",
+    "transport_error",
+]
 
 #: The longest server message quoted in an exception, in characters.
 MAX_MESSAGE = 500
@@ -73,16 +83,18 @@ def server_message(response: requests.Response) -> str:
     if "html" in content_type or body.lstrip()[:1] == b"<":
         match = _TITLE.search(body, 0, 65536)
         if match:
-            title = match.group(1).decode(response.encoding or "utf-8", "replace")
-            return _shorten(title)
-        text = body[:65536].decode(response.encoding or "utf-8", "replace")
-        return _shorten(_TAG.sub(" ", text))
-    encoding = response.encoding or "utf-8"
+            return _shorten(_decode(match.group(1), response.encoding))
+        return _shorten(_TAG.sub(" ", _decode(body[:65536], response.encoding)))
+    return _shorten(_decode(body[: MAX_MESSAGE * 4], response.encoding))
+
+
+def _decode(data: bytes, encoding: str | None) -> str:
+    """Decode with the declared charset, replacing what does not decode; an
+    unknown charset name falls back to UTF-8."""
     try:
-        text = body[: MAX_MESSAGE * 4].decode(encoding, "replace")
+        return data.decode(encoding or "utf-8", "replace")
     except LookupError:
-        text = body[: MAX_MESSAGE * 4].decode("utf-8", "replace")
-    return _shorten(text)
+        return data.decode("utf-8", "replace")
 
 
 def error_message(response: requests.Response) -> str:
@@ -102,6 +114,124 @@ def error_message(response: requests.Response) -> str:
     message = f"{method} {url} -> {status}"
     detail = server_message(response)
     return f"{message}: {detail}" if detail else message
+
+
+#: What a low-level failure means, for the message; the first match in the
+#: chain of causes wins.
+_CAUSES: tuple[tuple[type[BaseException], str], ...] = (
+    (ConnectionRefusedError, "connection refused"),
+    # RemoteDisconnected is also a ConnectionResetError: test it first.
+    (http.client.RemoteDisconnected, "the server closed the connection unanswered"),
+    (ConnectionResetError, "the connection was reset"),
+    (BrokenPipeError, "the connection was closed while sending"),
+    (urllib3.exceptions.NameResolutionError, "the host name could not be resolved"),
+    (http.client.IncompleteRead, "the response ended before its declared length"),
+    (http.client.BadStatusLine, "the server did not answer in HTTP"),
+    (http.client.LineTooLong, "the server sent an overlong header line"),
+    (urllib3.exceptions.NewConnectionError, "no connection could be made"),
+    (urllib3.exceptions.ConnectTimeoutError, "no connection within the timeout"),
+    (urllib3.exceptions.ReadTimeoutError, "no data within the read timeout"),
+    (socket.timeout, "no data within the read timeout"),
+)
+_URL = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s'\"]+")
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """`exc` and what lies under it: exception arguments, urllib3's
+    ``reason`` and the ``__cause__``/``__context__`` chain."""
+    found: list[BaseException] = []
+    todo = [exc]
+    while todo and len(found) < 20:
+        current = todo.pop(0)
+        if current in found:
+            continue
+        found.append(current)
+        todo.extend(a for a in current.args if isinstance(a, BaseException))
+        for attr in ("reason", "__cause__", "__context__"):
+            inner = getattr(current, attr, None)
+            if isinstance(inner, BaseException):
+                todo.append(inner)
+    return found
+
+
+def _describe(exc: BaseException) -> str:
+    causes = _causes(exc)
+    for cls, meaning in _CAUSES:
+        for cause in causes:
+            if isinstance(cause, cls):
+                return f"{meaning} ({type(cause).__name__})"
+    # Unknown: the text of the deepest cause, because the wrappers' text
+    # (urllib3's "Max retries exceeded with url: ...") quotes the query
+    # string; any URL left in it is shown without its secrets.
+    inner = [c for c in causes if not isinstance(c, _WRAPPERS)]
+    cause = inner[-1] if inner else exc
+    text = _URL.sub(lambda m: redact_url(m.group()), str(cause))
+    return _shorten(
+        f"{text} ({type(cause).__name__})" if text else type(cause).__name__
+    )
+
+
+_WRAPPERS = (requests.RequestException, urllib3.exceptions.MaxRetryError)
+
+
+def _bad_headers(session: Any, kwargs: dict[str, Any]) -> list[str]:
+    """Names of headers that cannot be sent as given: white space at the
+    start of the value, CR or LF (refused by requests), or characters
+    outside Latin-1 (refused by ``http.client``)."""
+    merged = CaseInsensitiveDict(getattr(session, "headers", None) or {})
+    merged.update(kwargs.get("headers") or {})
+    bad = []
+    for name, value in merged.items():
+        if value is None:
+            continue
+        try:
+            requests.utils.check_header_validity((name, value))
+            if isinstance(value, str):
+                value.encode("latin-1")
+        except (requests.exceptions.InvalidHeader, UnicodeEncodeError):
+            bad.append(str(name))
+    return bad
+
+
+def transport_error(
+    exc: requests.RequestException, method: str, url: Any
+) -> requests.RequestException:
+    """Return `exc` again, saying which request failed and why.
+
+    Parameters
+    ----------
+    exc : requests.RequestException
+        A failure raised by requests (not an HTTP status error).
+    method, url : str
+        The request, as the caller gave it; the prepared request attached
+        to `exc` takes precedence when there is one.
+
+    Returns
+    -------
+    requests.RequestException
+        An exception of the same class (:class:`~.exceptions.BodyTimeout`
+        for a read timeout while the body arrives) whose message reads
+        ``METHOD URL failed: what happened (low-level exception)``, with
+        credentials removed from the URL. Its ``request`` and ``response``
+        are those of `exc`.
+    """
+    request = getattr(exc, "request", None)
+    method = str(getattr(request, "method", None) or method).upper()
+    url = getattr(request, "url", None) or url
+    message = f"{method} {redact_url(str(url))} failed: {_describe(exc)}"
+    cls: type[requests.RequestException] = type(exc)
+    if cls is requests.ConnectionError and any(
+        isinstance(c, urllib3.exceptions.ReadTimeoutError) for c in _causes(exc)
+    ):
+        # requests reports a timeout while reading the body as a plain
+        # ConnectionError; make it a Timeout too, so one except clause
+        # catches every timeout.
+        cls = BodyTimeout
+    try:
+        return cls(message, request=request, response=exc.response)
+    except TypeError:  # a subclass with a constructor of its own
+        exc.args = (message,)
+        return exc
 
 
 def raise_for_status(response: requests.Response, *args: Any, **kwargs: Any) -> None:
@@ -124,7 +254,20 @@ class SessionErrorMixin:
 
     Notes
     -----
-    The exception is the most specific subclass of
+    A request that fails before a status arrives (connection refused or
+    reset, a timeout, a truncated body, an answer that is not HTTP, a
+    header that cannot be sent) raises the same :mod:`requests` exception
+    class as before, its message rewritten by
+    :func:`~requests_gracedb_like.errors.transport_error` to name the
+    method, the URL without credentials and the cause, whatever
+    `raise_for_status` says. The original exception stays reachable as
+    ``__context__`` but is not printed with the traceback, because requests
+    quotes the URL's query string, tokens included. A header value outside
+    Latin-1, which ``http.client`` would refuse with a bare
+    :class:`UnicodeEncodeError`, raises
+    :class:`requests.exceptions.InvalidHeader` naming the header.
+
+    For an HTTP error status, the exception is the most specific subclass of
     :class:`requests_gracedb_like.exceptions.HTTPError` for the status (all
     subclasses of :class:`requests.HTTPError`); its message holds the method,
     the URL without credentials, the status and the server's own message.
@@ -157,7 +300,55 @@ class SessionErrorMixin:
                 response_hooks = list(response_hooks)
                 if _hook not in response_hooks:
                     kwargs["hooks"] = {**hooks, "response": [*response_hooks, _hook]}
-        return super().request(method, url, *args, **kwargs)  # type: ignore[misc]
+        try:
+            return super().request(method, url, *args, **kwargs)  # type: ignore[misc]
+        except requests.HTTPError:
+            raise
+        except (requests.RequestException, ValueError) as exc:
+            if _header_refused(exc):
+                raise _header_error(self, kwargs, method, url) from None
+            if isinstance(exc, requests.RequestException):
+                raise transport_error(exc, method, url) from None
+            raise
+
+    def send(
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
+        # Overridden because a failure while the body is read happens here,
+        # after the adapter has returned, and requests raises it without
+        # the request; attach it, so that the message names the request
+        # that failed (the last one, after redirects).
+        try:
+            return super().send(request, **kwargs)  # type: ignore[misc, no-any-return]
+        except requests.RequestException as exc:
+            if exc.request is None:
+                exc.request = request
+            raise
+
+
+def _header_refused(exc: BaseException) -> bool:
+    """Whether `exc` is requests or ``http.client`` refusing a header; both
+    quote the whole value, which may be a token."""
+    if isinstance(exc, requests.exceptions.InvalidHeader):
+        return True
+    if isinstance(exc, UnicodeEncodeError):
+        return exc.encoding == "latin-1"
+    return type(exc) is ValueError and str(exc).startswith("Invalid header")
+
+
+def _header_error(
+    session: Any, kwargs: dict[str, Any], method: str, url: Any
+) -> requests.exceptions.InvalidHeader:
+    bad = _bad_headers(session, kwargs)
+    if bad:
+        which = "header " + ", ".join(repr(n) for n in bad)
+    else:
+        which = "a header set by the auth or a hook"
+    return requests.exceptions.InvalidHeader(
+        f"{str(method).upper()} {redact_url(str(url))} failed: the value of "
+        f"{which} cannot be sent: it must be Latin-1 text without CR, LF or "
+        "leading white space"
+    )
 
 
 _hook = raise_for_status

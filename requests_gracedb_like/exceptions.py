@@ -3,6 +3,8 @@
 The tree, with the standard exceptions each class also derives from::
 
     requests.RequestException
+    ├── requests.ConnectionError, requests.ReadTimeout
+    │   └── BodyTimeout                     the body stopped arriving
     └── requests.HTTPError
         └── HTTPError                       status >= 400
             ├── ClientError                 4xx
@@ -28,6 +30,11 @@ The tree, with the standard exceptions each class also derives from::
     UserWarning
     └── CredentialWarning                   a credential source was skipped
 
+Failures before a status arrives raise requests' own classes
+(:class:`requests.ConnectionError`, :class:`requests.Timeout`,
+:class:`requests.exceptions.ChunkedEncodingError`...), with a message that
+names the method and URL (see :func:`~requests_gracedb_like.errors.transport_error`).
+
 Every HTTP error keeps :attr:`~requests.RequestException.request` and
 :attr:`~requests.RequestException.response`, so ``except requests.HTTPError``
 and ``err.response.status_code`` keep working. Credential errors name the
@@ -43,6 +50,7 @@ import requests
 __all__ = [
     "BadGateway",
     "BadRequest",
+    "BodyTimeout",
     "ClientError",
     "Conflict",
     "CredentialError",
@@ -87,6 +95,16 @@ class HTTPError(requests.HTTPError):
             _rebuild_http_error,
             (type(self), self.args, self.request, self.response),
         )
+
+
+class BodyTimeout(requests.ConnectionError, requests.ReadTimeout):
+    """The response body stopped arriving for longer than the read timeout.
+
+    requests raises a plain :class:`requests.ConnectionError` in this case;
+    this subclass is also a :class:`requests.ReadTimeout`, so ``except
+    requests.Timeout`` catches every timeout and old ``except
+    requests.ConnectionError`` clauses keep working.
+    """
 
 
 def _rebuild_http_error(

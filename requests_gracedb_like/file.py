@@ -71,11 +71,15 @@ def guess_content_type(filename: str) -> str:
     return mimetypes.guess_type(name, strict=False)[0] or DEFAULT_CONTENT_TYPE
 
 
-def _open(path: str | os.PathLike[str], stack: ExitStack) -> Any:
+def _open(key: Any, path: str | os.PathLike[str], stack: ExitStack) -> Any:
     if os.fspath(path) == "-":
         # stdin is the caller's: read from it but never close it.
         return sys.stdin.buffer
-    return stack.enter_context(open(path, "rb"))
+    try:
+        return stack.enter_context(open(path, "rb"))
+    except ValueError as exc:
+        # a NUL byte or an unencodable character: open() does not say where
+        raise ValueError(f"files[{key!r}]: cannot open {path!r}: {exc}") from None
 
 
 def _prepare(key: Any, val: Any, stack: ExitStack) -> tuple[Any, Any]:
@@ -90,7 +94,7 @@ def _prepare(key: Any, val: Any, stack: ExitStack) -> tuple[Any, Any]:
                 raise ValueError(
                     f"files[{key!r}] gives neither a file name nor content"
                 )
-            content = _open(filename, stack)
+            content = _open(key, filename, stack)
             filename = os.path.basename(os.fspath(filename))
             val = (filename, content, *val[2:])
         elif isinstance(filename, PurePath):
@@ -122,6 +126,8 @@ def prepare_files(files: Any, stack: ExitStack) -> Any:
     ------
     FileNotFoundError, PermissionError
         If a path cannot be opened; nothing has been sent.
+    ValueError
+        If a path holds a NUL byte or cannot be encoded, naming the field.
     """
     if files is None:
         return None

@@ -149,13 +149,18 @@ def read_certificate(
 
     der = serialization.Encoding.DER
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
-    cert_key = certs[0].public_key().public_bytes(der, spki)
+    try:
+        # the PEM parser is lazy: a damaged field shows up only when read
+        cert_key = certs[0].public_key().public_bytes(der, spki)
+        expiry = min(_not_after(c) for c in certs)
+        subject = certs[0].subject.rfc4514_string()
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise _problem(cert_path, "holds a malformed certificate") from None
     if key.public_key().public_bytes(der, spki) != cert_key:
         raise _problem(
             key_path, f"holds a private key that does not match {cert_path!r}"
         )
-    expiry = min(_not_after(c) for c in certs)
-    return CertificateInfo(certs[0].subject.rfc4514_string(), expiry, digest)
+    return CertificateInfo(subject, expiry, digest)
 
 
 def _not_after(cert: Any) -> float:

@@ -4,13 +4,17 @@ and tests that use a local server get loopback sockets."""
 from __future__ import annotations
 
 import datetime
+import os
 import ssl
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import pytest
+from fault_server import INJECTED, OUTCOMES, FaultServer
+from hypothesis import settings
 
 if TYPE_CHECKING:
     from requests_gracedb_like.testing import CredentialEnv
@@ -28,6 +32,13 @@ SERVER_FIXTURES = {
     "threaded_server",
     "closed_port_url",
 }
+
+
+#: Hypothesis profiles: "ci" (the default) keeps the suite fast; choose
+#: "thorough" with ``--hypothesis-profile=thorough`` for a longer search.
+settings.register_profile("ci", max_examples=100, deadline=None, database=None)
+settings.register_profile("thorough", max_examples=3000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -210,3 +221,24 @@ def tls_server(pki: PKI) -> Any:
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+@pytest.fixture
+def fault_server() -> Iterator[FaultServer]:
+    """A :class:`fault_server.FaultServer` on 127.0.0.1, closed after the
+    test (every handler thread joined, every socket closed)."""
+    with FaultServer() as server:
+        yield server
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if INJECTED:
+        total = sum(INJECTED.values())
+        by_fault = ", ".join(f"{k} {v}" for k, v in sorted(INJECTED.items()))
+        terminalreporter.write_line(
+            f"fault server: {total} requests answered ({by_fault})"
+        )
+    if OUTCOMES:
+        total = sum(OUTCOMES.values())
+        by_kind = ", ".join(f"{k} {v}" for k, v in sorted(OUTCOMES.items()))
+        terminalreporter.write_line(f"soak: {total} requests ({by_kind})")
