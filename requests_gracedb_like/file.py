@@ -184,6 +184,12 @@ class SessionFileMixin:
                 self._stream(kwargs)
             return super().request(method, url, **kwargs)  # type: ignore[misc]
 
+    def __getstate__(self) -> dict[str, Any]:
+        state: dict[str, Any] = super().__getstate__()  # type: ignore[misc]
+        if "upload_stream_threshold" in vars(self):
+            state["upload_stream_threshold"] = self.upload_stream_threshold
+        return state
+
     def _should_stream(self, kwargs: dict[str, Any]) -> bool:
         # Imported on first upload, not with the package.
         from .multipart import file_size

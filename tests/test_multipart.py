@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import os
+import pickle
 import sys
 
 import pytest
@@ -15,6 +16,7 @@ import urllib3.filepost
 from werkzeug import Response
 
 from requests_gracedb_like import Session
+from requests_gracedb_like.file import SessionFileMixin
 from requests_gracedb_like.multipart import MultipartBody, encode, file_size
 
 BOUNDARY = "0123456789abcdef0123456789abcdef"
@@ -215,3 +217,26 @@ def test_callers_file_objects_are_left_open(httpserver, big):
         s.upload_stream_threshold = 0
         s.post(httpserver.url_for("/upload"), files={"skymap": f})
         assert not f.closed
+
+
+class _F(SessionFileMixin, requests.Session):
+    pass
+
+
+def test_file_mixin_alone_streams_large_uploads(httpserver, big):
+    httpserver.expect_request("/upload", method="POST").respond_with_handler(_echo)
+    with _F() as s:
+        s.upload_stream_threshold = 2**20
+        r = s.post(httpserver.url_for("/upload"), files={"skymap": (big,)})
+    assert isinstance(r.request.body, MultipartBody)
+    assert r.json()["files"]["skymap"]["size"] == big.stat().st_size
+
+
+def test_threshold_survives_pickle():
+    with Session(force_noauth=True) as s:
+        s.upload_stream_threshold = 123
+        assert pickle.loads(pickle.dumps(s)).upload_stream_threshold == 123
+    with Session(force_noauth=True) as s:
+        assert pickle.loads(pickle.dumps(s)).upload_stream_threshold == (
+            Session.upload_stream_threshold
+        )
