@@ -50,3 +50,15 @@ napoleon_use_rtype = False
 html_theme = "alabaster"
 html_title = "requests_gracedb_like"
 exclude_patterns = ["_build"]
+
+
+def _public_bases(app, name, obj, options, bases):
+    # Private helper bases (``_frozen.Frozen``) are an implementation
+    # detail: leave them out of "Bases:".
+    bases[:] = [
+        b for b in bases if not b.__module__.startswith("requests_gracedb_like._")
+    ]
+
+
+def setup(app):
+    app.connect("autodoc-process-bases", _public_bases)

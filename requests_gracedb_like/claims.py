@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Optional, Union
 from urllib.parse import urlsplit
+
+from ._frozen import Frozen
 
 __all__ = [
     "ANY_AUDIENCE",
@@ -105,8 +106,7 @@ def _scope_grants(granted: str, wanted: str) -> bool:
     return (w_path.rstrip("/") + "/").startswith(g_path)
 
 
-@dataclass(frozen=True)
-class ClaimRequirements:
+class ClaimRequirements(Frozen):
     """What a token's claims must say to be used.
 
     Attributes
@@ -122,10 +122,21 @@ class ClaimRequirements:
         audience alone).
     """
 
-    audience: tuple[str, ...] = ()
-    scope: tuple[str, ...] = ()
-    issuer: tuple[str, ...] = ()
-    explicit: bool = False
+    _fields = ("audience", "scope", "issuer", "explicit")
+
+    audience: tuple[str, ...]
+    scope: tuple[str, ...]
+    issuer: tuple[str, ...]
+    explicit: bool
+
+    def __init__(
+        self,
+        audience: tuple[str, ...] = (),
+        scope: tuple[str, ...] = (),
+        issuer: tuple[str, ...] = (),
+        explicit: bool = False,
+    ) -> None:
+        self._set(audience=audience, scope=scope, issuer=issuer, explicit=explicit)
 
     @classmethod
     def from_arguments(

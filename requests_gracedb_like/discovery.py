@@ -30,12 +30,12 @@ import os
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Union
 from urllib.parse import urlsplit
 
 from requests.auth import AuthBase
 
+from ._frozen import Frozen
 from .apikey import APIKeyAuth
 from .basic import BasicAuth
 from .bearer import BearerTokenAuth, ReloadingTokenFileAuth, TokenFileAuth
@@ -116,26 +116,78 @@ NOT_LOOKED_AT = "not looked at"
 _WRONG = {"audience": WRONG_AUDIENCE, "scope": WRONG_SCOPE, "issuer": WRONG_ISSUER}
 
 
-@dataclass(frozen=True)
-class Request:
-    """What the caller asked for: the arguments discovery reads."""
+class Request(Frozen):
+    """What the caller asked for: the arguments discovery reads.
 
-    url: Optional[str] = None
-    token: Union[PathLike, bool, None] = None
-    username: Optional[str] = None
-    password: Optional[str] = field(default=None, repr=False)
-    force_noauth: bool = False
-    auth_reload: bool = False
-    auth_reload_timeout: float = 300
-    cert: CertArgument = None
-    api_key: Optional[str] = field(default=None, repr=False)
-    auth_header_name: str = "Authorization"
-    api_key_prefix: Optional[str] = None
-    token_audience: Any = None
-    token_scope: Any = None
-    token_issuer: Any = None
+    Immutable; ``password`` and ``api_key`` are left out of its ``repr``.
+    """
 
-    def __post_init__(self) -> None:
+    _fields = (
+        "url",
+        "token",
+        "username",
+        "password",
+        "force_noauth",
+        "auth_reload",
+        "auth_reload_timeout",
+        "cert",
+        "api_key",
+        "auth_header_name",
+        "api_key_prefix",
+        "token_audience",
+        "token_scope",
+        "token_issuer",
+    )
+    _hidden = frozenset({"password", "api_key"})
+
+    url: Optional[str]
+    token: Union[PathLike, bool, None]
+    username: Optional[str]
+    password: Optional[str]
+    force_noauth: bool
+    auth_reload: bool
+    auth_reload_timeout: float
+    cert: CertArgument
+    api_key: Optional[str]
+    auth_header_name: str
+    api_key_prefix: Optional[str]
+    token_audience: Any
+    token_scope: Any
+    token_issuer: Any
+
+    def __init__(
+        self,
+        url: Optional[str] = None,
+        token: Union[PathLike, bool, None] = None,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        force_noauth: bool = False,
+        auth_reload: bool = False,
+        auth_reload_timeout: float = 300,
+        cert: CertArgument = None,
+        api_key: Optional[str] = None,
+        auth_header_name: str = "Authorization",
+        api_key_prefix: Optional[str] = None,
+        token_audience: Any = None,
+        token_scope: Any = None,
+        token_issuer: Any = None,
+    ) -> None:
+        self._set(
+            url=url,
+            token=token,
+            username=username,
+            password=password,
+            force_noauth=force_noauth,
+            auth_reload=auth_reload,
+            auth_reload_timeout=auth_reload_timeout,
+            cert=cert,
+            api_key=api_key,
+            auth_header_name=auth_header_name,
+            api_key_prefix=api_key_prefix,
+            token_audience=token_audience,
+            token_scope=token_scope,
+            token_issuer=token_issuer,
+        )
         self.claims  # noqa: B018 - a bad token_* argument fails here, named
 
     @functools.cached_property
@@ -146,8 +198,7 @@ class Request:
         )
 
 
-@dataclass(frozen=True)
-class Attempt:
+class Attempt(Frozen):
     """One credential source, as discovery found it.
 
     Attributes
@@ -172,22 +223,58 @@ class Attempt:
         When the credential found expires (POSIX time), if known.
     """
 
+    # The credential objects are neither shown nor compared.
+    _fields = (
+        "source",
+        "location",
+        "found",
+        "reason",
+        "auth",
+        "status",
+        "kind",
+        "cert",
+        "expiry",
+    )
+    _hidden = _uncompared = frozenset({"auth", "cert"})
+
     source: str
     location: Optional[str]
     found: bool
     reason: str
-    auth: Optional[AuthBase] = field(default=None, repr=False, compare=False)
-    status: str = ""
-    kind: str = HEADER
-    cert: Optional[X509Credential] = field(default=None, repr=False, compare=False)
-    expiry: Optional[float] = None
+    auth: Optional[AuthBase]
+    status: str
+    kind: str
+    cert: Optional[X509Credential]
+    expiry: Optional[float]
 
-    def __post_init__(self) -> None:
-        if not self.status:
-            object.__setattr__(self, "status", USED if self.found else ABSENT)
-        if self.expiry is None:
-            credential = self.cert if self.cert is not None else self.auth
-            object.__setattr__(self, "expiry", getattr(credential, "expiry", None))
+    def __init__(
+        self,
+        source: str,
+        location: Optional[str],
+        found: bool,
+        reason: str,
+        auth: Optional[AuthBase] = None,
+        status: str = "",
+        kind: str = HEADER,
+        cert: Optional[X509Credential] = None,
+        expiry: Optional[float] = None,
+    ) -> None:
+        if not status:
+            status = USED if found else ABSENT
+        if expiry is None:
+            credential = cert if cert is not None else auth
+            expiry = getattr(credential, "expiry", None)
+        self._set(
+            source=source,
+            location=location,
+            found=found,
+            reason=reason,
+            auth=auth,
+            status=status,
+            kind=kind,
+            cert=cert,
+            expiry=expiry,
+        )
 
     def describe(self) -> str:
         """One line: the source, its location and what happened."""
@@ -207,8 +294,7 @@ class Attempt:
         }
 
 
-@dataclass(frozen=True)
-class Discovery:
+class Discovery(Frozen):
     """The outcome of :func:`discover`.
 
     Attributes
@@ -223,9 +309,20 @@ class Discovery:
         The client certificate found, if any.
     """
 
+    _fields = ("auth", "attempts", "cert")
+    _uncompared = frozenset({"cert"})
+
     auth: AuthBase
     attempts: tuple[Attempt, ...]
-    cert: Optional[X509Credential] = field(default=None, compare=False)
+    cert: Optional[X509Credential]
+
+    def __init__(
+        self,
+        auth: AuthBase,
+        attempts: tuple[Attempt, ...],
+        cert: Optional[X509Credential] = None,
+    ) -> None:
+        self._set(auth=auth, attempts=attempts, cert=cert)
 
     @property
     def winners(self) -> tuple[Attempt, ...]:
@@ -249,8 +346,7 @@ class Discovery:
         return " + ".join(names) or None
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(Frozen):
     """One entry of :data:`SOURCES`.
 
     Attributes
@@ -268,11 +364,25 @@ class Source:
         Whether it is looked at only when nothing else was found.
     """
 
+    _fields = ("name", "kind", "find", "argument", "last_resort")
+
     name: str
     kind: str
     find: Callable[[Request], Attempt]
-    argument: bool = False
-    last_resort: bool = False
+    argument: bool
+    last_resort: bool
+
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        find: Callable[[Request], Attempt],
+        argument: bool = False,
+        last_resort: bool = False,
+    ) -> None:
+        self._set(
+            name=name, kind=kind, find=find, argument=argument, last_resort=last_resort
+        )
 
     def __call__(self, request: Request) -> Attempt:
         return self.find(request)

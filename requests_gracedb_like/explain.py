@@ -4,13 +4,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Optional
 
+from ._frozen import Frozen
 from .discovery import ABSENT, NOT_LOOKED_AT, USED, Attempt, Discovery
 
 __all__ = ["AuthReport"]
@@ -27,8 +26,7 @@ def _when(expiry: float, now: float) -> str:
     return f"expires {stamp}, in {hours} h {rest // 60:02d} min"
 
 
-@dataclass(frozen=True)
-class AuthReport:
+class AuthReport(Frozen):
     """Every credential source in discovery order, what happened to it, and
     which credential is used: no secret, no credential object.
 
@@ -46,19 +44,28 @@ class AuthReport:
         The earliest expiry of the credentials used (POSIX time), if known.
     """
 
+    _fields = ("url", "records", "source", "expiry")
+
     url: Optional[str]
     records: tuple[Attempt, ...]
     source: Optional[str]
     expiry: Optional[float]
+
+    def __init__(
+        self,
+        url: Optional[str],
+        records: tuple[Attempt, ...],
+        source: Optional[str],
+        expiry: Optional[float],
+    ) -> None:
+        self._set(url=url, records=records, source=source, expiry=expiry)
 
     @classmethod
     def from_discovery(
         cls, discovery: Discovery, url: Optional[str], expiry: Optional[float]
     ) -> AuthReport:
         """Build from a :class:`~requests_gracedb_like.discovery.Discovery`."""
-        records = tuple(
-            dataclasses.replace(a, auth=None, cert=None) for a in discovery.attempts
-        )
+        records = tuple(a._replace(auth=None, cert=None) for a in discovery.attempts)
         return cls(url, records, discovery.source, expiry)
 
     @property

@@ -92,3 +92,30 @@ def test_certificate_expiry_is_reported(pki):
     (used,) = report.used
     assert used.kind == "certificate"
     assert used.location == str(path)
+
+
+def test_records_are_immutable_comparable_and_picklable(env, monkeypatch):
+    import pickle
+
+    from requests_gracedb_like.discovery import Attempt, Request
+
+    monkeypatch.setenv("BEARER_TOKEN", "tok-secret-123")
+    s = Session(URL)
+    attempt = s.auth_discovery.winner
+    assert attempt is not None
+    assert attempt.source == "BEARER_TOKEN"
+    with pytest.raises(AttributeError):
+        attempt.found = False  # type: ignore[misc]
+    # The credential object takes no part in equality and is never shown.
+    same = Attempt(attempt.source, None, True, attempt.reason, status="used")
+    assert attempt == same
+    assert hash(attempt) == hash(same)
+    assert "tok-secret-123" not in repr(attempt) + repr(s.auth_discovery)
+    assert pickle.loads(pickle.dumps(s.auth_discovery)) == s.auth_discovery
+    request = Request(url=URL, username="u", password="pw-secret", api_key=None)
+    assert "pw-secret" not in repr(request)
+    assert "username='u'" in repr(request)
+    assert request == Request(url=URL, username="u", password="pw-secret")
+    report = s.describe_auth()
+    assert report.records[5].auth is None
+    assert report.records[5].found
