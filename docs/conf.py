@@ -53,11 +53,15 @@ exclude_patterns = ["_build"]
 
 
 def _public_bases(app, name, obj, options, bases):
-    # Private helper bases (``_frozen.Frozen``) are an implementation
-    # detail: leave them out of "Bases:".
-    bases[:] = [
-        b for b in bases if not b.__module__.startswith("requests_gracedb_like._")
-    ]
+    # Private helper bases (``_frozen.Frozen``, ``adapters._SessionBase``)
+    # are an implementation detail: show what they stand for instead.
+    public = []
+    for base in bases:
+        if base.__name__.startswith("_") or base.__module__.endswith("._frozen"):
+            public += [b for b in base.__bases__ if b is not object]
+        else:
+            public.append(base)
+    bases[:] = public
 
 
 def setup(app):

@@ -10,10 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
-import requests
-
 from ._version import __version__
-from .adapters import SessionAdapterMixin
+from .adapters import SessionAdapterMixin, _SessionBase
 from .api import delete, get, head, options, patch, post, put, request
 from .auth import SessionAuthMixin
 from .base_url import SessionBaseURLMixin
@@ -68,7 +66,9 @@ class Session(
     SessionCloseMixin,
     SessionEnvironmentMixin,
     SessionPrepareMixin,
-    requests.Session,
+    # requests.Session without the default adapters that
+    # SessionAdapterMixin replaces at once.
+    _SessionBase,
 ):
     """A :class:`requests.Session` for GraceDB-like REST APIs.
 

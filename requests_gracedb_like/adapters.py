@@ -10,12 +10,18 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections import OrderedDict
 from collections.abc import Collection
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Optional
 
+import requests
 from requests.adapters import HTTPAdapter
+from requests.cookies import cookiejar_from_dict
+from requests.hooks import default_hooks
+from requests.models import DEFAULT_REDIRECT_LIMIT
+from requests.utils import default_headers
 from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError
 from urllib3.util import Retry as _Urllib3Retry
 
@@ -384,3 +390,61 @@ class SessionAdapterMixin:
         state["retries"] = self.retries
         state["pool_maxsize"] = self.pool_maxsize
         return state
+
+
+#: The names ``requests.Session.__init__`` uses in the requests version this
+#: was written against; :class:`_SessionBase` copies its body only while they
+#: are unchanged.
+_KNOWN_SESSION_INIT = (
+    "default_headers",
+    "headers",
+    "auth",
+    "proxies",
+    "default_hooks",
+    "hooks",
+    "params",
+    "stream",
+    "verify",
+    "cert",
+    "DEFAULT_REDIRECT_LIMIT",
+    "max_redirects",
+    "trust_env",
+    "cookiejar_from_dict",
+    "cookies",
+    "OrderedDict",
+    "adapters",
+    "mount",
+    "HTTPAdapter",
+)
+_SAME_SESSION_INIT = requests.Session.__init__.__code__.co_names == _KNOWN_SESSION_INIT
+
+
+class _SessionBase(requests.Session):
+    """:class:`requests.Session` that does not mount its two default
+    :class:`~requests.adapters.HTTPAdapter` instances, for a session whose
+    :class:`SessionAdapterMixin` mounts its own at once.
+
+    Each default adapter builds a pool manager and a retry policy that would
+    be thrown away (about a tenth of the composed session's set-up). The
+    settings are those of ``requests.Session.__init__``; should a requests
+    release change that method, it is called as it is and only its
+    adapters are dropped.
+    """
+
+    def __init__(self) -> None:
+        if not _SAME_SESSION_INIT:
+            super().__init__()
+            self.adapters = OrderedDict()
+            return
+        self.headers = default_headers()
+        self.auth = None
+        self.proxies = {}
+        self.hooks = default_hooks()
+        self.params = {}
+        self.stream = False
+        self.verify = True
+        self.cert = None
+        self.max_redirects = DEFAULT_REDIRECT_LIMIT
+        self.trust_env = True
+        self.cookies = cookiejar_from_dict({})
+        self.adapters = OrderedDict()

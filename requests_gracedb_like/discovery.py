@@ -388,6 +388,7 @@ class Source(Frozen):
         return self.find(request)
 
 
+@functools.lru_cache(maxsize=512)
 def _absent(
     source: str,
     location: Optional[str],
@@ -395,13 +396,12 @@ def _absent(
     status: str = ABSENT,
     kind: str = HEADER,
 ) -> Attempt:
+    # Cached: the same few (immutable, secret-free) attempts recur in every
+    # discovery ("not set", "no such file", "not looked at"); build each once.
     return Attempt(source, location, False, reason, status=status, kind=kind)
 
 
-@functools.lru_cache(maxsize=256)
 def _not_looked_at(source: str, why: str, kind: str) -> Attempt:
-    # The same few (immutable, secret-free) attempts recur in every
-    # discovery: build each once.
     return _absent(source, None, why, NOT_LOOKED_AT, kind)
 
 
@@ -820,23 +820,25 @@ def discover(
     """
     attempts: list[Attempt] = []
     winners: list[Source] = []
-    for source in sources:
-        why_not = why_not_looked_at(source, winners)
-        if why_not is not None:
-            attempt = _not_looked_at(source.name, why_not, source.kind)
-        else:
-            attempt = source(request)
-            log.debug("credential source %s", attempt.describe())
-            if attempt.found:
-                winners.append(source)
-        attempts.append(attempt)
     auth: Optional[AuthBase] = None
     cert: Optional[X509Credential] = None
-    for attempt in attempts:
-        if attempt.found and attempt.auth is not None and auth is None:
-            auth = attempt.auth
-        if attempt.found and attempt.cert is not None and cert is None:
-            cert = attempt.cert
+    debug = log.isEnabledFor(logging.DEBUG)
+    for source in sources:
+        # With no winner yet every source is looked at.
+        why_not = why_not_looked_at(source, winners) if winners else None
+        if why_not is not None:
+            attempts.append(_not_looked_at(source.name, why_not, source.kind))
+            continue
+        attempt = source(request)
+        if debug:
+            log.debug("credential source %s", attempt.describe())
+        if attempt.found:
+            winners.append(source)
+            if auth is None and attempt.auth is not None:
+                auth = attempt.auth
+            if cert is None and attempt.cert is not None:
+                cert = attempt.cert
+        attempts.append(attempt)
     if not winners and fail_if_noauth:
         looked = "; ".join(a.describe() for a in attempts if a.kind != NOTHING)
         raise NoCredentialsError(f"no authentication credentials found: {looked}")

@@ -382,3 +382,27 @@ def test_pool_maxsize_is_applied(threaded_server, caplog):
     with AdaptersOnly(pool_maxsize=4) as s:
         _run_threads(s, threaded_server, threads=8, calls=2)
     assert "Connection pool size: 4" in caplog.text
+
+
+@pytest.mark.parametrize("same_init", [True, False])
+def test_session_base_is_requests_session_without_default_adapters(
+    monkeypatch, same_init
+):
+    # The composed Session skips the two adapters requests would mount and
+    # discard; every other setting must be requests' own, and a requests
+    # release that changes Session.__init__ must still be honoured.
+    monkeypatch.setattr(adapters, "_SAME_SESSION_INIT", same_init)
+    ours, plain = adapters._SessionBase(), requests.Session()
+    assert ours.adapters == {}
+    assert set(vars(ours)) == set(vars(plain))
+    for name in ("auth", "proxies", "params", "stream", "verify", "cert"):
+        assert getattr(ours, name) == getattr(plain, name)
+    assert ours.max_redirects == plain.max_redirects
+    assert ours.trust_env is plain.trust_env
+    assert dict(ours.headers) == dict(plain.headers)
+    assert ours.hooks == plain.hooks
+    assert len(ours.cookies) == len(plain.cookies) == 0
+    s = Session("https://h.example/", force_noauth=True)
+    assert list(s.adapters) == ["https://", "http://"]
+    assert s.adapters["https://"] is s.adapters["http://"]
+    assert isinstance(s.adapters["https://"], adapters.ReplaySafeAdapter)
