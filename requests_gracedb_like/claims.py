@@ -154,6 +154,9 @@ class ClaimRequirements(Frozen):
         TypeError
             If an argument is not a string or a list of strings, naming it.
         """
+        if audience is None and scope is None and issuer is None:
+            # The common case, once per session: an immutable value, shared.
+            return _default_requirements(cls, url)
         explicit = any(v is not None for v in (audience, scope, issuer))
         return cls(
             audience=_names(audience, "token_audience")
@@ -206,3 +209,10 @@ class ClaimRequirements(Frozen):
             }:
                 return ("issuer", f"issuer is not {' or '.join(self.issuer)}")
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def _default_requirements(
+    cls: type[ClaimRequirements], url: Optional[str]
+) -> ClaimRequirements:
+    return cls(audience=default_audience(url))
