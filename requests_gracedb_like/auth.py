@@ -11,6 +11,7 @@ from requests.models import PreparedRequest
 
 from ._mixin import forward_url
 from ._origin import credential_headers, same_origin
+from ._typing import PathLike
 from .discovery import Discovery, Request, discover
 from .x509 import X509Credential
 
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
 __all__ = ["SessionAuthMixin", "close_pools_with_cert", "credential_expiry"]
 
 log = logging.getLogger(__name__)
-
-PathLike = Union[str, "os.PathLike[str]"]
 
 
 def _check_reload_timeout(value: Any) -> float:

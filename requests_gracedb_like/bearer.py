@@ -13,13 +13,14 @@ import logging
 import os
 import threading
 import time
-from typing import Any, Union
+from typing import Any
 
 from requests.auth import AuthBase
 from requests.models import PreparedRequest
 
 from ._jwt import decode_claims, expiry_of
 from ._replay import body_position, replay_on_401
+from ._typing import PathLike
 from .exceptions import CredentialError
 
 __all__ = [
@@ -31,8 +32,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-PathLike = Union[str, "os.PathLike[str]"]
 
 
 def validate_token(text: str, source: str, *, what: str = "bearer token") -> str:

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 from requests.auth import AuthBase
 
 from ._frozen import Frozen
+from ._typing import PathLike
 from .apikey import APIKeyAuth
 from .basic import BasicAuth
 from .bearer import BearerTokenAuth, ReloadingTokenFileAuth, TokenFileAuth
@@ -75,7 +76,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-PathLike = Union[str, "os.PathLike[str]"]
 CertArgument = Union[PathLike, tuple[PathLike, PathLike], bool, None]
 
 #: Where ``bt_u<euid>`` and ``x509up_u<euid>`` are looked for last. Tests

@@ -20,6 +20,7 @@ import warnings
 from datetime import datetime, timezone
 from typing import Any, Optional, Union
 
+from ._typing import PathLike
 from .exceptions import CredentialError, CredentialWarning, EncryptedKeyError
 
 __all__ = [
@@ -31,7 +32,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-PathLike = Union[str, "os.PathLike[str]"]
 
 _KEY_BLOCK = re.compile(
     rb"-----BEGIN ((?:[A-Z]+ )*)PRIVATE KEY-----.*?-----END \1PRIVATE KEY-----",
