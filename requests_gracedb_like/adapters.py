@@ -25,7 +25,7 @@ from requests.utils import default_headers
 from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError
 from urllib3.util import Retry as _Urllib3Retry
 
-from ._redact import redact_url
+from ._http.redact import redact_url
 
 __all__ = [
     "DEFAULT_POOL_MAXSIZE",

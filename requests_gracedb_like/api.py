@@ -11,7 +11,8 @@ from typing import Any
 
 import requests
 
-from ._mixin import REQUEST_ARGS
+from ._http.arguments import REQUEST_ARGS
+from .session import Session
 
 __all__ = ["delete", "get", "head", "options", "patch", "post", "put", "request"]
 
@@ -49,8 +50,6 @@ def request(method: str, url: str, **kwargs: Any) -> requests.Response:
         rgl.get("https://gracedb.example.org/api/superevents/S190425z/").json()
         rgl.post(url, json={"comment": "ok"}, token="/run/user/1000/token")
     """
-    from . import Session  # the package imports this module first
-
     options = {k: v for k, v in kwargs.items() if k not in _REQUEST_ARGS}
     arguments = {k: v for k, v in kwargs.items() if k in _REQUEST_ARGS}
     with Session(url, **options) as session:

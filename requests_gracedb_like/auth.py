@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 import requests
 from requests.models import PreparedRequest
 
-from ._mixin import forward_url
-from ._origin import credential_headers, same_origin
+from ._http.arguments import forward_url
+from ._http.origin import credential_headers, same_origin
 from ._typing import PathLike
-from .discovery import Discovery, Request, discover
-from .x509 import X509Credential
+from .credentials.discovery import discover
+from .credentials.records import Discovery, Request
+from .credentials.x509 import X509Credential
 
 if TYPE_CHECKING:
-    from .explain import AuthReport
+    from .credentials.explain import AuthReport
 
 __all__ = ["SessionAuthMixin", "close_pools_with_cert", "credential_expiry"]
 
@@ -152,7 +153,7 @@ class SessionAuthMixin:
     Notes
     -----
     Sources are tried in this order (see
-    :mod:`requests_gracedb_like.discovery` for the exact rules):
+    :mod:`requests_gracedb_like.credentials.discovery` for the exact rules):
 
     1. ``force_noauth=True``: nothing is sent.
     2. Arguments: ``token=`` (which wins over ``username=`` and
@@ -284,7 +285,7 @@ class SessionAuthMixin:
         """
         # Imported here: reports are asked for rarely, and the import would
         # cost every ``import requests_gracedb_like``.
-        from .explain import AuthReport
+        from .credentials.explain import AuthReport
 
         return AuthReport.from_discovery(
             self.auth_discovery, self.auth_url, credential_expiry(self)

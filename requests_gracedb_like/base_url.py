@@ -10,8 +10,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 
-from ._mixin import forward_url
-from ._redact import redact_url
+from ._http.arguments import forward_url
+from ._http.redact import redact_url
 
 __all__ = ["SessionBaseURLMixin", "join_url", "normalize_base_url"]
 

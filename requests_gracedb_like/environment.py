@@ -21,8 +21,8 @@ from urllib.parse import urlparse
 from requests.sessions import merge_setting
 from requests.utils import address_in_network, is_ipv4_address, is_valid_cidr
 
-from ._mixin import merge_mapping
-from ._redact import redact_url
+from ._http.arguments import merge_mapping
+from ._http.redact import redact_url
 
 __all__ = ["EnvironmentSettings", "SessionEnvironmentMixin"]
 

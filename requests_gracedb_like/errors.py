@@ -14,8 +14,8 @@ import requests
 import urllib3.exceptions
 from requests.structures import CaseInsensitiveDict
 
-from ._mixin import request_kwargs
-from ._redact import redact_url
+from ._http.arguments import request_kwargs
+from ._http.redact import redact_url
 from .exceptions import BodyTimeout, http_error_class
 
 __all__ = [

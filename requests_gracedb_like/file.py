@@ -13,7 +13,7 @@ from typing import Any
 import requests
 from requests.utils import guess_filename, to_key_val_list
 
-from ._mixin import request_kwargs
+from ._http.arguments import request_kwargs
 
 __all__ = [
     "STREAM_THRESHOLD",
@@ -159,7 +159,7 @@ class SessionFileMixin:
     mode) add up to at least ``upload_stream_threshold`` bytes (default
     :data:`~requests_gracedb_like.file.STREAM_THRESHOLD`, 8 MiB), the
     multipart body is streamed from disk with an exact ``Content-Length``
-    (:class:`~requests_gracedb_like.multipart.MultipartBody`), so memory
+    (:class:`~requests_gracedb_like._http.multipart.MultipartBody`), so memory
     use does not grow with the file; the bytes sent are those requests
     would send. Smaller uploads, and files whose size cannot be known
     beforehand (standard input, pipes), are built in memory by requests as
@@ -192,7 +192,7 @@ class SessionFileMixin:
 
     def _should_stream(self, kwargs: dict[str, Any]) -> bool:
         # Imported on first upload, not with the package.
-        from .multipart import file_size
+        from ._http.multipart import file_size
 
         data = kwargs.get("data")
         if data is not None and not isinstance(data, (dict, list, tuple)):
@@ -205,7 +205,7 @@ class SessionFileMixin:
         return bool(kwargs["files"]) and on_disk >= self.upload_stream_threshold
 
     def _stream(self, kwargs: dict[str, Any]) -> None:
-        from .multipart import encode
+        from ._http.multipart import encode
 
         body = encode(kwargs.pop("data", None), kwargs.pop("files"))
         kwargs["data"] = body

@@ -20,7 +20,7 @@ from requests.sessions import merge_hooks
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_netrc_auth
 
-from ._mixin import merge_mapping
+from ._http.arguments import merge_mapping
 
 __all__ = ["SessionPrepareMixin"]
 

@@ -8,7 +8,7 @@ from typing import Any, Optional, Union
 import requests
 from urllib3.util import Timeout
 
-from ._mixin import request_kwargs
+from ._http.arguments import request_kwargs
 
 __all__ = ["DEFAULT_TIMEOUT", "NOT_GIVEN", "SessionTimeoutMixin", "check_timeout"]
 

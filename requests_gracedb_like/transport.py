@@ -11,11 +11,11 @@ from urllib.parse import urlsplit
 import requests
 from requests.models import PreparedRequest
 
-from ._mixin import forward_url
-from ._origin import credential_headers, is_loopback, origin_of, same_origin
-from ._redact import redact_url
+from ._http.arguments import forward_url
+from ._http.origin import credential_headers, is_loopback, origin_of, same_origin
+from ._http.redact import redact_url
+from .credentials.noauth import NoAuth
 from .exceptions import InsecureAuthError
-from .noauth import NoAuth
 
 __all__ = ["SessionTransportMixin"]
 

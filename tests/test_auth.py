@@ -11,18 +11,18 @@ import pytest
 import requests
 
 from requests_gracedb_like import Session, SessionAuthMixin
-from requests_gracedb_like.basic import BasicAuth
-from requests_gracedb_like.bearer import (
+from requests_gracedb_like.credentials.basic import BasicAuth
+from requests_gracedb_like.credentials.bearer import (
     BearerTokenAuth,
     ReloadingTokenFileAuth,
     TokenFileAuth,
 )
+from requests_gracedb_like.credentials.noauth import NoAuth
 from requests_gracedb_like.exceptions import (
     CredentialError,
     CredentialWarning,
     NoCredentialsError,
 )
-from requests_gracedb_like.noauth import NoAuth
 from requests_gracedb_like.testing import make_jwt
 
 URL = "https://gracedb.example.org/api/"

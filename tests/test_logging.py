@@ -41,13 +41,20 @@ def captured():
 
 def test_one_logger_per_module_under_the_package():
     names = []
-    for info in pkgutil.iter_modules(requests_gracedb_like.__path__):
-        module = importlib.import_module(f"requests_gracedb_like.{info.name}")
+    prefix = "requests_gracedb_like."
+    for info in pkgutil.walk_packages(requests_gracedb_like.__path__, prefix):
+        module = importlib.import_module(info.name)
         log = getattr(module, "log", None)
         if isinstance(log, logging.Logger):
             assert log.name == module.__name__
-            names.append(info.name)
-    assert {"adapters", "auth", "bearer", "discovery"} <= set(names)
+            names.append(info.name.removeprefix(prefix))
+    assert {
+        "adapters",
+        "auth",
+        "credentials.bearer",
+        "credentials.discovery",
+        "credentials.sources",
+    } <= set(names)
 
 
 def test_package_logger_has_null_handler_and_is_silent_by_default(tmp_path):
@@ -127,6 +134,6 @@ def test_no_secret_in_any_record_at_debug(
     assert has("auth", logging.DEBUG, "BEARER_TOKEN")
     assert has("auth", logging.DEBUG, "username/password arguments")
     assert has("auth", logging.DEBUG, "netrc")
-    assert has("bearer", logging.DEBUG, "keeping the last good token")
-    assert has("bearer", logging.DEBUG, "reloaded bearer token")
+    assert has("credentials.bearer", logging.DEBUG, "keeping the last good token")
+    assert has("credentials.bearer", logging.DEBUG, "reloaded bearer token")
     assert has("adapters", logging.INFO, "attempt 2")

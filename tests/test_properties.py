@@ -19,15 +19,16 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from requests_gracedb_like import Session
-from requests_gracedb_like._jwt import decode_claims, expiry_of
-from requests_gracedb_like._redact import redact_url
+from requests_gracedb_like._http.redact import redact_url
 from requests_gracedb_like.base_url import join_url, normalize_base_url
-from requests_gracedb_like.bearer import BearerTokenAuth, read_token_file
-from requests_gracedb_like.discovery import Attempt, Request, netrc
+from requests_gracedb_like.credentials.bearer import BearerTokenAuth, read_token_file
+from requests_gracedb_like.credentials.jwt import decode_claims, expiry_of
+from requests_gracedb_like.credentials.records import Attempt, Request
+from requests_gracedb_like.credentials.sources import netrc
+from requests_gracedb_like.credentials.x509 import CertificateInfo, read_certificate
 from requests_gracedb_like.exceptions import CredentialError, CredentialWarning
 from requests_gracedb_like.file import guess_content_type, prepare_files
 from requests_gracedb_like.testing import make_jwt
-from requests_gracedb_like.x509 import CertificateInfo, read_certificate
 
 #: A marker put inside generated secrets: it must never reach a message.
 SECRET = "Zq7SECRETx9"

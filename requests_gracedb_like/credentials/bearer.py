@@ -18,10 +18,10 @@ from typing import Any
 from requests.auth import AuthBase
 from requests.models import PreparedRequest
 
-from ._jwt import decode_claims, expiry_of
-from ._replay import body_position, replay_on_401
-from ._typing import PathLike
-from .exceptions import CredentialError
+from .._http.replay import body_position, replay_on_401
+from .._typing import PathLike
+from ..exceptions import CredentialError
+from .jwt import decode_claims, expiry_of
 
 __all__ = [
     "BearerTokenAuth",

@@ -1,7 +1,7 @@
 """Resend a request once after 401, with a credential re-read from disk.
 
 Used by reloading credentials (see
-:class:`~requests_gracedb_like.bearer.ReloadingTokenFileAuth`): the auth
+:class:`~requests_gracedb_like.credentials.bearer.ReloadingTokenFileAuth`): the auth
 object registers :func:`replay_on_401` as a response hook on each request it
 signs, the way :class:`requests.auth.HTTPDigestAuth` answers a challenge.
 A hook is the one place that sees the 401 before the session's error hook
@@ -17,7 +17,7 @@ import requests
 from requests.cookies import extract_cookies_to_jar
 from requests.models import PreparedRequest
 
-from ._redact import redact_url
+from .redact import redact_url
 
 __all__ = ["body_position", "replay_on_401"]
 

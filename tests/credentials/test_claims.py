@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from requests_gracedb_like import Session
-from requests_gracedb_like.claims import ClaimRequirements, default_audience
-from requests_gracedb_like.discovery import (
+from requests_gracedb_like.credentials.claims import ClaimRequirements, default_audience
+from requests_gracedb_like.credentials.noauth import NoAuth
+from requests_gracedb_like.credentials.records import (
     EXPIRED,
     WRONG_AUDIENCE,
     WRONG_ISSUER,
     WRONG_SCOPE,
 )
 from requests_gracedb_like.exceptions import CredentialError
-from requests_gracedb_like.noauth import NoAuth
 from requests_gracedb_like.testing import make_jwt
 
 URL = "https://gracedb.example.org/api/"

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from ._frozen import Frozen
-from .discovery import ABSENT, NOT_LOOKED_AT, USED, Attempt, Discovery
+from .records import ABSENT, NOT_LOOKED_AT, USED, Attempt, Discovery
 
 __all__ = ["AuthReport"]
 
@@ -37,7 +37,7 @@ class AuthReport(Frozen):
     records : tuple of Attempt
         One per source, in order, without the credential objects. Each has
         ``status`` (``"used"``, ``"absent"``, ``"expired"``, ...) and
-        :meth:`~requests_gracedb_like.discovery.Attempt.to_dict`.
+        :meth:`~requests_gracedb_like.credentials.records.Attempt.to_dict`.
     source : str or None
         The same text as ``session.auth_source``.
     expiry : float or None
@@ -64,7 +64,8 @@ class AuthReport(Frozen):
     def from_discovery(
         cls, discovery: Discovery, url: Optional[str], expiry: Optional[float]
     ) -> AuthReport:
-        """Build from a :class:`~requests_gracedb_like.discovery.Discovery`."""
+        """Build from a
+        :class:`~requests_gracedb_like.credentials.records.Discovery`."""
         records = tuple(a._replace(auth=None, cert=None) for a in discovery.attempts)
         return cls(url, records, discovery.source, expiry)
 

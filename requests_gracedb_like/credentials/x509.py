@@ -20,8 +20,8 @@ import warnings
 from datetime import datetime, timezone
 from typing import Any, Optional, Union
 
-from ._typing import PathLike
-from .exceptions import CredentialError, CredentialWarning, EncryptedKeyError
+from .._typing import PathLike
+from ..exceptions import CredentialError, CredentialWarning, EncryptedKeyError
 
 __all__ = [
     "CertificateInfo",

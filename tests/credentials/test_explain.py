@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from requests_gracedb_like import Session
-from requests_gracedb_like.discovery import SOURCES
+from requests_gracedb_like.credentials.sources import SOURCES
 from requests_gracedb_like.testing import make_jwt
 
 URL = "https://gracedb.example.org/api/"
@@ -97,7 +97,7 @@ def test_certificate_expiry_is_reported(pki):
 def test_records_are_immutable_comparable_and_picklable(env, monkeypatch):
     import pickle
 
-    from requests_gracedb_like.discovery import Attempt, Request
+    from requests_gracedb_like.credentials.records import Attempt, Request
 
     monkeypatch.setenv("BEARER_TOKEN", "tok-secret-123")
     s = Session(URL)

@@ -1,409 +1,62 @@
-"""Credential discovery: an ordered list of sources, the first to yield wins.
+"""The credential sources, and :data:`SOURCES`: the discovery order.
 
-:data:`SOURCES` is the discovery order, in one place. Each source is a small
-function that looks at one place (an argument, an environment variable, a
-file) and returns a :class:`Attempt` saying whether it found a credential
-and, if not, why. :func:`discover` walks the list and records every attempt,
-so a session can say which credential it uses and why the others were not
-used, without ever showing a secret.
-
-A credential is either a *header* (bearer token, API key, basic auth: the
-``Authorization`` header) or a *certificate* (an X.509 client certificate,
-presented in the TLS handshake). The rules, in order:
-
-1. ``force_noauth=True`` ends discovery: nothing is sent.
-2. Once an argument (``token=``, ``api_key=``, ``username=``/``password=``,
-   ``cert=``) has supplied a credential, no environment variable or file is
-   looked at: what the caller passed is what is sent.
-3. Once a source has supplied a credential of one kind, no later source of
-   that kind is looked at. A header and a certificate can both be found
-   and both are sent, as igwn-auth-utils does: the service uses the one it
-   accepts.
-4. netrc, the last resort, is looked at only when nothing else was found.
+Each source is a small function that looks at one place (an argument, an
+environment variable, a file) and returns an
+:class:`~requests_gracedb_like.credentials.records.Attempt` saying whether
+it found a credential and, if not, why. :data:`SOURCES`, at the end of this
+module, lists them in the order
+:func:`~requests_gracedb_like.credentials.discovery.discover` walks them;
+the rules that make a later source irrelevant are in
+:mod:`~requests_gracedb_like.credentials.discovery`.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import time
 import warnings
-from collections.abc import Sequence
-from typing import Any, Callable, Optional, Union
+from typing import Optional
 from urllib.parse import urlsplit
 
 from requests.auth import AuthBase
 
-from ._frozen import Frozen
-from ._typing import PathLike
+from .._typing import PathLike
+from ..exceptions import CredentialError, CredentialWarning, EncryptedKeyError
 from .apikey import APIKeyAuth
 from .basic import BasicAuth
 from .bearer import BearerTokenAuth, ReloadingTokenFileAuth, TokenFileAuth
-from .claims import ClaimRequirements
-from .exceptions import (
-    CredentialError,
-    CredentialWarning,
-    EncryptedKeyError,
-    NoCredentialsError,
-)
 from .noauth import NoAuth
+from .records import (
+    ABSENT,
+    CERTIFICATE,
+    DISABLED,
+    EXPIRED,
+    HEADER,
+    INSECURE_PERMISSIONS,
+    MALFORMED,
+    NOTHING,
+    UNREADABLE,
+    WRONG_AUDIENCE,
+    WRONG_ISSUER,
+    WRONG_SCOPE,
+    Attempt,
+    Request,
+    Source,
+    _absent,
+)
 from .x509 import X509Credential, insecure_key_mode, read_certificate
 
-__all__ = [
-    "ABSENT",
-    "CERTIFICATE",
-    "DISABLED",
-    "EXPIRED",
-    "HEADER",
-    "INSECURE_PERMISSIONS",
-    "MALFORMED",
-    "NOTHING",
-    "NOT_LOOKED_AT",
-    "SOURCES",
-    "UNREADABLE",
-    "USED",
-    "WRONG_AUDIENCE",
-    "WRONG_ISSUER",
-    "WRONG_SCOPE",
-    "Attempt",
-    "Discovery",
-    "Request",
-    "Source",
-    "discover",
-    "why_not_looked_at",
-]
+__all__ = ["SOURCES", "TMP_DIR"]
 
 log = logging.getLogger(__name__)
 
-CertArgument = Union[PathLike, tuple[PathLike, PathLike], bool, None]
+_WRONG = {"audience": WRONG_AUDIENCE, "scope": WRONG_SCOPE, "issuer": WRONG_ISSUER}
 
 #: Where ``bt_u<euid>`` and ``x509up_u<euid>`` are looked for last. Tests
 #: point it elsewhere, in-process and, through
 #: ``REQUESTS_GRACEDB_LIKE_TMP_DIR``, in the subprocesses they start.
 TMP_DIR = os.environ.get("REQUESTS_GRACEDB_LIKE_TMP_DIR") or "/tmp"  # noqa: S108
-
-#: A source that supplies a header credential (``Authorization`` or API key).
-HEADER = "header"
-#: A source that supplies an X.509 client certificate.
-CERTIFICATE = "certificate"
-#: What ``force_noauth`` supplies (no credential at all).
-NOTHING = "nothing"
-
-#: Status meaning the credential found is used.
-USED = "used"
-#: Status meaning nothing found (no argument, variable or file).
-ABSENT = "absent"
-#: Status meaning switched off by ``token=False`` or ``cert=False``.
-DISABLED = "disabled"
-#: Status meaning the file exists but cannot be read.
-UNREADABLE = "unreadable"
-#: Status meaning the file cannot be parsed.
-MALFORMED = "malformed"
-#: Status meaning the token or certificate has expired.
-EXPIRED = "expired"
-#: Status meaning the token's ``aud`` does not match ``token_audience``.
-WRONG_AUDIENCE = "wrong audience"
-#: Status meaning the token lacks a scope of ``token_scope``.
-WRONG_SCOPE = "wrong scope"
-#: Status meaning the token's ``iss`` does not match ``token_issuer``.
-WRONG_ISSUER = "wrong issuer"
-#: Status meaning others may read the file (netrc, private key).
-INSECURE_PERMISSIONS = "insecure permissions"
-#: Status meaning an earlier source made this one irrelevant.
-NOT_LOOKED_AT = "not looked at"
-
-_WRONG = {"audience": WRONG_AUDIENCE, "scope": WRONG_SCOPE, "issuer": WRONG_ISSUER}
-
-
-class Request(Frozen):
-    """What the caller asked for: the arguments discovery reads.
-
-    Immutable; ``password`` and ``api_key`` are left out of its ``repr``.
-    """
-
-    _fields = (
-        "url",
-        "token",
-        "username",
-        "password",
-        "force_noauth",
-        "auth_reload",
-        "auth_reload_timeout",
-        "cert",
-        "api_key",
-        "auth_header_name",
-        "api_key_prefix",
-        "token_audience",
-        "token_scope",
-        "token_issuer",
-    )
-    _hidden = frozenset({"password", "api_key"})
-
-    url: Optional[str]
-    token: Union[PathLike, bool, None]
-    username: Optional[str]
-    password: Optional[str]
-    force_noauth: bool
-    auth_reload: bool
-    auth_reload_timeout: float
-    cert: CertArgument
-    api_key: Optional[str]
-    auth_header_name: str
-    api_key_prefix: Optional[str]
-    token_audience: Any
-    token_scope: Any
-    token_issuer: Any
-
-    def __init__(
-        self,
-        url: Optional[str] = None,
-        token: Union[PathLike, bool, None] = None,
-        username: Optional[str] = None,
-        password: Optional[str] = None,
-        force_noauth: bool = False,
-        auth_reload: bool = False,
-        auth_reload_timeout: float = 300,
-        cert: CertArgument = None,
-        api_key: Optional[str] = None,
-        auth_header_name: str = "Authorization",
-        api_key_prefix: Optional[str] = None,
-        token_audience: Any = None,
-        token_scope: Any = None,
-        token_issuer: Any = None,
-    ) -> None:
-        self._set(
-            url=url,
-            token=token,
-            username=username,
-            password=password,
-            force_noauth=force_noauth,
-            auth_reload=auth_reload,
-            auth_reload_timeout=auth_reload_timeout,
-            cert=cert,
-            api_key=api_key,
-            auth_header_name=auth_header_name,
-            api_key_prefix=api_key_prefix,
-            token_audience=token_audience,
-            token_scope=token_scope,
-            token_issuer=token_issuer,
-        )
-        self.claims  # noqa: B018 - a bad token_* argument fails here, named
-
-    @functools.cached_property
-    def claims(self) -> ClaimRequirements:
-        """The claims a token must carry (see :mod:`~requests_gracedb_like.claims`)."""
-        return ClaimRequirements.from_arguments(
-            self.url, self.token_audience, self.token_scope, self.token_issuer
-        )
-
-
-class Attempt(Frozen):
-    """One credential source, as discovery found it.
-
-    Attributes
-    ----------
-    source : str
-        The source's name, for example ``"BEARER_TOKEN_FILE"``.
-    location : str or None
-        The file or variable looked at, when there is one.
-    found : bool
-        Whether this source yielded a credential in use.
-    reason : str
-        Why it was used or skipped, in a few words; never a secret.
-    status : str
-        :data:`USED`, or why not: :data:`ABSENT`, :data:`DISABLED`,
-        :data:`UNREADABLE`, :data:`MALFORMED`, :data:`EXPIRED`,
-        :data:`WRONG_AUDIENCE`, :data:`WRONG_SCOPE`, :data:`WRONG_ISSUER`,
-        :data:`INSECURE_PERMISSIONS` or :data:`NOT_LOOKED_AT`.
-    kind : str
-        What the source supplies: :data:`HEADER`, :data:`CERTIFICATE` or
-        :data:`NOTHING` (``force_noauth``).
-    expiry : float or None
-        When the credential found expires (POSIX time), if known.
-    """
-
-    # The credential objects are neither shown nor compared.
-    _fields = (
-        "source",
-        "location",
-        "found",
-        "reason",
-        "auth",
-        "status",
-        "kind",
-        "cert",
-        "expiry",
-    )
-    _hidden = _uncompared = frozenset({"auth", "cert"})
-
-    source: str
-    location: Optional[str]
-    found: bool
-    reason: str
-    auth: Optional[AuthBase]
-    status: str
-    kind: str
-    cert: Optional[X509Credential]
-    expiry: Optional[float]
-
-    def __init__(
-        self,
-        source: str,
-        location: Optional[str],
-        found: bool,
-        reason: str,
-        auth: Optional[AuthBase] = None,
-        status: str = "",
-        kind: str = HEADER,
-        cert: Optional[X509Credential] = None,
-        expiry: Optional[float] = None,
-    ) -> None:
-        if not status:
-            status = USED if found else ABSENT
-        if expiry is None:
-            credential = cert if cert is not None else auth
-            expiry = getattr(credential, "expiry", None)
-        self._set(
-            source=source,
-            location=location,
-            found=found,
-            reason=reason,
-            auth=auth,
-            status=status,
-            kind=kind,
-            cert=cert,
-            expiry=expiry,
-        )
-
-    def describe(self) -> str:
-        """One line: the source, its location and what happened."""
-        where = f" ({self.location})" if self.location else ""
-        return f"{self.source}{where}: {self.reason}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """The attempt as plain data (no credential object, no secret)."""
-        return {
-            "source": self.source,
-            "location": self.location,
-            "kind": self.kind,
-            "status": self.status,
-            "used": self.found,
-            "reason": self.reason,
-            "expiry": self.expiry,
-        }
-
-
-class Discovery(Frozen):
-    """The outcome of :func:`discover`.
-
-    Attributes
-    ----------
-    auth : requests.auth.AuthBase
-        The header credential to use;
-        :class:`~requests_gracedb_like.noauth.NoAuth` when none was found
-        or ``force_noauth`` was given.
-    attempts : tuple of Attempt
-        Every source in order, including those not looked at.
-    cert : requests_gracedb_like.x509.X509Credential or None
-        The client certificate found, if any.
-    """
-
-    _fields = ("auth", "attempts", "cert")
-    _uncompared = frozenset({"cert"})
-
-    auth: AuthBase
-    attempts: tuple[Attempt, ...]
-    cert: Optional[X509Credential]
-
-    def __init__(
-        self,
-        auth: AuthBase,
-        attempts: tuple[Attempt, ...],
-        cert: Optional[X509Credential] = None,
-    ) -> None:
-        self._set(auth=auth, attempts=attempts, cert=cert)
-
-    @property
-    def winners(self) -> tuple[Attempt, ...]:
-        """The attempts whose credentials are used, in order."""
-        return tuple(a for a in self.attempts if a.found)
-
-    @property
-    def winner(self) -> Optional[Attempt]:
-        """The first attempt that yielded a credential, or None."""
-        winners = self.winners
-        return winners[0] if winners else None
-
-    @property
-    def source(self) -> Optional[str]:
-        """Which sources won, with their locations, joined by ``" + "``;
-        None if none did."""
-        names = [
-            f"{w.source} ({w.location})" if w.location else w.source
-            for w in self.winners
-        ]
-        return " + ".join(names) or None
-
-
-class Source(Frozen):
-    """One entry of :data:`SOURCES`.
-
-    Attributes
-    ----------
-    name : str
-        The name attempts report.
-    kind : str
-        What it supplies: :data:`HEADER`, :data:`CERTIFICATE` or
-        :data:`NOTHING`.
-    find : callable
-        ``find(request) -> Attempt``.
-    argument : bool
-        Whether it reads a caller's argument rather than the environment.
-    last_resort : bool
-        Whether it is looked at only when nothing else was found.
-    """
-
-    _fields = ("name", "kind", "find", "argument", "last_resort")
-
-    name: str
-    kind: str
-    find: Callable[[Request], Attempt]
-    argument: bool
-    last_resort: bool
-
-    def __init__(
-        self,
-        name: str,
-        kind: str,
-        find: Callable[[Request], Attempt],
-        argument: bool = False,
-        last_resort: bool = False,
-    ) -> None:
-        self._set(
-            name=name, kind=kind, find=find, argument=argument, last_resort=last_resort
-        )
-
-    def __call__(self, request: Request) -> Attempt:
-        return self.find(request)
-
-
-@functools.lru_cache(maxsize=512)
-def _absent(
-    source: str,
-    location: Optional[str],
-    reason: str,
-    status: str = ABSENT,
-    kind: str = HEADER,
-) -> Attempt:
-    # Cached: the same few (immutable, secret-free) attempts recur in every
-    # discovery ("not set", "no such file", "not looked at"); build each once.
-    return Attempt(source, location, False, reason, status=status, kind=kind)
-
-
-def _not_looked_at(source: str, why: str, kind: str) -> Attempt:
-    return _absent(source, None, why, NOT_LOOKED_AT, kind)
-
 
 # -- header sources ---------------------------------------------------------
 
@@ -775,71 +428,3 @@ SOURCES: tuple[Source, ...] = (
     Source("~/.globus", CERTIFICATE, globus_dir),
     Source("netrc", HEADER, netrc, last_resort=True),
 )
-
-
-def why_not_looked_at(source: Source, winners: Sequence[Source]) -> Optional[str]:
-    """Why `source` is not looked at once `winners` have yielded credentials,
-    or None when it is: the rules of the module docstring, in order."""
-    for winner in winners:
-        if winner.kind == NOTHING:
-            return f"{winner.name} was given"
-    if source.last_resort and winners:
-        return f"{winners[0].name} was found first"
-    for winner in winners:
-        if winner.argument and not source.argument:
-            return f"{winner.name} was given"
-        if winner.kind == source.kind:
-            what = "certificate" if source.kind == CERTIFICATE else "header credential"
-            return f"{winner.name} supplies the {what}"
-    return None
-
-
-def discover(
-    request: Request,
-    *,
-    fail_if_noauth: bool = False,
-    sources: Sequence[Source] = SOURCES,
-) -> Discovery:
-    """Walk `sources` in order and collect the credentials found.
-
-    Parameters
-    ----------
-    request : Request
-        The caller's arguments.
-    fail_if_noauth : bool, default=False
-        Raise :class:`~requests_gracedb_like.exceptions.NoCredentialsError`
-        when no source yields a credential.
-    sources : sequence of Source
-        The discovery order; :data:`SOURCES` by default.
-
-    Returns
-    -------
-    Discovery
-        The header credential (``NoAuth`` when none), the certificate (or
-        None) and an attempt for every source.
-    """
-    attempts: list[Attempt] = []
-    winners: list[Source] = []
-    auth: Optional[AuthBase] = None
-    cert: Optional[X509Credential] = None
-    debug = log.isEnabledFor(logging.DEBUG)
-    for source in sources:
-        # With no winner yet every source is looked at.
-        why_not = why_not_looked_at(source, winners) if winners else None
-        if why_not is not None:
-            attempts.append(_not_looked_at(source.name, why_not, source.kind))
-            continue
-        attempt = source(request)
-        if debug:
-            log.debug("credential source %s", attempt.describe())
-        if attempt.found:
-            winners.append(source)
-            if auth is None and attempt.auth is not None:
-                auth = attempt.auth
-            if cert is None and attempt.cert is not None:
-                cert = attempt.cert
-        attempts.append(attempt)
-    if not winners and fail_if_noauth:
-        looked = "; ".join(a.describe() for a in attempts if a.kind != NOTHING)
-        raise NoCredentialsError(f"no authentication credentials found: {looked}")
-    return Discovery(auth if auth is not None else NoAuth(), tuple(attempts), cert)

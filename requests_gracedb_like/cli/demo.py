@@ -1,6 +1,6 @@
 """``python -m requests_gracedb_like demo``: the library at work, offline.
 
-It starts :class:`~requests_gracedb_like._service.FakeService` on
+It starts :class:`~requests_gracedb_like.testing.service.FakeService` on
 127.0.0.1, writes a short-lived token file for it, and walks through
 credential discovery, an upload, an error and a token rotation, printing
 each step. Each step checks its outcome, so the demo fails loudly (and CI
@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable
 
-from . import Session
-from ._jwt import decode_claims
-from .bearer import ReloadingTokenFileAuth
-from .exceptions import HTTPError, NotFound, Unauthorized
+from ..credentials.bearer import ReloadingTokenFileAuth
+from ..credentials.jwt import decode_claims
+from ..exceptions import HTTPError, NotFound, Unauthorized
+from ..session import Session
 
 __all__ = ["DemoError", "run"]
 
@@ -62,7 +62,7 @@ def run(echo: Callable[[str], None] = print) -> None:
     DemoError
         If a step does not behave as shown.
     """
-    from ._service import FakeService
+    from ..testing.service import FakeService
 
     with FakeService() as service, tempfile.TemporaryDirectory() as tmp:
         api = service.url_for("api/")

@@ -35,8 +35,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
-from ._jwt import decode_claims, encode_unsigned, expiry_of
-from ._redact import SENSITIVE_HEADERS
+from .._http.redact import SENSITIVE_HEADERS
+from ..credentials.jwt import decode_claims, encode_unsigned, expiry_of
 
 __all__ = ["FakeService", "RecordedRequest"]
 

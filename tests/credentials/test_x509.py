@@ -16,21 +16,21 @@ import time_machine
 
 from requests_gracedb_like import Session, SessionAuthMixin
 from requests_gracedb_like.auth import close_pools_with_cert, credential_expiry
-from requests_gracedb_like.bearer import BearerTokenAuth
-from requests_gracedb_like.discovery import (
+from requests_gracedb_like.credentials.bearer import BearerTokenAuth
+from requests_gracedb_like.credentials.noauth import NoAuth
+from requests_gracedb_like.credentials.records import (
     EXPIRED,
     INSECURE_PERMISSIONS,
     MALFORMED,
     NOT_LOOKED_AT,
 )
+from requests_gracedb_like.credentials.x509 import X509Credential, read_certificate
 from requests_gracedb_like.exceptions import (
     CredentialError,
     CredentialWarning,
     EncryptedKeyError,
 )
-from requests_gracedb_like.noauth import NoAuth
 from requests_gracedb_like.testing import make_jwt
-from requests_gracedb_like.x509 import X509Credential, read_certificate
 
 pytest.importorskip("cryptography")
 

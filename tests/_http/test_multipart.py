@@ -16,8 +16,8 @@ import urllib3.filepost
 from werkzeug import Response
 
 from requests_gracedb_like import Session
+from requests_gracedb_like._http.multipart import MultipartBody, encode, file_size
 from requests_gracedb_like.file import SessionFileMixin
-from requests_gracedb_like.multipart import MultipartBody, encode, file_size
 
 BOUNDARY = "0123456789abcdef0123456789abcdef"
 

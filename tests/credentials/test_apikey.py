@@ -7,7 +7,7 @@ import pickle
 import pytest
 
 from requests_gracedb_like import Session
-from requests_gracedb_like.apikey import APIKeyAuth
+from requests_gracedb_like.credentials.apikey import APIKeyAuth
 from requests_gracedb_like.exceptions import CredentialError
 
 SECRET = "k-0123456789"

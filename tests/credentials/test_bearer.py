@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from requests import PreparedRequest
 
-from requests_gracedb_like.bearer import (
+from requests_gracedb_like.credentials.bearer import (
     BearerTokenAuth,
     ReloadingTokenFileAuth,
     TokenFileAuth,
@@ -145,7 +145,7 @@ def test_threads_reload_once_per_rotation(tmp_path, monkeypatch, caplog):
     path = tmp_path / "tok"
     path.write_text(make_jwt(now=T0, lifetime=600))
     reads = []
-    import requests_gracedb_like.bearer as bearer
+    import requests_gracedb_like.credentials.bearer as bearer
 
     real = bearer.read_token_file
 

@@ -1,0 +1,105 @@
+"""Checks and conversions of command-line arguments; a bad one raises
+:class:`~requests_gracedb_like.cli.status.UsageError` naming it."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from typing import Optional
+from urllib.parse import urlsplit
+
+from .._http.redact import redact_url
+from .status import UsageError
+
+__all__ = [
+    "check_url",
+    "has_header",
+    "parse_headers",
+    "read_argument",
+    "retries",
+    "seconds",
+    "split_pair",
+]
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds: {text!r}")
+    return value
+
+
+def retries(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return value
+
+
+def check_url(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise UsageError(f"malformed URL {redact_url(url)!r}: {exc}") from None
+    if parts.scheme not in ("http", "https"):
+        if not parts.scheme or "." in parts.scheme or not parts.netloc:
+            raise UsageError(
+                f"malformed URL {redact_url(url)!r}: give the scheme, as in "
+                f"'https://{redact_url(url)}'"
+            )
+        raise UsageError(
+            f"malformed URL {redact_url(url)!r}: the scheme must be http or https"
+        )
+    if not parts.hostname:
+        raise UsageError(f"malformed URL {redact_url(url)!r}: no host name")
+    return url
+
+
+def read_argument(option: str, value: str) -> bytes:
+    """``@PATH`` reads a file, ``@-`` standard input, else the text itself."""
+    if not value.startswith("@"):
+        return value.encode()
+    path = value[1:]
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise UsageError(
+            f"{option}: cannot read {path!r}: {exc.strerror or exc}"
+        ) from None
+
+
+def split_pair(option: str, value: str, sep: str, shape: str) -> tuple[str, str]:
+    name, found, rest = value.partition(sep)
+    if not found or not name.strip():
+        raise UsageError(f"{option} expects {shape}, got {value!r}")
+    return name.strip(), rest
+
+
+def parse_headers(values: list[str]) -> dict[str, Optional[str]]:
+    headers: dict[str, Optional[str]] = {}
+    for value in values:
+        name, rest = split_pair("--header", value, ":", "'NAME: VALUE'")
+        if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name):
+            raise UsageError(f"--header: {name!r} is not a valid header name")
+        value = rest.strip()
+        if not value.isprintable():
+            # the value is not shown: it may be a credential
+            raise UsageError(f"--header: the value of {name} has control characters")
+        # 'Name:' removes a header the session would send, as with curl.
+        headers[name] = value or None
+    return headers
+
+
+def has_header(headers: dict[str, Optional[str]], name: str) -> bool:
+    return any(k.lower() == name.lower() for k in headers)

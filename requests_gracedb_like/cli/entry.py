@@ -1,0 +1,66 @@
+"""The entry point of the command line: ``python -m requests_gracedb_like`` or
+``requests-gracedb-like``.
+
+Commands::
+
+    auth URL                     which credential a Session would use, and why
+    get|post|put|patch|delete URL
+                                 send a request with the Session
+    demo                         a walk-through against a local service
+
+Exit status, one class of failure each:
+
+====  =======================================================================
+0     success
+1     any other error (for example the output file cannot be written)
+2     usage: unknown option, malformed URL, unreadable file, invalid JSON
+3     credential: none usable found, or a credential file cannot be used
+4     the server answered 4xx
+5     the server answered 5xx
+6     connection: refused, name not resolved, TLS failure, connection lost
+7     timeout (``--timeout``)
+130   interrupted (Ctrl-C)
+====  =======================================================================
+
+Failures print one line on standard error; ``--debug`` adds the traceback
+and the library's DEBUG log records.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Optional
+
+from .parser import build_parser
+from .status import PROG, ExitStatus, classify
+
+__all__ = ["main"]
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line with `argv` (``sys.argv[1:]`` by default) and
+    return the exit status."""
+    args = build_parser().parse_args(argv)
+    if args.debug:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        logger = logging.getLogger("requests_gracedb_like")
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return ExitStatus.INTERRUPTED
+    except Exception as exc:
+        status, message = classify(exc)
+        if args.debug:
+            traceback.print_exc()
+        hint = (
+            "" if args.debug or status != ExitStatus.ERROR else " (--debug shows more)"
+        )
+        print(f"{PROG}: {message}{hint}", file=sys.stderr)
+        return status

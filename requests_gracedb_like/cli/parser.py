@@ -1,0 +1,189 @@
+"""The argument parser of the command line: one sub-command per module
+of this package."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, NoReturn
+
+from .._version import __version__
+from ..timeout import NOT_GIVEN
+from .arguments import retries, seconds
+from .auth import run_auth
+from .request import run_request
+from .status import PROG, ExitStatus
+
+__all__ = ["build_parser"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(
+            ExitStatus.USAGE,
+            f"{self.prog}: error: {message} (see '{self.prog} --help')\n",
+        )
+
+
+def _common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # Accepted both before and after the command; the sub-command's copy
+    # must not reset a value given before it, hence SUPPRESS there.
+    default: Any = False if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="show tracebacks and the library's DEBUG log records",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default,
+        help="no progress bars",
+    )
+
+
+def _credential_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("credential")
+    group.add_argument(
+        "--token",
+        metavar="PATH",
+        help="use this bearer-token file instead of discovering a credential",
+    )
+    group.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="send no credential at all (not even ~/.netrc)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the command line."""
+    parser = _Parser(
+        prog=PROG,
+        description=(
+            "Send requests with requests_gracedb_like.Session, explain which "
+            "credential it uses, or run a local demonstration."
+        ),
+        epilog=(
+            "Exit status: 0 ok, 1 other error, 2 usage, 3 credential, 4 HTTP "
+            "4xx, 5 HTTP 5xx, 6 connection, 7 timeout."
+        ),
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
+    _common_options(parser, top=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    auth = commands.add_parser(
+        "auth",
+        help="explain which credential is used for URL, and why",
+        description=(
+            "List every credential source in discovery order: found or not, "
+            "and why; the one used, its expiry and time left. Never prints a "
+            "secret. Exits with 3 when no usable credential is found."
+        ),
+    )
+    auth.add_argument("url", metavar="URL")
+    auth.add_argument("--json", action="store_true", help="print JSON for machines")
+    auth.add_argument(
+        "--token", metavar="PATH", help="check this bearer-token file first"
+    )
+    _common_options(auth, top=False)
+    auth.set_defaults(func=run_auth)
+
+    for method in ("get", "post", "put", "patch", "delete"):
+        sub = commands.add_parser(
+            method,
+            help=f"send a {method.upper()} request",
+            description=(
+                f"Send a {method.upper()} request to URL with the discovered "
+                "credential. The body goes to standard output: JSON "
+                "pretty-printed on a terminal, the raw bytes when piped."
+            ),
+        )
+        sub.add_argument("url", metavar="URL")
+        body = sub.add_mutually_exclusive_group()
+        body.add_argument(
+            "-d",
+            "--data",
+            metavar="DATA",
+            help="send DATA as the body; @PATH sends a file, @- standard input",
+        )
+        body.add_argument(
+            "-j",
+            "--json",
+            metavar="JSON",
+            help="send JSON (checked first) as application/json; @PATH reads a file",
+        )
+        sub.add_argument(
+            "-F",
+            "--file",
+            metavar="FIELD=PATH",
+            action="append",
+            default=[],
+            help="upload PATH as form field FIELD, MIME type guessed (repeatable)",
+        )
+        sub.add_argument(
+            "--field",
+            metavar="NAME=VALUE",
+            action="append",
+            default=[],
+            help="add a form field (repeatable)",
+        )
+        sub.add_argument(
+            "-H",
+            "--header",
+            metavar="'NAME: VALUE'",
+            action="append",
+            default=[],
+            help="add a header; 'NAME:' removes a default one (repeatable)",
+        )
+        sub.add_argument(
+            "-o", "--output", metavar="PATH", help="write the body to PATH"
+        )
+        sub.add_argument(
+            "-t",
+            "--timeout",
+            metavar="SECONDS",
+            type=seconds,
+            # not given: the session's default timeout, not "wait forever"
+            default=NOT_GIVEN,
+            help="give up when connecting or waiting for data takes longer",
+        )
+        sub.add_argument(
+            "--retries",
+            metavar="N",
+            type=retries,
+            default=None,
+            help=(
+                "retry a failed connection or a 429/502/503/504 answer up to N "
+                "times (idempotent methods only; default: the session's, 0: never)"
+            ),
+        )
+        _credential_options(sub)
+        _common_options(sub, top=False)
+        sub.set_defaults(func=run_request, method=method.upper())
+
+    demo = commands.add_parser(
+        "demo",
+        help="walk through the library against a local service",
+        description=(
+            "Start a token-protected service on 127.0.0.1 and show credential "
+            "discovery, an upload, an error and a token rotation. Needs no "
+            "network and no account."
+        ),
+    )
+    _common_options(demo, top=False)
+    demo.set_defaults(func=run_demo)
+    return parser
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from .demo import run
+
+    run()
+    return ExitStatus.OK

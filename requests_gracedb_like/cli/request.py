@@ -1,0 +1,190 @@
+"""The request commands (``get``, ``post``, ``put``, ``patch``,
+``delete``): send a request with the Session and write the body."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from contextlib import ExitStack
+from typing import IO, Any, Optional
+
+import requests
+
+from ..exceptions import CredentialError
+from ..file import guess_content_type, prepare_files
+from ..session import Session
+from .arguments import check_url, has_header, parse_headers, read_argument, split_pair
+from .progress import Upload, progress_bar
+from .status import PROG, ExitStatus, UsageError
+
+__all__ = ["run_request"]
+
+
+_CHUNK = 64 * 1024
+
+
+def _body(
+    args: argparse.Namespace, headers: dict[str, Optional[str]]
+) -> Optional[bytes]:
+    """The request body from --data, --json, --file and --field, with the
+    Content-Type it needs unless the user set one."""
+    fields = [split_pair("--field", v, "=", "NAME=VALUE") for v in args.field]
+    uploads = [split_pair("--file", v, "=", "FIELD=PATH") for v in args.file]
+    if uploads and (args.data is not None or args.json is not None):
+        option = "--data" if args.data is not None else "--json"
+        raise UsageError(f"--file cannot be combined with {option}; use --field")
+    if fields and (args.data is not None or args.json is not None):
+        option = "--data" if args.data is not None else "--json"
+        raise UsageError(f"--field cannot be combined with {option}")
+    content_type: Optional[str] = None
+    body: Optional[bytes] = None
+    if args.json is not None:
+        body = read_argument("--json", args.json)
+        try:
+            json.loads(body)
+        except ValueError as exc:
+            where = (
+                f" at line {exc.lineno} column {exc.colno}"
+                if isinstance(exc, json.JSONDecodeError)
+                else ""
+            )
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            raise UsageError(f"--json is not valid JSON: {reason}{where}") from None
+        content_type = "application/json"
+        if not has_header(headers, "Accept"):
+            headers["Accept"] = "application/json, */*;q=0.5"
+    elif args.data is not None:
+        body = read_argument("--data", args.data)
+        if args.data.startswith("@") and args.data != "@-":
+            content_type = guess_content_type(args.data[1:])
+    elif uploads or fields:
+        with ExitStack() as stack:
+            files = None
+            if uploads:
+                try:
+                    files = prepare_files([(f, (p, None)) for f, p in uploads], stack)
+                except OSError as exc:
+                    raise UsageError(
+                        f"--file: cannot read {exc.filename!r}: {exc.strerror or exc}"
+                    ) from None
+            # requests encodes the form; the body is then sent from memory so
+            # that its progress can be shown.
+            prepared = requests.Request(
+                "POST", "http://localhost/", data=fields or None, files=files
+            ).prepare()
+        body = prepared.body if isinstance(prepared.body, bytes) else None
+        if isinstance(prepared.body, str):
+            body = prepared.body.encode()
+        content_type = prepared.headers["Content-Type"]
+    if content_type is not None and not has_header(headers, "Content-Type"):
+        headers["Content-Type"] = content_type
+    return body
+
+
+def run_request(args: argparse.Namespace) -> int:
+    url = check_url(args.url)
+    headers = parse_headers(args.header)
+    body = _body(args, headers)
+    stdout_tty = args.output is None and sys.stdout.isatty()
+    # A user-given Authorization header is sent as given, not replaced by a
+    # discovered credential.
+    no_auth = args.no_auth or has_header(headers, "Authorization")
+    try:
+        options = {} if args.retries is None else {"retries": args.retries}
+        session = Session(url, token=args.token, force_noauth=no_auth, **options)
+    except OSError as exc:
+        # only --token is read here; discovered files that cannot be read
+        # are skipped by discovery
+        raise CredentialError(
+            f"--token: cannot read {args.token!r}: {exc.strerror or exc}"
+        ) from None
+    with session:
+        data = progress = None
+        if body is not None:
+            progress = progress_bar(len(body), "upload", enabled=not args.quiet)
+            data = Upload(body, progress)
+        try:
+            response = session.request(
+                args.method,
+                url,
+                data=data,
+                headers=headers,
+                timeout=args.timeout,
+                stream=True,
+            )
+        finally:
+            if progress is not None:
+                progress.close()
+        with response:
+            _write_body(response, args, stdout_tty=stdout_tty)
+    return ExitStatus.OK
+
+
+def _write_body(
+    response: requests.Response, args: argparse.Namespace, *, stdout_tty: bool
+) -> None:
+    if stdout_tty:
+        _show(response)
+        return
+    length = response.headers.get("Content-Length")
+    total = (
+        int(length)
+        if length and length.isdigit() and not response.headers.get("Content-Encoding")
+        else None
+    )
+    progress = progress_bar(total, "download", enabled=not args.quiet)
+    try:
+        if args.output in (None, "-"):
+            _copy(response, sys.stdout.buffer, progress)
+            sys.stdout.flush()
+            return
+        try:
+            out = open(args.output, "wb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise OSError(
+                exc.errno, f"cannot write {args.output!r}: {exc.strerror}"
+            ) from None
+        try:
+            with out:
+                _copy(response, out, progress)
+        except BaseException:
+            # no half-written file is left behind to be taken for the result
+            with contextlib.suppress(OSError):
+                os.unlink(args.output)
+            raise
+    finally:
+        progress.close()
+
+
+def _copy(response: requests.Response, out: IO[bytes], progress: Any) -> None:
+    for chunk in response.iter_content(_CHUNK):
+        out.write(chunk)
+        progress.update(len(chunk))
+
+
+def _show(response: requests.Response) -> None:
+    """Write a body on a terminal: JSON pretty-printed, text as text,
+    binary data not at all."""
+    content = response.content
+    if not content:
+        return
+    if "json" in response.headers.get("Content-Type", "").lower():
+        try:
+            text = json.dumps(json.loads(content), indent=2, ensure_ascii=False)
+        except ValueError:
+            text = None
+        if text is not None:
+            print(text)
+            return
+    if b"\0" in content[:8192]:
+        print(
+            f"{PROG}: {len(content)} bytes of binary data not shown on a terminal; "
+            "use --output PATH or a pipe",
+            file=sys.stderr,
+        )
+        return
+    text = content.decode(response.encoding or "utf-8", "replace")
+    print(text, end="" if text.endswith("\n") else "\n")

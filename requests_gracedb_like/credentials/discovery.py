@@ -1,0 +1,120 @@
+"""Credential discovery: an ordered list of sources, the first to yield wins.
+
+:data:`~requests_gracedb_like.credentials.sources.SOURCES` is the discovery
+order, in one place. Each source is a small function that looks at one place
+(an argument, an environment variable, a file) and returns an
+:class:`~requests_gracedb_like.credentials.records.Attempt` saying whether
+it found a credential and, if not, why. :func:`discover` walks the list and
+records every attempt,
+so a session can say which credential it uses and why the others were not
+used, without ever showing a secret.
+
+A credential is either a *header* (bearer token, API key, basic auth: the
+``Authorization`` header) or a *certificate* (an X.509 client certificate,
+presented in the TLS handshake). The rules, in order:
+
+1. ``force_noauth=True`` ends discovery: nothing is sent.
+2. Once an argument (``token=``, ``api_key=``, ``username=``/``password=``,
+   ``cert=``) has supplied a credential, no environment variable or file is
+   looked at: what the caller passed is what is sent.
+3. Once a source has supplied a credential of one kind, no later source of
+   that kind is looked at. A header and a certificate can both be found
+   and both are sent, as igwn-auth-utils does: the service uses the one it
+   accepts.
+4. netrc, the last resort, is looked at only when nothing else was found.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Optional
+
+from requests.auth import AuthBase
+
+from ..exceptions import NoCredentialsError
+from .noauth import NoAuth
+from .records import (
+    CERTIFICATE,
+    NOTHING,
+    Attempt,
+    Discovery,
+    Request,
+    Source,
+    _not_looked_at,
+)
+from .sources import SOURCES
+from .x509 import X509Credential
+
+__all__ = ["discover", "why_not_looked_at"]
+
+log = logging.getLogger(__name__)
+
+
+def why_not_looked_at(source: Source, winners: Sequence[Source]) -> Optional[str]:
+    """Why `source` is not looked at once `winners` have yielded credentials,
+    or None when it is: the rules of the module docstring, in order."""
+    for winner in winners:
+        if winner.kind == NOTHING:
+            return f"{winner.name} was given"
+    if source.last_resort and winners:
+        return f"{winners[0].name} was found first"
+    for winner in winners:
+        if winner.argument and not source.argument:
+            return f"{winner.name} was given"
+        if winner.kind == source.kind:
+            what = "certificate" if source.kind == CERTIFICATE else "header credential"
+            return f"{winner.name} supplies the {what}"
+    return None
+
+
+def discover(
+    request: Request,
+    *,
+    fail_if_noauth: bool = False,
+    sources: Sequence[Source] = SOURCES,
+) -> Discovery:
+    """Walk `sources` in order and collect the credentials found.
+
+    Parameters
+    ----------
+    request : Request
+        The caller's arguments.
+    fail_if_noauth : bool, default=False
+        Raise :class:`~requests_gracedb_like.exceptions.NoCredentialsError`
+        when no source yields a credential.
+    sources : sequence of Source
+        The discovery order;
+        :data:`~requests_gracedb_like.credentials.sources.SOURCES` by default.
+
+    Returns
+    -------
+    Discovery
+        The header credential (``NoAuth`` when none), the certificate (or
+        None) and an attempt for every source.
+    """
+    attempts: list[Attempt] = []
+    winners: list[Source] = []
+    auth: Optional[AuthBase] = None
+    cert: Optional[X509Credential] = None
+    debug = log.isEnabledFor(logging.DEBUG)
+    for source in sources:
+        # With no winner yet every source is looked at.
+        why_not = why_not_looked_at(source, winners) if winners else None
+        if why_not is not None:
+            attempts.append(_not_looked_at(source.name, why_not, source.kind))
+            continue
+        attempt = source(request)
+        if debug:
+            log.debug("credential source %s", attempt.describe())
+        if attempt.found:
+            winners.append(source)
+            if auth is None and attempt.auth is not None:
+                auth = attempt.auth
+            if cert is None and attempt.cert is not None:
+                cert = attempt.cert
+        attempts.append(attempt)
+    if not winners and fail_if_noauth:
+        looked = "; ".join(a.describe() for a in attempts if a.kind != NOTHING)
+        raise NoCredentialsError(f"no authentication credentials found: {looked}")
+    return Discovery(auth if auth is not None else NoAuth(), tuple(attempts), cert)

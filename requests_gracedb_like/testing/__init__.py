@@ -1,0 +1,71 @@
+"""Test helpers for projects that embed :class:`requests_gracedb_like.Session`.
+
+The fixtures are opt-in. Enable them with any one of:
+
+* ``requests_gracedb_like = true`` in the project's pytest configuration
+  (``[tool.pytest.ini_options]``, ``pytest.ini``...);
+* ``--requests-gracedb-like`` or ``-p requests_gracedb_like.testing`` on the
+  pytest command line;
+* ``pytest_plugins = ["requests_gracedb_like.testing"]`` in a top-level
+  ``conftest.py``.
+
+The package registers a small pytest entry point that adds only that option;
+nothing here is loaded, and no fixture is autouse, until then.
+
+Fixtures
+--------
+``credential_env``
+    Isolates the credential environment: ``HOME``, ``NETRC``,
+    ``BEARER_TOKEN``, ``BEARER_TOKEN_FILE``, ``SCITOKEN``, ``SCITOKEN_FILE``,
+    ``_CONDOR_CREDS``, ``XDG_RUNTIME_DIR``, ``X509_*``
+    and the ``/tmp/bt_u<uid>`` and ``/tmp/x509up_u<uid>`` locations all
+    point into an empty temporary directory, so the developer's own
+    credentials never change a result.
+    Returns a :class:`CredentialEnv`.
+``make_token``
+    A factory that writes a bearer-token file holding an unsigned JWT with
+    the given claims and returns its path (see :func:`make_jwt`).
+``service``
+    A running :class:`FakeService`: a token-protected JSON service on
+    127.0.0.1 that records the requests it saw. Tests using it open a
+    loopback socket (with pytest-socket, enable sockets for them).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .environment import CredentialEnv
+    from .service import FakeService, RecordedRequest
+    from .tokens import make_jwt
+
+__all__ = ["CredentialEnv", "FakeService", "RecordedRequest", "make_jwt"]
+
+#: Loaded when this package is used as a pytest plugin (``-p``,
+#: ``pytest_plugins`` or the ``requests_gracedb_like`` option): the
+#: fixtures. Importing the package alone, as the pytest entry point does in
+#: every project, registers nothing.
+pytest_plugins = ["requests_gracedb_like.testing.fixtures"]
+
+_HOMES = {
+    "CredentialEnv": "environment",
+    "FakeService": "service",
+    "RecordedRequest": "service",
+    "make_jwt": "tokens",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: the pytest entry point imports this package in every test run
+    # of every project that has it installed.
+    try:
+        module = _HOMES[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
