@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 __all__ = [
     "SENSITIVE_HEADERS",
+    "is_secret_header",
     "printable",
     "redact_secrets",
     "redact_url",
@@ -118,6 +119,20 @@ _SECRET_WORDS = ("auth", "key", "token", "secret", "session", "password")
 _MIN_SECRET = 4
 
 
+def is_secret_header(name: str) -> bool:
+    """Whether a header named `name` carries a credential: one of
+    :data:`SENSITIVE_HEADERS`, or a name that says so (``X-Auth-Token``,
+    ``Api-Key``, ``X-Session-Secret``...).
+
+    Examples
+    --------
+    >>> [is_secret_header(n) for n in ("Authorization", "X-Auth-Token", "Accept")]
+    [True, True, False]
+    """
+    lower = name.lower()
+    return lower in SENSITIVE_HEADERS or any(w in lower for w in _SECRET_WORDS)
+
+
 def secrets_in(headers: Mapping[str, Any], url: Any = None) -> list[str]:
     """The secret values a request carries, longest first: the values of
     its credential headers (and the credential after the scheme, and a basic
@@ -126,9 +141,7 @@ def secrets_in(headers: Mapping[str, Any], url: Any = None) -> list[str]:
     found: set[str] = set()
     for name, value in (headers or {}).items():
         lower = str(name).lower()
-        if lower not in SENSITIVE_HEADERS and not any(
-            w in lower for w in _SECRET_WORDS
-        ):
+        if not is_secret_header(lower):
             continue
         if isinstance(value, bytes):
             value = value.decode("latin-1")
