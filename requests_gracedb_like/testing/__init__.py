@@ -39,9 +39,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .environment import CredentialEnv
     from .service import FakeService, RecordedRequest
-    from .tokens import make_jwt
+    from .tokens import make_jwt, make_signed_jwt
 
-__all__ = ["CredentialEnv", "FakeService", "RecordedRequest", "make_jwt"]
+__all__ = [
+    "CredentialEnv",
+    "FakeService",
+    "RecordedRequest",
+    "make_jwt",
+    "make_signed_jwt",
+]
 
 #: Loaded when this package is used as a pytest plugin (``-p``,
 #: ``pytest_plugins`` or the ``requests_gracedb_like`` option): the
@@ -54,6 +60,7 @@ _HOMES = {
     "FakeService": "service",
     "RecordedRequest": "service",
     "make_jwt": "tokens",
+    "make_signed_jwt": "tokens",
 }
 
 
