@@ -53,7 +53,7 @@ class Recorder:
     without answering). Keep-alive is kept; every connection is closed by
     :meth:`close`."""
 
-    answer: Answer = lambda head: OK  # noqa: E731
+    answer: Answer = lambda head: OK
     heads: list[bytes] = field(default_factory=list)
     peers: list[int] = field(default_factory=list)
     accepted: int = 0
@@ -135,7 +135,7 @@ class Recorder:
 
 
 @pytest.fixture
-def recorder() -> Iterator[Callable[..., Recorder]]:  # noqa: PT004
+def recorder() -> Iterator[Callable[..., Recorder]]:
     """``recorder(answer=...)`` starts a :class:`Recorder`; all are closed
     after the test."""
     started: list[Recorder] = []
@@ -158,7 +158,7 @@ def bounded_thread(target: Callable[[], Any], seconds: float = BOUND) -> Any:
     def run() -> None:
         try:
             outcome["value"] = target()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+        except BaseException as exc:
             outcome["error"] = exc
 
     thread = threading.Thread(target=run, daemon=True)

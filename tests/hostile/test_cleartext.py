@@ -28,9 +28,11 @@ def test_proxy_from_the_environment_never_sees_the_credential(
 ):
     service, proxy = recorder(), recorder()
     monkeypatch.setenv(variable, proxy.url())
-    with Session(service.url(), api_key=SECRET) as s:
-        with pytest.raises(InsecureAuthError, match="proxy") as info:
-            s.get(service.url("/x"), timeout=5)
+    with (
+        Session(service.url(), api_key=SECRET) as s,
+        pytest.raises(InsecureAuthError, match="proxy") as info,
+    ):
+        s.get(service.url("/x"), timeout=5)
     assert not proxy.saw(SECRET)
     assert SECRET not in str(info.value)
 
@@ -57,7 +59,8 @@ def test_a_proxy_may_carry_requests_without_credentials(recorder, no_proxy_varia
     with Session(service.url(), force_noauth=True) as s:
         s.proxies = {"http": proxy.url()}
         assert s.get(service.url("/x"), timeout=5).text == "ok"
-    assert proxy.heads and not service.heads
+    assert proxy.heads
+    assert not service.heads
 
 
 @pytest.mark.parametrize(
@@ -70,9 +73,8 @@ def test_a_proxy_may_carry_requests_without_credentials(recorder, no_proxy_varia
     ],
 )
 def test_plain_http_to_a_remote_host_is_refused_before_sending(url):
-    with Session(url, api_key=SECRET) as s:
-        with pytest.raises(InsecureAuthError) as info:
-            s.get(url, timeout=5)
+    with Session(url, api_key=SECRET) as s, pytest.raises(InsecureAuthError) as info:
+        s.get(url, timeout=5)
     assert SECRET not in str(info.value)
 
 

@@ -31,9 +31,8 @@ def _clean(text: str) -> None:
 
 def _error(recorder, reply, **session_kwargs):
     server = recorder(lambda head: reply)
-    with Session(server.url(), **session_kwargs) as s:
-        with pytest.raises(HTTPError) as info:
-            s.get(server.url("/x"), timeout=5)
+    with Session(server.url(), **session_kwargs) as s, pytest.raises(HTTPError) as info:
+        s.get(server.url("/x"), timeout=5)
     return info.value
 
 
@@ -130,17 +129,18 @@ def test_a_token_file_echoed_back_is_redacted(recorder, make_token):
     path = make_token({"sub": "albert"})
     token = path.read_text().strip()
     server = recorder(lambda head: response(401, b"rejected " + head))
-    with Session(server.url(), token=path) as s:
-        with pytest.raises(HTTPError) as info:
-            s.get(server.url("/x"), timeout=5)
+    with Session(server.url(), token=path) as s, pytest.raises(HTTPError) as info:
+        s.get(server.url("/x"), timeout=5)
     assert token not in str(info.value)
 
 
 def test_a_secret_query_value_echoed_back_is_redacted(recorder):
     err_server = recorder(lambda head: response(404, b"no page " + head.split()[1]))
-    with Session(err_server.url(), force_noauth=True) as s:
-        with pytest.raises(HTTPError) as info:
-            s.get(err_server.url(f"/x?token={SECRET}"), timeout=5)
+    with (
+        Session(err_server.url(), force_noauth=True) as s,
+        pytest.raises(HTTPError) as info,
+    ):
+        s.get(err_server.url(f"/x?token={SECRET}"), timeout=5)
     assert SECRET not in str(info.value)
 
 
@@ -161,8 +161,10 @@ def test_describe_auth_never_shows_url_secrets(url):
 
 def test_a_garbage_status_line_with_escapes_gives_a_clean_message(recorder):
     server = recorder(lambda head: b"\x1b]0;pwned\x07\x1b[2J garbage\r\n\r\n")
-    with Session(server.url(), force_noauth=True, retries=0) as s:
-        with pytest.raises(requests.ConnectionError) as info:
-            s.get(server.url(f"/x?token={SECRET}"), timeout=5)
+    with (
+        Session(server.url(), force_noauth=True, retries=0) as s,
+        pytest.raises(requests.ConnectionError) as info,
+    ):
+        s.get(server.url(f"/x?token={SECRET}"), timeout=5)
     _clean(str(info.value))
     assert SECRET not in str(info.value)
