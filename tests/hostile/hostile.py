@@ -49,9 +49,10 @@ def response(
 class Recorder:
     """A loopback HTTP/1.1 server on raw sockets that records each request
     head (request line and headers, as bytes) and answers with
-    ``answer(head)`` (:data:`OK` by default; None closes the connection
-    without answering). Keep-alive is kept; every connection is closed by
-    :meth:`close`."""
+    ``answer(head)``: bytes, or an iterable of chunks sent one by one (a
+    None chunk drops the connection there), or None to close the connection
+    without answering; :data:`OK` by default. Keep-alive is kept; every
+    connection is closed by :meth:`close`."""
 
     answer: Answer = lambda head: OK
     heads: list[bytes] = field(default_factory=list)
@@ -119,6 +120,9 @@ class Recorder:
                 else:  # an iterable of chunks: sent until the client leaves
                     for chunk in reply:
                         if self._stop.is_set():
+                            return
+                        if chunk is None:  # drop the connection here
+                            conn.shutdown(socket.SHUT_RDWR)
                             return
                         conn.sendall(chunk)
 
