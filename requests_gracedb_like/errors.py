@@ -23,6 +23,7 @@ __all__ = [
     "SessionErrorMixin",
     "error_message",
     "raise_for_status",
+    "read_error_body",
     "server_message",
     "transport_error",
 ]
@@ -74,8 +75,8 @@ def server_message(response: requests.Response, *, stream: bool = True) -> str:
     text, undecodable bytes replaced. At most ``MAX_MESSAGE``
     characters, terminal escapes and control characters removed.
 
-    Only the first :data:`MAX_ERROR_BODY` bytes of the body are read, for at
-    most :data:`MAX_ERROR_BODY_SECONDS` (see :func:`read_error_body`).
+    Only the first ``MAX_ERROR_BODY`` bytes of the body are read, for at
+    most ``MAX_ERROR_BODY_SECONDS`` (see :func:`read_error_body`).
     """
     body = read_error_body(response, stream=stream)
     if not body:
@@ -99,8 +100,8 @@ def server_message(response: requests.Response, *, stream: bool = True) -> str:
 
 def read_error_body(response: requests.Response, *, stream: bool = True) -> bytes:
     """The start of an error response's body: at most
-    :data:`MAX_ERROR_BODY` bytes, read for at most
-    :data:`MAX_ERROR_BODY_SECONDS`.
+    ``MAX_ERROR_BODY`` bytes, read for at most
+    ``MAX_ERROR_BODY_SECONDS``.
 
     Parameters
     ----------
