@@ -27,6 +27,7 @@ from .apikey import APIKeyAuth
 from .basic import BasicAuth
 from .bearer import BearerTokenAuth, ReloadingTokenFileAuth, TokenFileAuth
 from .noauth import NoAuth
+from .oidc.source import oidc_login
 from .records import (
     ABSENT,
     CERTIFICATE,
@@ -420,6 +421,10 @@ SOURCES: tuple[Source, ...] = (
     Source("SCITOKEN", HEADER, scitoken_env),
     Source("SCITOKEN_FILE", HEADER, scitoken_file_env),
     Source("_CONDOR_CREDS", HEADER, condor_creds),
+    # A login configured for this URL, refreshed by the session, wins over
+    # the per-user token files that any tool may have written for any
+    # service (and that `login --bearer-token-file` itself writes).
+    Source("OIDC login", HEADER, oidc_login),
     Source("XDG_RUNTIME_DIR", HEADER, xdg_runtime_dir),
     Source("/tmp", HEADER, tmp_dir),  # noqa: S108
     Source("X509_USER_CERT", CERTIFICATE, x509_user_cert_env),
