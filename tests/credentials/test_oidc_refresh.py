@@ -106,7 +106,8 @@ def test_threads_refresh_once(monkeypatch, oidc_provider, api):
         for t in threads:
             t.join(30)
     assert oidc_provider.refreshes == 1
-    assert len(seen) == 8 and len(set(seen)) == 1
+    assert len(seen) == 8
+    assert len(set(seen)) == 1
 
 
 CHILD = """
