@@ -71,9 +71,11 @@ def test_expired_without_refresh_token_is_skipped(configured):
 def test_cache_readable_by_others_is_skipped_with_a_warning(configured):
     configured.write(Tokens("https://idp.example", "client", "oidc-token", "r"))
     os.chmod(configured.path, 0o640)
-    with pytest.warns(CredentialWarning, match="chmod 600"), Session(URL) as s:
-        assert attempt(s).status == "insecure permissions"
-        assert s.auth_source is None
+    with pytest.warns(CredentialWarning, match="chmod 600"):
+        s = Session(URL)
+    assert attempt(s).status == "insecure permissions"
+    assert s.auth_source is None
+    s.close()
 
 
 def test_cli_auth_lists_the_source(configured, capsys):
