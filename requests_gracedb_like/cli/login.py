@@ -13,7 +13,10 @@ from ..credentials.oidc.login import BROWSER, DEVICE, login
 from .arguments import check_url
 from .status import ExitStatus, UsageError
 
-__all__ = ["add_oidc_options", "run_login"]
+__all__ = ["SLEEP", "add_oidc_options", "run_login"]
+
+#: Waits between device-grant polls; tests replace it.
+SLEEP = time.sleep
 
 
 def add_oidc_options(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +50,7 @@ def run_login(args: argparse.Namespace) -> int:
             flow=BROWSER if args.browser else DEVICE,
             bearer_token_file=bearer,  # type: ignore[arg-type]
             echo=_echo,
+            sleep=SLEEP,
             open_browser=not args.no_browser,
         )
     except ValueError as exc:
