@@ -27,7 +27,6 @@ from .apikey import APIKeyAuth
 from .basic import BasicAuth
 from .bearer import BearerTokenAuth, ReloadingTokenFileAuth, TokenFileAuth
 from .noauth import NoAuth
-from .oidc.source import oidc_login
 from .records import (
     ABSENT,
     CERTIFICATE,
@@ -235,6 +234,16 @@ def tmp_dir(request: Request) -> Attempt:
     """``/tmp/bt_u<euid>``."""
     path = os.path.join(TMP_DIR, f"bt_u{os.geteuid()}")
     return _discovered_token_file("/tmp", path, request)  # noqa: S108
+
+
+def oidc_login(request: Request) -> Attempt:
+    """The tokens cached by ``requests-gracedb-like login`` for the OpenID
+    Connect provider configured for the URL (see
+    :mod:`~requests_gracedb_like.credentials.oidc.source`)."""
+    # Imported on first use: ``import requests_gracedb_like`` stays as fast.
+    from .oidc.source import oidc_login as find
+
+    return find(request)
 
 
 # -- certificate sources ----------------------------------------------------

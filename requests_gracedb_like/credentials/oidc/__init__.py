@@ -22,10 +22,14 @@ a provider, when they do: ``import requests_gracedb_like`` does not load it.
 
 from __future__ import annotations
 
-from .auth import OIDCTokenAuth
-from .cache import TokenCache, Tokens
-from .login import BROWSER, DEVICE, login, logout
-from .settings import OIDCSettings, settings_for
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .auth import OIDCTokenAuth
+    from .cache import TokenCache, Tokens
+    from .login import BROWSER, DEVICE, login, logout
+    from .settings import OIDCSettings, settings_for
 
 __all__ = [
     "BROWSER",
@@ -38,3 +42,29 @@ __all__ = [
     "logout",
     "settings_for",
 ]
+
+_HOMES = {
+    "BROWSER": "login",
+    "DEVICE": "login",
+    "OIDCSettings": "settings",
+    "OIDCTokenAuth": "auth",
+    "TokenCache": "cache",
+    "Tokens": "cache",
+    "login": "login",
+    "logout": "login",
+    "settings_for": "settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: discovery imports this package for every session, and most
+    # sessions have no OIDC login to look at.
+    try:
+        module = _HOMES[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Iterator
 from typing import Any, Optional
@@ -213,6 +212,8 @@ class TokenCache:
 
     def write(self, tokens: Tokens) -> None:
         """Replace the file with `tokens`, atomically, mode 0600."""
+        import tempfile
+
         os.makedirs(self.directory, mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tokens-")
         try:
@@ -256,6 +257,8 @@ def write_bearer_token_file(path: str, token: str) -> None:
     """Write `token` to `path` (mode 0600, atomically), where WLCG
     bearer-token discovery looks (``$XDG_RUNTIME_DIR/bt_u<uid>``), as
     htgettoken does."""
+    import tempfile
+
     directory = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".bt-")
     try:

@@ -18,8 +18,6 @@ from ..records import (
     Request,
     _absent,
 )
-from .auth import OIDCTokenAuth
-from .cache import TokenCache
 from .settings import settings_for
 
 __all__ = ["NAME", "oidc_login"]
@@ -42,6 +40,10 @@ def oidc_login(request: Request) -> Attempt:
         return _absent(NAME, None, str(exc), MALFORMED)
     if settings is None:
         return _absent(NAME, None, "no OIDC issuer configured for this URL")
+    # Imported once a URL is configured: most sessions never need them.
+    from .auth import OIDCTokenAuth
+    from .cache import TokenCache
+
     cache = TokenCache(settings.issuer, settings.client_id)
     try:
         tokens = cache.read()
