@@ -8,8 +8,8 @@ import sys
 import time
 from datetime import datetime, timezone
 
+from ..credentials.oidc.api import BROWSER, DEVICE, login
 from ..credentials.oidc.cache import TokenCache
-from ..credentials.oidc.login import BROWSER, DEVICE, login
 from .arguments import check_url
 from .status import ExitStatus, UsageError
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..credentials.oidc.api import logout, resolve
 from ..credentials.oidc.cache import TokenCache
-from ..credentials.oidc.login import logout, resolve
 from .arguments import check_url
 from .status import ExitStatus, UsageError
 

@@ -14,7 +14,7 @@ One module per part, named after the specification it follows:
 * :mod:`.auth`: :class:`OIDCTokenAuth`, the access token a session sends
   and refreshes;
 * :mod:`.source`: the ``OIDC login`` source of credential discovery;
-* :mod:`.login`: :func:`login` and :func:`logout` for Python code.
+* :mod:`.api`: :func:`login` and :func:`logout` for Python code.
 
 The OAuth library, authlib, is imported only by the modules that talk to
 a provider, when they do: ``import requests_gracedb_like`` does not load it.
@@ -26,9 +26,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .api import BROWSER, DEVICE, login, logout
     from .auth import OIDCTokenAuth
     from .cache import TokenCache, Tokens
-    from .login import BROWSER, DEVICE, login, logout
     from .settings import OIDCSettings, settings_for
 
 __all__ = [
@@ -44,14 +44,14 @@ __all__ = [
 ]
 
 _HOMES = {
-    "BROWSER": "login",
-    "DEVICE": "login",
+    "BROWSER": "api",
+    "DEVICE": "api",
     "OIDCSettings": "settings",
     "OIDCTokenAuth": "auth",
     "TokenCache": "cache",
     "Tokens": "cache",
-    "login": "login",
-    "logout": "login",
+    "login": "api",
+    "logout": "api",
     "settings_for": "settings",
 }
 
