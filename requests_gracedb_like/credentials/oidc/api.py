@@ -100,7 +100,6 @@ def login(
     session = oauth_session(settings.client_id)
     try:
         metadata = provider_metadata(settings.issuer, session, url=url)
-        now = time.time()
         if flow == DEVICE:
             from .rfc8628 import device_login
 
@@ -116,6 +115,9 @@ def login(
             answer = rfc8252.browser_login(
                 settings, metadata, session, echo=echo, open_browser=opener
             )
+        # The clock starts when the answer arrives, not when the user was
+        # asked: expires_in counts from the provider's answer.
+        now = time.time()
         tokens = tokens_from_answer(
             answer,
             issuer=settings.issuer,
