@@ -63,7 +63,7 @@ def run_login(args: argparse.Namespace) -> int:
         left = int(tokens.expires_at - time.time())
         until = (
             f"; the access token expires {stamp:%Y-%m-%d %H:%M:%S} UTC "
-            f"(in {left // 60} min)"
+            f"(in {round(left / 60)} min)"
         )
     else:
         until = ""

@@ -57,7 +57,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 __all__ = ["CLIENT_ID", "OIDCProvider", "main"]
 
-#: The public client the provider knows (no secret: a command-line client).
+#: The public client the provider knows (it has no secret, as a command-line client).
 CLIENT_ID = "requests-gracedb-like"
 USER = "demo-user"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -446,8 +446,12 @@ def _build_server(issuer: str, settings: dict[str, Any]) -> Any:
             with lock:
                 stats["authorize"] += 1
             deny = str(settings["deny_authorization"]).lower() in ("1", "true")
+            try:
+                grant = server.get_authorization_grant(request)
+            except Exception as exc:  # an OAuth error: answered as such
+                return server.handle_error_response(request, exc)
             return server.create_authorization_response(
-                request, grant_user=None if deny else USER
+                request, grant_user=None if deny else USER, grant=grant
             )
         return 404, {"error": "not found"}, {}
 
@@ -524,7 +528,7 @@ class OIDCProvider:
     Parameters
     ----------
     **settings
-        Initial settings (see :data:`DEFAULTS`), for example
+        Initial settings (see ``DEFAULTS``), for example
         ``access_lifetime=60``.
 
     Attributes

@@ -11,10 +11,12 @@ One module per part, named after the specification it follows:
 * :mod:`.refresh`: the refresh-token grant;
 * :mod:`.rfc7009`: token revocation, at logout;
 * :mod:`.cache`: the credential cache, one file per issuer and client;
-* :mod:`.auth`: :class:`OIDCTokenAuth`, the access token a session sends
+* :mod:`.auth`: :class:`~requests_gracedb_like.credentials.oidc.auth.OIDCTokenAuth`,
+  the access token a session sends
   and refreshes;
 * :mod:`.source`: the ``OIDC login`` source of credential discovery;
-* :mod:`.api`: :func:`login` and :func:`logout` for Python code.
+* :mod:`.api`: :func:`~requests_gracedb_like.credentials.oidc.api.login` and
+  :func:`~requests_gracedb_like.credentials.oidc.api.logout` for Python code.
 
 The OAuth library, authlib, is imported only by the modules that talk to
 a provider, when they do: ``import requests_gracedb_like`` does not load it.

@@ -1,4 +1,4 @@
-"""Log in and out from Python: :func:`login`, :func:`logout`, :func:`status`.
+"""Log in and out from Python: :func:`login` and :func:`logout`.
 
 The command line's ``login`` and ``logout`` call these.
 """
@@ -16,7 +16,7 @@ from .settings import OIDCSettings, settings_for
 
 __all__ = ["BROWSER", "DEVICE", "login", "logout", "resolve", "runtime_token_path"]
 
-#: The device authorization grant (RFC 8628): the default, works anywhere.
+#: The device authorization grant of RFC 8628, the default; works anywhere.
 DEVICE = "device"
 #: The authorization-code grant with PKCE through a loopback redirect.
 BROWSER = "browser"
@@ -67,7 +67,7 @@ def login(
         configuration file (see :mod:`.settings`).
     issuer, client_id, scopes, audience : optional
         Override those settings.
-    flow : {"device", "browser"}, default="device"
+    flow : str, default="device"
         The device grant (RFC 8628: a code to enter on any device) or the
         authorization-code grant with PKCE through this machine's browser.
     bearer_token_file : bool or str, optional
@@ -79,7 +79,7 @@ def login(
     sleep : callable, default=time.sleep
         Waits between device-grant polls.
     open_browser : bool or callable, default=True
-        For the browser flow: open the URL with :mod:`webbrowser` (True),
+        For the browser flow: open the URL with ``webbrowser`` (True),
         only print it (False), or call this function with it.
     cache_directory : str, optional
         Where the token cache lives (see :func:`.cache.cache_dir`).

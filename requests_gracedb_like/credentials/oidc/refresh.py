@@ -24,7 +24,7 @@ def refresh(
         The cached tokens; they name the token endpoint.
     url : str, optional
         The service URL, for the messages.
-    session : OAuth2Session, optional
+    session : requests.Session, optional
         Talks to the provider; a new one by default.
 
     Returns

@@ -75,12 +75,12 @@ def browser_login(
     metadata : dict
         The provider's metadata (``authorization_endpoint``,
         ``token_endpoint``).
-    session : authlib.integrations.requests_client.OAuth2Session
-        Talks to the provider.
+    session : requests.Session
+        Talks to the provider (authlib's ``OAuth2Session``).
     echo : callable, default=print
         Shows the URL to open.
     open_browser : callable or None
-        Opens the URL (:func:`webbrowser.open` by default); None only
+        Opens the URL (``webbrowser.open`` by default); None only
         prints it.
     timeout : float, default=300
         Seconds to wait for the browser to come back.

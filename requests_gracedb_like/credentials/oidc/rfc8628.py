@@ -47,8 +47,8 @@ def device_login(
     metadata : dict
         The provider's metadata (``device_authorization_endpoint``,
         ``token_endpoint``).
-    session : authlib.integrations.requests_client.OAuth2Session
-        Talks to the provider.
+    session : requests.Session
+        Talks to the provider (authlib's ``OAuth2Session``).
     echo : callable, default=print
         Shows the user the verification URL and the code.
     sleep : callable, default=time.sleep

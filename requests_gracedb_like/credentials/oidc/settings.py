@@ -41,7 +41,7 @@ __all__ = [
 
 #: The prefix of the environment variables read.
 ENV_PREFIX = "REQUESTS_GRACEDB_LIKE_OIDC_"
-#: Scopes asked for when none is configured: an identity and a refresh token.
+#: Scopes asked for when none is configured (an identity and a refresh token).
 DEFAULT_SCOPES = ("openid", "offline_access")
 _NAMES = ("issuer", "client_id", "scopes", "audience")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
