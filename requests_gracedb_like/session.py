@@ -106,8 +106,9 @@ class Session(
         Send credentials over plain ``http://`` to a remote host.
     allow_cross_origin_auth : bool, default=False
         Send credentials to every origin, not only `url`'s.
-    timeout : float, tuple, urllib3.util.Timeout or None, default=(10, 300)
-        The timeout of requests that set none; None waits forever.
+    timeout : float, tuple, urllib3.util.Timeout or None, default=DEFAULT_TIMEOUT
+        The timeout of requests that set none, ``(10, 300)`` by default;
+        None waits forever.
     retries : int or urllib3.util.Retry, default=3
         Retries of refused connections and 429/502/503/504 answers.
     pool_maxsize : int, default=32
@@ -116,6 +117,8 @@ class Session(
         Raise an :class:`~requests_gracedb_like.exceptions.HTTPError` for
         every status of 400 or above.
 
+    Notes
+    -----
     Each option is described in full by the mixin that takes it:
     :class:`~.auth.SessionAuthMixin` (`url` to `auth_reload_timeout`),
     :class:`~.transport.SessionTransportMixin` (``allow_*``),
@@ -123,8 +126,6 @@ class Session(
     :class:`~.adapters.SessionAdapterMixin` (`retries`, `pool_maxsize`) and
     :class:`~.errors.SessionErrorMixin`.
 
-    Notes
-    -----
     It adds, in this order:
 
     * credentials only over https and only to the origin of `url`
