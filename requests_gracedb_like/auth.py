@@ -14,6 +14,7 @@ from ._http.origin import credential_headers, same_origin
 from ._typing import PathLike
 from .credentials.discovery import discover
 from .credentials.records import Discovery, Request
+from .credentials.sources import SOURCES
 from .credentials.x509 import X509Credential
 
 if TYPE_CHECKING:
@@ -265,7 +266,7 @@ class SessionAuthMixin:
             token_scope=token_scope,
             token_issuer=token_issuer,
         )
-        discovery = discover(request, fail_if_noauth=fail_if_noauth)
+        discovery = discover(request, SOURCES, fail_if_noauth=fail_if_noauth)
         self.auth = discovery.auth
         self.auth_cert = discovery.cert
         if discovery.cert is not None:

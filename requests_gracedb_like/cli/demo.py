@@ -9,6 +9,7 @@ with it) if the library stops behaving as shown.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import tempfile
@@ -21,11 +22,12 @@ from ..credentials.bearer import ReloadingTokenFileAuth
 from ..credentials.jwt import decode_claims
 from ..exceptions import HTTPError, NotFound, Unauthorized
 from ..session import Session
+from .status import ExitStatus
 
 if TYPE_CHECKING:
     from ..testing.service import FakeService
 
-__all__ = ["DemoError", "run"]
+__all__ = ["DemoError", "run", "walk_through"]
 
 #: Variables that would be found before ``BEARER_TOKEN_FILE``; the demo
 #: hides them while it runs so that it shows the same thing on every machine.
@@ -57,7 +59,7 @@ def _environment(token_file: Path) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def run(echo: Callable[[str], None] = print) -> None:
+def walk_through(echo: Callable[[str], None] = print) -> None:
     """Run the demo, writing what happens with `echo`.
 
     Raises
@@ -207,3 +209,9 @@ def _oidc_step(
                 f"{second!r}, refreshed ({provider.refreshes} refresh request)"
             )
             _check(second != first and provider.refreshes == 1, "one refresh")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``demo``: :func:`walk_through` on standard output."""
+    walk_through()
+    return ExitStatus.OK

@@ -13,18 +13,10 @@ from ..credentials.oidc.cache import TokenCache
 from .arguments import check_url
 from .status import ExitStatus, UsageError
 
-__all__ = ["SLEEP", "add_oidc_options", "run_login"]
+__all__ = ["SLEEP", "run"]
 
 #: Waits between device-grant polls; tests replace it.
 SLEEP = time.sleep
-
-
-def add_oidc_options(parser: argparse.ArgumentParser) -> None:
-    """The options naming the provider (they win over the environment and
-    the configuration file)."""
-    group = parser.add_argument_group("provider (default: from the configuration)")
-    group.add_argument("--issuer", metavar="URL", help="the provider's issuer URL")
-    group.add_argument("--client-id", metavar="ID", help="the registered client")
 
 
 def _echo(text: str) -> None:
@@ -33,7 +25,7 @@ def _echo(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def run_login(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Log in (device grant by default, ``--browser`` for the
     authorization-code grant) and say where the tokens are cached."""
     url = check_url(args.url)

@@ -10,10 +10,10 @@ from ..credentials.oidc.cache import TokenCache
 from .arguments import check_url
 from .status import ExitStatus, UsageError
 
-__all__ = ["run_logout"]
+__all__ = ["run"]
 
 
-def run_logout(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Log out and say what was done."""
     url = check_url(args.url)
     try:

@@ -9,10 +9,6 @@ from typing import Any, NoReturn
 from .._version import __version__
 from ..timeout import NOT_GIVEN
 from .arguments import retries, seconds
-from .auth import run_auth
-from .login import add_oidc_options, run_login
-from .logout import run_logout
-from .request import run_request
 from .status import PROG, ExitStatus
 
 __all__ = ["build_parser"]
@@ -61,6 +57,14 @@ def _credential_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _oidc_options(parser: argparse.ArgumentParser) -> None:
+    # The options naming the provider win over the environment and the
+    # configuration file.
+    group = parser.add_argument_group("provider (default: from the configuration)")
+    group.add_argument("--issuer", metavar="URL", help="the provider's issuer URL")
+    group.add_argument("--client-id", metavar="ID", help="the registered client")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the command line."""
     parser = _Parser(
@@ -95,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--token", metavar="PATH", help="check this bearer-token file first"
     )
     _common_options(auth, top=False)
-    auth.set_defaults(func=run_auth)
+    auth.set_defaults(command="auth")
 
     for method in ("get", "post", "put", "patch", "delete"):
         sub = commands.add_parser(
@@ -168,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         _credential_options(sub)
         _common_options(sub, top=False)
-        sub.set_defaults(func=run_request, method=method.upper())
+        sub.set_defaults(command="request", method=method.upper())
 
     # -- OpenID Connect: login and logout --------------------------------
     login = commands.add_parser(
@@ -199,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --browser: print the URL instead of opening a browser",
     )
-    add_oidc_options(login)
+    _oidc_options(login)
     login.add_argument(
         "--scope", metavar="SCOPES", help="the scopes to ask for (space separated)"
     )
@@ -217,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _common_options(login, top=False)
-    login.set_defaults(func=run_login)
+    login.set_defaults(command="login")
 
     logout = commands.add_parser(
         "logout",
@@ -229,12 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     logout.add_argument("url", metavar="URL")
-    add_oidc_options(logout)
+    _oidc_options(logout)
     logout.add_argument(
         "--no-revoke", action="store_true", help="forget the tokens without revoking"
     )
     _common_options(logout, top=False)
-    logout.set_defaults(func=run_logout)
+    logout.set_defaults(command="logout")
 
     demo = commands.add_parser(
         "demo",
@@ -246,12 +250,5 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _common_options(demo, top=False)
-    demo.set_defaults(func=run_demo)
+    demo.set_defaults(command="demo")
     return parser
-
-
-def run_demo(args: argparse.Namespace) -> int:
-    from .demo import run
-
-    run()
-    return ExitStatus.OK
