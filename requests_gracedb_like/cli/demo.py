@@ -163,9 +163,9 @@ def _oidc_step(
     service: FakeService, api: str, tmp: Path, echo: Callable[[str], None]
 ) -> None:
     """6. Log in once with OpenID Connect; the session refreshes by itself."""
-    try:
-        import authlib  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("authlib") is None:
         echo("\n6. (OIDC login skipped: install the 'oidc' extra to see it)")
         return
     from ..credentials.oidc.api import login

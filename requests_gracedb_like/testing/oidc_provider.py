@@ -52,6 +52,7 @@ import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 from typing import Any, Optional
 from urllib.parse import parse_qsl, urlsplit
 
@@ -263,18 +264,13 @@ def _build_server(issuer: str, settings: dict[str, Any]) -> Any:
             if record is None:
                 return None
 
-            class Code:
-                code_challenge = record["code_challenge"]
-                code_challenge_method = record["code_challenge_method"]
-
-                def get_redirect_uri(self) -> str:
-                    return str(record["redirect_uri"])
-
-                def get_scope(self) -> str:
-                    return str(record["scope"])
-
-            found = Code()
-            found.code = code  # type: ignore[attr-defined]
+            found = SimpleNamespace(
+                code=code,
+                code_challenge=record["code_challenge"],
+                code_challenge_method=record["code_challenge_method"],
+                get_redirect_uri=lambda: str(record["redirect_uri"]),
+                get_scope=lambda: str(record["scope"]),
+            )
             return found
 
         def delete_authorization_code(self, authorization_code: Any) -> None:

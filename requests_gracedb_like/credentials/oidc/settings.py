@@ -42,7 +42,7 @@ __all__ = [
 #: The prefix of the environment variables read.
 ENV_PREFIX = "REQUESTS_GRACEDB_LIKE_OIDC_"
 #: Scopes asked for when none is configured (an identity and a refresh token).
-DEFAULT_SCOPES = ("openid", "offline_access")
+DEFAULT_SCOPES: tuple[str, ...] = ("openid", "offline_access")
 _NAMES = ("issuer", "client_id", "scopes", "audience")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -216,6 +216,7 @@ def settings_for(
     if "issuer" not in values or "client_id" not in values:
         return None
     raw_scopes = values.get("scopes")
+    parsed: tuple[str, ...]
     if raw_scopes is None:
         parsed, origins["scopes"] = DEFAULT_SCOPES, "default"
     elif isinstance(raw_scopes, str):
