@@ -49,8 +49,9 @@ class Session(
     **kwargs
         Keyword-only options of the mixins: ``token``, ``cert``,
         ``api_key``, ``auth_header_name``, ``api_key_prefix``,
-        ``token_audience``, ``token_scope``, ``token_issuer``, ``username``,
-        ``password``, ``force_noauth``, ``fail_if_noauth``, ``auth_reload``,
+        ``token_audience``, ``token_scope``, ``token_issuer``,
+        ``token_expiry_margin``, ``username``, ``password``,
+        ``force_noauth``, ``fail_if_noauth``, ``auth_reload``,
         ``auth_reload_timeout`` (:class:`~.auth.SessionAuthMixin`),
         ``allow_insecure_auth``, ``allow_cross_origin_auth``
         (:class:`~.transport.SessionTransportMixin`),
