@@ -7,8 +7,9 @@ they only decide which discovered token to send; the server verifies it.
 The aim is to send a token exactly when the service will accept it, so
 every rule below follows a section of a specification: *WLCG* means the
 WLCG Common JWT Profiles 1.1, *SciTokens* the SciTokens Claims and Scopes
-Language, *RFC 7519* JSON Web Token. :mod:`.scopes` holds the rules for
-scopes and paths.
+Language, *RFC 7519* JSON Web Token.
+:mod:`~requests_gracedb_like.credentials.scopes` holds the rules for scopes
+and paths.
 
 Matching rules, checked in this order
 -------------------------------------
@@ -43,7 +44,8 @@ scope
     Read only when ``token_scope`` asks for scopes: ``scope`` must then be
     one space-separated string (RFC 8693 4.2, WLCG 2.2.1); a token without
     ``scope`` may carry the older ``scp`` (a string or a list). Every
-    requested scope must be covered, as :mod:`.scopes` says.
+    requested scope must be covered, as
+    :mod:`~requests_gracedb_like.credentials.scopes` says.
 
 A token that is not a JWT has no readable claims: it matches only when the
 caller asked for nothing explicitly (the default audience is a guess, not a
@@ -126,8 +128,7 @@ class Mismatch(Frozen):
 
     @property
     def reason(self) -> str:
-        """One line for a report, for example ``"aud: wanted
-        https://gracedb.example.org, token has \\"https://other\\""``."""
+        """The claim, what was asked and what the token has, in one line."""
         return f"{self.claim}: wanted {self.wanted}, token has {self.had}"
 
     def __str__(self) -> str:
