@@ -15,6 +15,7 @@ from ._typing import PathLike
 from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .credentials.discovery import discover
 from .credentials.records import Discovery, Request
+from .credentials.sources import SOURCES
 from .credentials.x509 import X509Credential
 
 if TYPE_CHECKING:
@@ -271,7 +272,7 @@ class SessionAuthMixin:
             token_issuer=token_issuer,
             token_expiry_margin=token_expiry_margin,
         )
-        discovery = discover(request, fail_if_noauth=fail_if_noauth)
+        discovery = discover(request, SOURCES, fail_if_noauth=fail_if_noauth)
         self.auth = discovery.auth
         self.auth_cert = discovery.cert
         if discovery.cert is not None:

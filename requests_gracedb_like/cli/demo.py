@@ -9,6 +9,7 @@ with it) if the library stops behaving as shown.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import tempfile
@@ -21,8 +22,9 @@ from ..credentials.bearer import ReloadingTokenFileAuth
 from ..credentials.jwt import decode_claims
 from ..exceptions import HTTPError, NotFound, Unauthorized
 from ..session import Session
+from .status import ExitStatus
 
-__all__ = ["DemoError", "run"]
+__all__ = ["DemoError", "run", "walk_through"]
 
 #: Variables that would be found before ``BEARER_TOKEN_FILE``; the demo
 #: hides them while it runs so that it shows the same thing on every machine.
@@ -54,7 +56,7 @@ def _environment(token_file: Path) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def run(echo: Callable[[str], None] = print) -> None:
+def walk_through(echo: Callable[[str], None] = print) -> None:
     """Run the demo, writing what happens with `echo`.
 
     Raises
@@ -150,3 +152,9 @@ def run(echo: Callable[[str], None] = print) -> None:
         sent = len(service.requests)
         echo(f"\nDone: {sent} requests, all to 127.0.0.1. Try next:")
         echo("   python -m requests_gracedb_like auth https://gracedb.ligo.org/api/")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``demo``: :func:`walk_through` on standard output."""
+    walk_through()
+    return ExitStatus.OK

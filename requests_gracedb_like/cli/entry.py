@@ -28,6 +28,7 @@ and the library's DEBUG log records.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import traceback
@@ -51,7 +52,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG)
     try:
-        return int(args.func(args))
+        # Each command's module (and the Session) loads only when it runs:
+        # --help and usage errors answer at once.
+        command = importlib.import_module(f"{__package__}.{args.command}")
+        return int(command.run(args))
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return ExitStatus.INTERRUPTED

@@ -9,8 +9,6 @@ from typing import Any, NoReturn
 from .._version import __version__
 from ..timeout import NOT_GIVEN
 from .arguments import retries, seconds
-from .auth import run_auth
-from .request import run_request
 from .status import PROG, ExitStatus
 
 __all__ = ["build_parser"]
@@ -93,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--token", metavar="PATH", help="check this bearer-token file first"
     )
     _common_options(auth, top=False)
-    auth.set_defaults(func=run_auth)
+    auth.set_defaults(command="auth")
 
     for method in ("get", "post", "put", "patch", "delete"):
         sub = commands.add_parser(
@@ -166,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         _credential_options(sub)
         _common_options(sub, top=False)
-        sub.set_defaults(func=run_request, method=method.upper())
+        sub.set_defaults(command="request", method=method.upper())
 
     demo = commands.add_parser(
         "demo",
@@ -178,12 +176,5 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _common_options(demo, top=False)
-    demo.set_defaults(func=run_demo)
+    demo.set_defaults(command="demo")
     return parser
-
-
-def run_demo(args: argparse.Namespace) -> int:
-    from .demo import run
-
-    run()
-    return ExitStatus.OK
