@@ -18,8 +18,8 @@ from .adapters import (
 from .auth import SessionAuthMixin
 from .base_url import SessionBaseURLMixin
 from .clone import SessionCloneMixin
-from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .closing import SessionCloseMixin
+from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin
 from .file import SessionFileMixin
