@@ -14,6 +14,7 @@ from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin
 from .file import SessionFileMixin
 from .prepare import SessionPrepareMixin
+from .send import SessionSendMixin
 from .timeout import SessionTimeoutMixin
 from .transport import SessionTransportMixin
 from .user_agent import SessionUserAgentMixin
@@ -33,6 +34,7 @@ class Session(
     SessionUserAgentMixin,
     SessionCloseMixin,
     SessionEnvironmentMixin,
+    SessionSendMixin,
     SessionPrepareMixin,
     # requests.Session without the default adapters that
     # SessionAdapterMixin replaces at once.
