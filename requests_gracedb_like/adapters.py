@@ -441,7 +441,9 @@ class _SessionBase(requests.Session):
             super().__init__()
             self.adapters = OrderedDict()
             return
-        self.headers = default_headers()
+        # requests' stubs declare headers wider than the value requests
+        # itself assigns.
+        self.headers = default_headers()  # type: ignore[assignment]
         self.auth = None
         self.proxies = {}
         self.hooks = default_hooks()

@@ -156,7 +156,9 @@ class ClaimRequirements(Frozen):
         """
         if audience is None and scope is None and issuer is None:
             # The common case, once per session: an immutable value, shared.
-            return _default_requirements(cls, url)
+            # (mypy takes Frozen.__hash__ for the class's own: it is not.)
+            owner: type = cls
+            return _default_requirements(owner, url)
         explicit = any(v is not None for v in (audience, scope, issuer))
         return cls(
             audience=_names(audience, "token_audience")
@@ -212,7 +214,6 @@ class ClaimRequirements(Frozen):
 
 
 @functools.lru_cache(maxsize=256)
-def _default_requirements(
-    cls: type[ClaimRequirements], url: Optional[str]
-) -> ClaimRequirements:
-    return cls(audience=default_audience(url))
+def _default_requirements(cls: type, url: Optional[str]) -> ClaimRequirements:
+    requirements: ClaimRequirements = cls(audience=default_audience(url))
+    return requirements
