@@ -24,6 +24,7 @@ from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin
 from .file import SessionFileMixin
 from .prepare import SessionPrepareMixin
+from .send import SessionSendMixin
 from .timeout import DEFAULT_TIMEOUT, SessionTimeoutMixin, TimeoutValue
 from .transport import SessionTransportMixin
 from .user_agent import SessionUserAgentMixin
@@ -63,6 +64,7 @@ class Session(
     SessionUserAgentMixin,
     SessionCloseMixin,
     SessionEnvironmentMixin,
+    SessionSendMixin,
     SessionPrepareMixin,
     # requests.Session without the default adapters that
     # SessionAdapterMixin replaces at once.
