@@ -72,10 +72,10 @@ def walk_through(echo: Callable[[str], None] = print) -> None:
     with FakeService() as service, tempfile.TemporaryDirectory() as tmp:
         api = service.url_for("api/")
         token_file = Path(tmp) / "token"
-        service.write_token(token_file, {"jti": "token-1"}, lifetime=60)
+        service.write_token(token_file, {"jti": "token-1"}, lifetime=120)
         first = token_file.read_text().strip()
         echo(f"A token-protected service is running at {api}")
-        echo(f"and a token for it, valid 60 s, is in {token_file}.\n")
+        echo(f"and a token for it, valid 2 min, is in {token_file}.\n")
 
         echo("1. Credential discovery, with BEARER_TOKEN_FILE set:")
         expiry = decode_claims(first)["exp"]  # type: ignore[index]
