@@ -28,6 +28,7 @@ from requests.utils import default_headers
 from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError
 from urllib3.util import Retry as _Urllib3Retry
 
+from ._http.adapter import LeanHTTPAdapter
 from ._http.redact import redact_url
 
 __all__ = [
@@ -299,7 +300,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_connections)
 
 
-class ReplaySafeAdapter(HTTPAdapter):
+class ReplaySafeAdapter(LeanHTTPAdapter):
     """A :class:`requests.adapters.HTTPAdapter` that never sends a body
     twice when it cannot be read twice.
 
@@ -309,6 +310,10 @@ class ReplaySafeAdapter(HTTPAdapter):
     connection that could not be opened is retried (nothing was sent); a
     retryable status returns the response and a dropped connection raises,
     as with no retries.
+
+    It is a :class:`~requests_gracedb_like._http.adapter.LeanHTTPAdapter`:
+    connection pools, paths and timeouts are worked out once, not for every
+    request.
 
     In a child process made by :func:`os.fork`, the adapter starts with
     empty pools: the child never sends on a connection its parent opened.
@@ -507,7 +512,9 @@ class _SessionBase(requests.Session):
             super().__init__()
             self.adapters = OrderedDict()
             return
-        self.headers = default_headers()
+        # requests' stubs declare headers wider than the value requests
+        # itself assigns.
+        self.headers = default_headers()  # type: ignore[assignment]
         self.auth = None
         self.proxies = {}
         self.hooks = default_hooks()

@@ -37,7 +37,9 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 Origin = tuple[str, str, Optional[int]]
 
 
-@functools.lru_cache(maxsize=1024)
+# Pure functions of one string, asked about the same few URLs and hosts on
+# every request: remember recent answers.
+@functools.lru_cache(maxsize=512)
 def origin_of(url: str) -> Origin:
     """Return ``(scheme, host, port)`` of `url` as urllib3 reads it, the
     port filled in for http and https; ``("", "", None)`` for a URL that
@@ -73,6 +75,7 @@ def same_origin(a: str, b: str) -> bool:
     return origin_of(a) == origin_of(b)
 
 
+@functools.lru_cache(maxsize=512)
 def is_loopback(host: str) -> bool:
     """Whether `host` names this machine: ``localhost`` or a loopback address.
 

@@ -18,7 +18,7 @@ from ..exceptions import CredentialError
 from .arguments import check_url
 from .status import ExitStatus
 
-__all__ = ["auth_report", "format_auth_report", "run_auth"]
+__all__ = ["auth_report", "format_auth_report", "run"]
 
 
 def auth_report(url: str, *, token: Optional[str] = None) -> dict[str, Any]:
@@ -191,7 +191,8 @@ def format_auth_report(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run_auth(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``auth``: print the report; exit 3 when no credential is usable."""
     check_url(args.url)
     report = auth_report(args.url, token=args.token)
     if args.json:

@@ -6,6 +6,8 @@ Commands::
     auth URL                     which credential a Session would use, and why
     get|post|put|patch|delete URL
                                  send a request with the Session
+    login URL                    log in to the OIDC provider URL needs
+    logout URL                   revoke and forget that login
     demo                         a walk-through against a local service
 
 Exit status, one class of failure each:
@@ -28,6 +30,7 @@ and the library's DEBUG log records.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import traceback
@@ -67,7 +70,10 @@ def _show_warning(
 
 def _run(args: Any) -> int:
     try:
-        return int(args.func(args))
+        # Each command's module (and the Session) loads only when it runs:
+        # --help and usage errors answer at once.
+        command = importlib.import_module(f"{__package__}.{args.command}")
+        return int(command.run(args))
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return ExitStatus.INTERRUPTED

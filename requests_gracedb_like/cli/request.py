@@ -23,7 +23,7 @@ from .arguments import check_url, has_header, parse_headers, read_argument, spli
 from .progress import Upload, progress_bar
 from .status import PROG, ExitStatus, UsageError
 
-__all__ = ["run_request"]
+__all__ = ["run"]
 
 
 _CHUNK = 64 * 1024
@@ -87,7 +87,8 @@ def _body(
     return body
 
 
-def run_request(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``get``, ``post``, ``put``, ``patch`` or ``delete``."""
     url = check_url(args.url)
     headers = parse_headers(args.header)
     body = _body(args, headers)
