@@ -13,10 +13,10 @@ import time
 
 import pytest
 import time_machine
-from oidc_helpers import cache_of, device_login
+from oidc_helpers import cache_of, configure, device_login
 
 from requests_gracedb_like import Session
-from requests_gracedb_like.credentials.oidc import OIDCTokenAuth
+from requests_gracedb_like.credentials.oidc import OIDCTokenAuth, login
 from requests_gracedb_like.exceptions import (
     LoginRequiredError,
     ProviderUnreachableError,
@@ -226,10 +226,6 @@ def test_token_for_another_audience_is_not_sent(monkeypatch, oidc_provider, api)
 def test_bearer_token_file_is_rewritten_at_each_refresh(
     monkeypatch, oidc_provider, api, env
 ):
-    from oidc_helpers import configure
-
-    from requests_gracedb_like.credentials.oidc import login
-
     configure(monkeypatch, oidc_provider)
     oidc_provider.configure(auto_approve=1)
     login(api, echo=print, sleep=lambda s: None, bearer_token_file=True)
