@@ -16,7 +16,14 @@ import requests
 from ..exceptions import CredentialError
 from ..file import guess_content_type, prepare_files
 from ..session import Session
-from .arguments import check_url, has_header, parse_headers, read_argument, split_pair
+from .arguments import (
+    check_url,
+    claim_options,
+    has_header,
+    parse_headers,
+    read_argument,
+    split_pair,
+)
 from .progress import Upload, progress_bar
 from .status import PROG, ExitStatus, UsageError
 
@@ -94,7 +101,9 @@ def run(args: argparse.Namespace) -> int:
     # discovered credential.
     no_auth = args.no_auth or has_header(headers, "Authorization")
     try:
-        options = {} if args.retries is None else {"retries": args.retries}
+        options = claim_options(args)
+        if args.retries is not None:
+            options["retries"] = args.retries
         session = Session(url, token=args.token, force_noauth=no_auth, **options)
     except OSError as exc:
         # only --token is read here; discovered files that cannot be read
