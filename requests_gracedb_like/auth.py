@@ -169,7 +169,10 @@ class SessionAuthMixin:
     3. Bearer-token discovery: the ``BEARER_TOKEN`` environment variable
        (the token itself), the file named by ``BEARER_TOKEN_FILE``, then
        ``SCITOKEN``, ``SCITOKEN_FILE`` and ``$_CONDOR_CREDS/*.use`` (as
-       igwn-auth-utils reads them), ``$XDG_RUNTIME_DIR/bt_u<euid>``, then
+       igwn-auth-utils reads them), the OIDC login cached by
+       ``requests-gracedb-like login`` for the provider configured for
+       `url` (refreshed by the session; see :doc:`/oidc`),
+       ``$XDG_RUNTIME_DIR/bt_u<euid>``, then
        ``/tmp/bt_u<euid>``; a file
        counts only if it exists and is readable, a token only if it has
        `token_expiry_margin` seconds left and matches `token_audience`,

@@ -250,6 +250,16 @@ def tmp_dir(request: Request) -> Attempt:
     return _discovered_token_file("/tmp", path, request)  # noqa: S108
 
 
+def oidc_login(request: Request) -> Attempt:
+    """The tokens cached by ``requests-gracedb-like login`` for the OpenID
+    Connect provider configured for the URL (see
+    :mod:`~requests_gracedb_like.credentials.oidc.source`)."""
+    # Imported on first use: ``import requests_gracedb_like`` stays as fast.
+    from .oidc.source import oidc_login as find
+
+    return find(request)
+
+
 # -- certificate sources ----------------------------------------------------
 
 
@@ -434,6 +444,10 @@ SOURCES: tuple[Source, ...] = (
     Source("SCITOKEN", HEADER, scitoken_env),
     Source("SCITOKEN_FILE", HEADER, scitoken_file_env),
     Source("_CONDOR_CREDS", HEADER, condor_creds),
+    # A login configured for this URL, refreshed by the session, wins over
+    # the per-user token files that any tool may have written for any
+    # service (and that `login --bearer-token-file` itself writes).
+    Source("OIDC login", HEADER, oidc_login),
     Source("XDG_RUNTIME_DIR", HEADER, xdg_runtime_dir),
     Source("/tmp", HEADER, tmp_dir),  # noqa: S108
     Source("X509_USER_CERT", CERTIFICATE, x509_user_cert_env),

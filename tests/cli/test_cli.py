@@ -393,6 +393,7 @@ def test_auth_lists_every_source_and_the_winner(service, token_file, env):
         "SCITOKEN:",
         "SCITOKEN_FILE:",
         "_CONDOR_CREDS:",
+        "OIDC login:",
         "XDG_RUNTIME_DIR (",
         "/tmp (",
         "X509_USER_CERT:",
@@ -405,7 +406,7 @@ def test_auth_lists_every_source_and_the_winner(service, token_file, env):
     for number, (line, name) in enumerate(zip(lines[1:], order), 1):
         assert line[4:].startswith(f"{number}. {name}"), line
     assert f"* 7. BEARER_TOKEN_FILE ({token_file}): bearer token file  <- used" in text
-    assert "+ 17. netrc" in text
+    assert "+ 18. netrc" in text
     assert "an earlier source supplies it" in text
     assert "sub: albert" in text
     assert "Expires: " in text
