@@ -66,5 +66,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         hint = (
             "" if args.debug or status != ExitStatus.ERROR else " (--debug shows more)"
         )
+        retried = getattr(args, "retries_made", 0)
+        if retried:
+            hint += f" (after {retried} {'retry' if retried == 1 else 'retries'})"
         print(f"{PROG}: {message}{hint}", file=sys.stderr)
+        # what to try next, set by the command
+        for line in getattr(args, "hints", ()):
+            print(f"{PROG}: {line}", file=sys.stderr)
         return status

@@ -9,7 +9,7 @@ from enum import IntEnum
 import requests
 
 from .._http.redact import redact_url
-from ..exceptions import CredentialError
+from ..exceptions import CredentialError, InsecureAuthError
 
 __all__ = ["PROG", "ExitStatus", "UsageError", "classify"]
 
@@ -43,6 +43,12 @@ def classify(exc: BaseException) -> tuple[ExitStatus, str]:
         code = exc.response.status_code
         status = ExitStatus.HTTP_5XX if code >= 500 else ExitStatus.HTTP_4XX
         return status, str(exc)
+    if isinstance(exc, InsecureAuthError):
+        # The library's advice names its Python argument: give the flag.
+        refusal = str(exc).partition(" Use https")[0]
+        return ExitStatus.CREDENTIAL, (
+            f"{refusal} Use https, or add --allow-insecure-auth to send it anyway."
+        )
     if isinstance(exc, CredentialError):
         return ExitStatus.CREDENTIAL, str(exc)
     url = redact_url(getattr(getattr(exc, "request", None), "url", None) or "")
