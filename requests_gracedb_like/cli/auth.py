@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from .._http.origin import is_loopback
 from .._http.redact import redact_url
 from ..credentials.discovery import why_not_looked_at
-from ..credentials.explain import MARKS, format_sources
+from ..credentials.explain import MARKS, duration, format_sources
 from ..credentials.records import HEADER, Attempt, Request, Source
 from ..credentials.sources import SOURCES
 from ..exceptions import CredentialError
@@ -160,18 +160,6 @@ def _problem(exc: Exception) -> str:
 def iso(timestamp: float) -> str:
     moment = datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def duration(seconds: float) -> str:
-    seconds = abs(int(seconds))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{days} d"] if days else []
-    parts += [f"{hours} h"] if hours else []
-    parts += [f"{minutes} min"] if minutes and not days else []
-    parts += [f"{secs} s"] if not (days or hours) else []
-    return " ".join(parts) or "0 s"
 
 
 _NOTES = {

@@ -22,8 +22,26 @@ def _when(expiry: float, now: float) -> str:
     left = expiry - now
     if left <= 0:
         return f"expired {stamp}"
-    hours, rest = divmod(int(left), 3600)
-    return f"expires {stamp}, in {hours} h {rest // 60:02d} min"
+    return f"expires {stamp}, in {duration(left)}"
+
+
+def duration(seconds: float) -> str:
+    """A time span in words, as discovery reports show it.
+
+    Examples
+    --------
+    >>> duration(7140), duration(59), duration(90061)
+    ('1 h 59 min', '59 s', '1 d 1 h')
+    """
+    seconds = abs(int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{days} d"] if days else []
+    parts += [f"{hours} h"] if hours else []
+    parts += [f"{minutes} min"] if minutes and not days else []
+    parts += [f"{secs} s"] if not (days or hours) else []
+    return " ".join(parts) or "0 s"
 
 
 #: The mark before a source's number: used, found but not used (an earlier

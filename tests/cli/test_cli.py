@@ -571,10 +571,12 @@ def test_demo_runs_offline():
     result = cli("demo")
     assert result.returncode == 0, result.stderr
     text = result.stdout.decode()
-    assert "* BEARER_TOKEN_FILE" in text
+    assert "  *  7. BEARER_TOKEN_FILE (" in text
+    assert "SCITOKEN: not looked at: BEARER_TOKEN_FILE" in text
+    assert "X509_USER_CERT: not set\n" in text
     assert "bayestar.multiorder.fits: application/fits" in text
     assert "NotFound (a requests.HTTPError)" in text
     assert "Superevent S000000 does not exist." in text
-    assert "with token 'token-2'" in text
+    assert "sent the new token (the service knows it as 'token-2')" in text
     assert "Unauthorized" in text
     assert result.stderr == b""
