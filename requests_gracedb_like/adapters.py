@@ -25,6 +25,7 @@ from requests.utils import default_headers
 from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError
 from urllib3.util import Retry as _Urllib3Retry
 
+from ._http.adapter import LeanHTTPAdapter
 from ._http.redact import redact_url
 
 __all__ = [
@@ -240,7 +241,7 @@ def _replayable(body: Any) -> bool:
     return hasattr(body, "seek") and hasattr(body, "tell")
 
 
-class ReplaySafeAdapter(HTTPAdapter):
+class ReplaySafeAdapter(LeanHTTPAdapter):
     """A :class:`requests.adapters.HTTPAdapter` that never sends a body
     twice when it cannot be read twice.
 
@@ -250,6 +251,10 @@ class ReplaySafeAdapter(HTTPAdapter):
     connection that could not be opened is retried (nothing was sent); a
     retryable status returns the response and a dropped connection raises,
     as with no retries.
+
+    It is a :class:`~requests_gracedb_like._http.adapter.LeanHTTPAdapter`:
+    connection pools, paths and timeouts are worked out once, not for every
+    request.
     """
 
     def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:

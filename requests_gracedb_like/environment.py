@@ -22,6 +22,7 @@ from requests.sessions import merge_setting
 from requests.utils import address_in_network, is_ipv4_address, is_valid_cidr
 
 from ._http.arguments import merge_mapping
+from ._http.memo import remember
 from ._http.redact import redact_url
 
 if TYPE_CHECKING:
@@ -218,10 +219,12 @@ class SessionEnvironmentMixin:
         key = (_origin(url), no_proxy)
         found = self._origin_proxies.get(key)
         if found is None:
-            found = self.environment.proxies_for(url, no_proxy)
-            if len(self._origin_proxies) >= MAX_ORIGINS:
-                self._origin_proxies.clear()
-            self._origin_proxies[key] = found
+            found = remember(
+                self._origin_proxies,
+                key,
+                self.environment.proxies_for(url, no_proxy),
+                MAX_ORIGINS,
+            )
         return found
 
     def merge_environment_settings(

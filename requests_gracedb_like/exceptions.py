@@ -24,11 +24,21 @@ The tree, with the standard exceptions each class also derives from::
     └── CredentialError                     a credential that cannot be used
         ├── NoCredentialsError              fail_if_noauth and nothing found
         ├── EncryptedKeyError               a private key needs a passphrase
-        └── InsecureAuthError               a credential would go over plain
-                                            http to a host that is not loopback
+        ├── InsecureAuthError               a credential would go over plain
+        │                                   http to a host that is not loopback
+        └── OIDCError                       an OpenID Connect login or refresh
+            ├── LoginRequiredError          not logged in, or the refresh
+            │                               token expired or was revoked
+            ├── LoginDeniedError            the user denied the login, or it
+            │                               expired before approval
+            └── ProviderError               the provider refused or sent a
+                └── ProviderUnreachableError  malformed answer; or cannot be
+                                              reached
 
     UserWarning
     └── CredentialWarning                   a credential source was skipped
+        └── ClockSkewWarning                this machine's clock and the
+                                            provider's disagree
 
 Failures before a status arrives raise requests' own classes
 (:class:`requests.ConnectionError`, :class:`requests.Timeout`,
@@ -52,6 +62,7 @@ __all__ = [
     "BadRequest",
     "BodyTimeout",
     "ClientError",
+    "ClockSkewWarning",
     "Conflict",
     "CredentialError",
     "CredentialWarning",
@@ -61,8 +72,13 @@ __all__ = [
     "HTTPError",
     "InsecureAuthError",
     "InternalServerError",
+    "LoginDeniedError",
+    "LoginRequiredError",
     "NoCredentialsError",
     "NotFound",
+    "OIDCError",
+    "ProviderError",
+    "ProviderUnreachableError",
     "ServerError",
     "ServiceUnavailable",
     "TooManyRequests",
@@ -239,6 +255,41 @@ class InsecureAuthError(CredentialError):
     """
 
 
+class OIDCError(CredentialError):
+    """An OpenID Connect login, refresh or logout failed.
+
+    The message names the provider (its issuer URL) and the problem, and
+    says what to do; it never contains a token.
+    """
+
+
+class LoginRequiredError(OIDCError):
+    """There is no usable login: never logged in, logged out, or the
+    refresh token expired or was revoked. The message gives the ``login``
+    command to run."""
+
+
+class LoginDeniedError(OIDCError):
+    """The user denied the login request, or it expired before they
+    approved it."""
+
+
+class ProviderError(OIDCError):
+    """The OpenID Connect provider refused a request or sent an answer that
+    is not what the protocol says (the message tells which)."""
+
+
+class ProviderUnreachableError(ProviderError):
+    """The OpenID Connect provider could not be reached (connection refused,
+    name not resolved, timeout, or a 5xx answer)."""
+
+
 class CredentialWarning(UserWarning):
     """A credential source was present but skipped (for example a netrc
     file with permissions that are too open)."""
+
+
+class ClockSkewWarning(CredentialWarning):
+    """This machine's clock and the OpenID Connect provider's disagree by
+    more than a few minutes; expiry times are taken from the provider's
+    ``expires_in`` (relative), so refreshing still works."""

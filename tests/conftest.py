@@ -30,6 +30,7 @@ SERVER_FIXTURES = {
     "stalled_server",
     "threaded_server",
     "closed_port_url",
+    "oidc_provider",
 }
 
 

@@ -3,6 +3,7 @@ where a credential may go."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Any, Optional
 from urllib.parse import urlsplit
@@ -23,6 +24,9 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 Origin = tuple[str, str, Optional[int]]
 
 
+# Pure functions of one string, asked about the same few URLs and hosts on
+# every request: remember recent answers.
+@functools.lru_cache(maxsize=512)
 def origin_of(url: str) -> Origin:
     """Return ``(scheme, host, port)`` of `url`, the port filled in for http
     and https.
@@ -50,6 +54,7 @@ def same_origin(a: str, b: str) -> bool:
     return origin_of(a) == origin_of(b)
 
 
+@functools.lru_cache(maxsize=512)
 def is_loopback(host: str) -> bool:
     """Whether `host` names this machine: ``localhost`` or a loopback address.
 

@@ -6,6 +6,8 @@ Commands::
     auth URL                     which credential a Session would use, and why
     get|post|put|patch|delete URL
                                  send a request with the Session
+    login URL                    log in to the OIDC provider URL needs
+    logout URL                   revoke and forget that login
     demo                         a walk-through against a local service
 
 Exit status, one class of failure each:

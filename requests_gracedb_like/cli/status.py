@@ -9,7 +9,11 @@ from enum import IntEnum
 import requests
 
 from .._http.redact import redact_url
-from ..exceptions import CredentialError, InsecureAuthError
+from ..exceptions import (
+    CredentialError,
+    InsecureAuthError,
+    ProviderUnreachableError,
+)
 
 __all__ = ["PROG", "ExitStatus", "UsageError", "classify"]
 
@@ -49,6 +53,8 @@ def classify(exc: BaseException) -> tuple[ExitStatus, str]:
         return ExitStatus.CREDENTIAL, (
             f"{refusal} Use https, or add --allow-insecure-auth to send it anyway."
         )
+    if isinstance(exc, ProviderUnreachableError):
+        return ExitStatus.CONNECTION, str(exc)
     if isinstance(exc, CredentialError):
         return ExitStatus.CREDENTIAL, str(exc)
     url = redact_url(getattr(getattr(exc, "request", None), "url", None) or "")

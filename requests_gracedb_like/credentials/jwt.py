@@ -15,7 +15,7 @@ import json
 import math
 from typing import Any
 
-__all__ = ["decode_claims", "encode_unsigned", "expiry_of"]
+__all__ = ["decode_claims", "encode_unsigned", "expiry_of", "numeric_date"]
 
 
 def decode_claims(token: str) -> dict[str, Any] | None:
@@ -85,11 +85,25 @@ def expiry_of(claims: dict[str, Any] | None) -> float | None:
     """
     if not claims:
         return None
-    exp = claims.get("exp")
-    if isinstance(exp, bool) or not isinstance(exp, (int, float)):
+    return numeric_date(claims.get("exp"))
+
+
+def numeric_date(value: Any) -> float | None:
+    """Return a JWT time claim as a float, or None if it is not a JSON
+    number (RFC 7519 section 2, "NumericDate"): not a number, a boolean,
+    not finite, or too large for a float.
+
+    Examples
+    --------
+    >>> numeric_date(1700000000)
+    1700000000.0
+    >>> numeric_date("1700000000") is None
+    True
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
-        value = float(exp)
+        number = float(value)
     except OverflowError:
         return None
-    return value if math.isfinite(value) else None
+    return number if math.isfinite(number) else None

@@ -459,6 +459,7 @@ def test_auth_lists_every_source_and_the_winner(service, token_file, env):
         "SCITOKEN:",
         "SCITOKEN_FILE:",
         "_CONDOR_CREDS:",
+        "OIDC login:",
         "XDG_RUNTIME_DIR (",
         "/tmp (",
         "X509_USER_CERT:",
@@ -472,7 +473,7 @@ def test_auth_lists_every_source_and_the_winner(service, token_file, env):
         assert line[4:].lstrip().startswith(f"{number}. {name}"), line
     assert f"  *  7. BEARER_TOKEN_FILE ({token_file}): bearer token file\n" in text
     assert f"Using: BEARER_TOKEN_FILE ({token_file})\n" in text
-    assert "+ 17. netrc" in text
+    assert "+ 18. netrc" in text
     assert "an earlier source supplies it" in text
     assert "sub: albert" in text
     assert "Expires: " in text
