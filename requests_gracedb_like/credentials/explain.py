@@ -62,8 +62,9 @@ def format_sources(
     ----------
     url : str or None
         The service URL, already made safe to show.
-    rows : iterable of (str, str, str)
-        For each source in discovery order: its mark (see :data:`MARKS`, or
+    rows : list of tuple
+        For each source in discovery order, three strings: its mark (``*``
+        used, ``+`` found but not used, ``!`` where a Session stops, or
         ``""``), its name with its location, and what happened to it.
 
     Examples
