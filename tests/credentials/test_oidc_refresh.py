@@ -211,3 +211,13 @@ def test_session_with_login_pickles(monkeypatch, oidc_provider, api):
         copy = pickle.loads(pickle.dumps(s))
     assert copy.auth == s.auth
     assert copy.get(api).status_code == 200
+
+
+def test_token_for_another_audience_is_not_sent(monkeypatch, oidc_provider, api):
+    oidc_provider.configure(audience="https://other.example")
+    device_login(monkeypatch, oidc_provider, api)
+    with Session(api) as s:
+        (attempt,) = [a for a in s.auth_discovery.attempts if a.source == "OIDC login"]
+        assert s.auth_source is None
+    assert attempt.status == "wrong audience"
+    assert "https://other.example" in attempt.reason

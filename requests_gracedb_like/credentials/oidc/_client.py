@@ -55,15 +55,21 @@ def login_command(url: Optional[str]) -> str:
     )
 
 
-def oauth_session(client_id: str, **kwargs: Any) -> Any:
-    """An authlib ``OAuth2Session`` for a public client (no secret)."""
+def oauth_session(
+    client_id: str, client_secret: Optional[str] = None, **kwargs: Any
+) -> Any:
+    """An authlib ``OAuth2Session`` for a public client (no secret), or a
+    confidential one authenticating with HTTP basic auth."""
     from authlib.integrations.requests_client import OAuth2Session
 
     from ..._version import __version__
 
+    method = "client_secret_basic" if client_secret else "none"
     session = OAuth2Session(
         client_id,
-        token_endpoint_auth_method="none",  # noqa: S106 - a method name
+        client_secret,
+        token_endpoint_auth_method=method,
+        revocation_endpoint_auth_method=method,
         default_timeout=TIMEOUT,
         **kwargs,
     )
@@ -136,6 +142,7 @@ def tokens_from_answer(
     *,
     issuer: str,
     client_id: str,
+    client_secret: Optional[str] = None,
     metadata: dict[str, Any],
     previous: Optional[Tokens] = None,
     requested_scope: str = "",
@@ -215,4 +222,5 @@ def tokens_from_answer(
         token_endpoint=metadata.get("token_endpoint"),
         revocation_endpoint=metadata.get("revocation_endpoint"),
         bearer_token_file=previous.bearer_token_file if previous else None,
+        client_secret=client_secret,
     )

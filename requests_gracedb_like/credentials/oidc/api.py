@@ -51,6 +51,7 @@ def login(
     client_id: Optional[str] = None,
     scopes: Any = None,
     audience: Optional[str] = None,
+    client_secret: Optional[str] = None,
     flow: str = DEVICE,
     bearer_token_file: Union[bool, str, None] = None,
     echo: Callable[[str], None] = print,
@@ -65,7 +66,7 @@ def login(
     url : str, optional
         The service URL; its settings come from the environment and the
         configuration file (see :mod:`.settings`).
-    issuer, client_id, scopes, audience : optional
+    issuer, client_id, scopes, audience, client_secret : optional
         Override those settings.
     flow : str, default="device"
         The device grant (RFC 8628: a code to enter on any device) or the
@@ -93,11 +94,16 @@ def login(
     from .discovery import provider_metadata
 
     settings = resolve(
-        url, issuer=issuer, client_id=client_id, scopes=scopes, audience=audience
+        url,
+        issuer=issuer,
+        client_id=client_id,
+        scopes=scopes,
+        audience=audience,
+        client_secret=client_secret,
     )
     if flow not in (DEVICE, BROWSER):
         raise ValueError(f"flow must be {DEVICE!r} or {BROWSER!r}, not {flow!r}")
-    session = oauth_session(settings.client_id)
+    session = oauth_session(settings.client_id, settings.client_secret)
     try:
         metadata = provider_metadata(settings.issuer, session, url=url)
         if flow == DEVICE:
@@ -122,6 +128,7 @@ def login(
             answer,
             issuer=settings.issuer,
             client_id=settings.client_id,
+            client_secret=settings.client_secret,
             metadata=metadata,
             requested_scope=settings.scope,
             now=now,

@@ -64,6 +64,8 @@ class Tokens(Frozen):
     bearer_token_file : str or None
         Where the access token is also written at each refresh
         (``login --bearer-token-file``), if anywhere.
+    client_secret : str or None
+        The secret of a confidential client, needed to refresh.
     """
 
     _fields = (
@@ -77,8 +79,9 @@ class Tokens(Frozen):
         "token_endpoint",
         "revocation_endpoint",
         "bearer_token_file",
+        "client_secret",
     )
-    _hidden = frozenset({"access_token", "refresh_token"})
+    _hidden = frozenset({"access_token", "refresh_token", "client_secret"})
 
     issuer: str
     client_id: str
@@ -90,6 +93,7 @@ class Tokens(Frozen):
     token_endpoint: Optional[str]
     revocation_endpoint: Optional[str]
     bearer_token_file: Optional[str]
+    client_secret: Optional[str]
 
     def __init__(
         self,
@@ -103,6 +107,7 @@ class Tokens(Frozen):
         token_endpoint: Optional[str] = None,
         revocation_endpoint: Optional[str] = None,
         bearer_token_file: Optional[str] = None,
+        client_secret: Optional[str] = None,
     ) -> None:
         self._set(
             issuer=issuer,
@@ -115,6 +120,7 @@ class Tokens(Frozen):
             token_endpoint=token_endpoint,
             revocation_endpoint=revocation_endpoint,
             bearer_token_file=bearer_token_file,
+            client_secret=client_secret,
         )
 
     def expired(self, now: Optional[float] = None) -> bool:

@@ -48,7 +48,7 @@ def refresh(
         )
     own = session is None
     if own:
-        session = oauth_session(tokens.client_id)
+        session = oauth_session(tokens.client_id, tokens.client_secret)
     try:
         now = time.time()
         with provider_errors(tokens.issuer, "refresh", url):
@@ -60,6 +60,7 @@ def refresh(
             dict(answer),
             issuer=tokens.issuer,
             client_id=tokens.client_id,
+            client_secret=tokens.client_secret,
             metadata={
                 "token_endpoint": tokens.token_endpoint,
                 "revocation_endpoint": tokens.revocation_endpoint,

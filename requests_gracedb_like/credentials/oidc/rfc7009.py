@@ -33,7 +33,7 @@ def revoke(tokens: Tokens, *, url: Optional[str] = None, session: Any = None) ->
         token, hint = tokens.access_token, "access_token"
     own = session is None
     if own:
-        session = oauth_session(tokens.client_id)
+        session = oauth_session(tokens.client_id, tokens.client_secret)
     try:
         with provider_errors(tokens.issuer, "logout", url):
             response = session.revoke_token(

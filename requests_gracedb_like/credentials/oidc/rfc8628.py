@@ -73,8 +73,13 @@ def device_login(
     if settings.audience:
         form["audience"] = settings.audience
     with provider_errors(issuer, "device login", settings.url):
+        secret = settings.client_secret
         response = session.post(
-            endpoint, data=form, timeout=TIMEOUT, withhold_token=True
+            endpoint,
+            data=form,
+            auth=(settings.client_id, secret) if secret else None,
+            timeout=TIMEOUT,
+            withhold_token=True,
         )
         answer = response.json()
         if isinstance(answer, dict) and "error" in answer:

@@ -17,6 +17,10 @@ A setting comes from the first of these that gives it:
        scopes = openid offline_access gracedb.read
        audience = https://gracedb.example.org
 
+A client registered as confidential also needs ``client_secret``
+(``..._CLIENT_SECRET``); it is sent to the token endpoint with HTTP basic
+authentication and never shown.
+
 A URL is set up for OpenID Connect when both ``issuer`` and ``client_id``
 are known; ``scopes`` default to ``openid offline_access`` and
 ``audience`` to none (not sent). Each setting remembers where it came
@@ -43,7 +47,7 @@ __all__ = [
 ENV_PREFIX = "REQUESTS_GRACEDB_LIKE_OIDC_"
 #: Scopes asked for when none is configured (an identity and a refresh token).
 DEFAULT_SCOPES: tuple[str, ...] = ("openid", "offline_access")
-_NAMES = ("issuer", "client_id", "scopes", "audience")
+_NAMES = ("issuer", "client_id", "client_secret", "scopes", "audience")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -73,19 +77,31 @@ class OIDCSettings(Frozen):
         The scopes asked for.
     audience : str or None
         The ``audience`` asked for, if any.
+    client_secret : str or None
+        The client's secret, for a confidential client; not in ``repr``.
     origins : dict
         For each setting, where it came from (``"argument"``, the
         variable's name, or ``"<file> [<section>]"``, or ``"default"``).
     """
 
-    _fields = ("url", "issuer", "client_id", "scopes", "audience", "origins")
+    _fields = (
+        "url",
+        "issuer",
+        "client_id",
+        "scopes",
+        "audience",
+        "client_secret",
+        "origins",
+    )
     _uncompared = frozenset({"origins"})
+    _hidden = frozenset({"client_secret"})
 
     url: Optional[str]
     issuer: str
     client_id: str
     scopes: tuple[str, ...]
     audience: Optional[str]
+    client_secret: Optional[str]
     origins: dict[str, str]
 
     def __init__(
@@ -96,6 +112,7 @@ class OIDCSettings(Frozen):
         scopes: tuple[str, ...] = DEFAULT_SCOPES,
         audience: Optional[str] = None,
         origins: Optional[dict[str, str]] = None,
+        client_secret: Optional[str] = None,
     ) -> None:
         self._set(
             url=url,
@@ -103,6 +120,7 @@ class OIDCSettings(Frozen):
             client_id=client_id,
             scopes=tuple(scopes),
             audience=audience or None,
+            client_secret=client_secret or None,
             origins=dict(origins or {}),
         )
 
@@ -121,7 +139,8 @@ class OIDCSettings(Frozen):
             if value is None:
                 continue
             origin = self.origins.get(name, "argument")
-            parts.append(f"{name} {value} (from {origin})")
+            shown = "set" if name == "client_secret" else value
+            parts.append(f"{name} {shown} (from {origin})")
         return "; ".join(parts)
 
 
@@ -177,6 +196,7 @@ def settings_for(
     client_id: Optional[str] = None,
     scopes: Any = None,
     audience: Optional[str] = None,
+    client_secret: Optional[str] = None,
 ) -> Optional[OIDCSettings]:
     """The provider settings for `url`, or None when it has no issuer or
     no client id configured.
@@ -185,7 +205,7 @@ def settings_for(
     ----------
     url : str or None
         The service URL.
-    issuer, client_id, scopes, audience : optional
+    issuer, client_id, scopes, audience, client_secret : optional
         Arguments that win over the environment and the file; `scopes` is
         a string (space or comma separated) or a sequence.
 
@@ -200,6 +220,7 @@ def settings_for(
         "client_id": client_id,
         "scopes": scopes,
         "audience": audience,
+        "client_secret": client_secret,
     }
     path = config_path()
     in_file, section = _from_file(url, path)
@@ -231,6 +252,7 @@ def settings_for(
             parsed,
             values.get("audience"),
             origins,
+            values.get("client_secret"),
         )
     except ValueError as exc:
         raise ValueError(f"{exc} (from {origins['issuer']})") from None

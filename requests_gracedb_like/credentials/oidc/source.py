@@ -68,11 +68,12 @@ def oidc_login(request: Request) -> Attempt:
     auth = OIDCTokenAuth(
         cache, tokens, reload_timeout=request.auth_reload_timeout, url=request.url
     )
+    # The access token's lifetime is the session's to manage (it refreshes);
+    # only what the token is for must fit the URL.
     wrong = request.claims.mismatch(auth.claims)
     if wrong is not None:
-        return _absent(
-            NAME, cache.path, wrong.reason, _WRONG.get(wrong.what, MALFORMED)
-        )
+        status = _WRONG.get(wrong.what, MALFORMED)
+        return _absent(NAME, cache.path, wrong.reason, status)
     return Attempt(
         NAME,
         cache.path,
