@@ -10,7 +10,7 @@ import requests
 from requests.models import PreparedRequest
 
 from ._http.arguments import forward_url
-from ._http.origin import credential_headers, same_origin
+from ._http.origin import same_origin, strip_credential_headers
 from ._typing import PathLike
 from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .credentials.discovery import discover
@@ -340,7 +340,8 @@ class SessionAuthMixin:
         The origin is scheme, host and port: a redirect to another host, to
         another port, or from ``https`` down to ``http`` (or even up from
         ``http`` to ``https``) loses the ``Authorization`` header, an
-        ``X-API-Key`` header and the session's API-key header.
+        ``X-API-Key`` header, the session's API-key header and any header
+        named like a key, token, secret or session (``X-Auth-Token``...).
 
         Overridden because :meth:`requests.Session.rebuild_auth` also reads
         ``~/.netrc`` on every redirect and attaches what it finds, which
@@ -349,9 +350,7 @@ class SessionAuthMixin:
         """
         if same_origin(response.request.url or "", prepared_request.url or ""):
             return
-        headers = prepared_request.headers
-        for name in credential_headers(getattr(self, "auth", None)):
-            headers.pop(name, None)
+        strip_credential_headers(prepared_request.headers, getattr(self, "auth", None))
 
     def __getstate__(self) -> dict[str, Any]:
         state: dict[str, Any] = super().__getstate__()  # type: ignore[misc,assignment]

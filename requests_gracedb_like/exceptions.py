@@ -24,6 +24,8 @@ The tree, with the standard exceptions each class also derives from::
     └── CredentialError                     a credential that cannot be used
         ├── NoCredentialsError              fail_if_noauth and nothing found
         ├── EncryptedKeyError               a private key needs a passphrase
+        ├── CredentialFileError             a credential file that cannot be
+        │                                   read safely (also an OSError)
         ├── InsecureAuthError               a credential would go over plain
         │                                   http to a host that is not loopback
         └── OIDCError                       an OpenID Connect login or refresh
@@ -65,6 +67,7 @@ __all__ = [
     "ClockSkewWarning",
     "Conflict",
     "CredentialError",
+    "CredentialFileError",
     "CredentialWarning",
     "EncryptedKeyError",
     "Forbidden",
@@ -244,6 +247,30 @@ class EncryptedKeyError(CredentialError):
     unattended (OpenSSL would prompt on the terminal at each connection);
     discovery skips such a key quietly, as ``~/.globus/userkey.pem`` often
     is one."""
+
+
+class CredentialFileError(CredentialError, OSError):
+    """A credential file that cannot be read safely: not a regular file (a
+    directory, a FIFO, a device), larger than the size limit, or growing
+    while read.
+
+    It is both a :class:`CredentialError` and an :class:`OSError`, so code
+    that skips unreadable files (``except OSError``) skips it too.
+    ``filename`` is the file, ``strerror`` the problem; the message names
+    both and never the content.
+    """
+
+    def __init__(self, filename: str, problem: str, what: str = "file") -> None:
+        super().__init__(f"{what} {filename!r} {problem}")
+        self._what = what
+        self.filename = filename
+        self.strerror = problem
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.filename, self.strerror, self._what))
 
 
 class InsecureAuthError(CredentialError):

@@ -31,6 +31,7 @@ SERVER_FIXTURES = {
     "threaded_server",
     "closed_port_url",
     "oidc_provider",
+    "recorder",
 }
 
 

@@ -18,14 +18,18 @@ from ..credentials.explain import MARKS, duration, format_sources
 from ..credentials.records import HEADER, Attempt, Request, Source
 from ..credentials.sources import SOURCES
 from ..exceptions import CredentialError
-from .arguments import check_url
+from .arguments import check_url, claim_options
 from .status import ExitStatus
 
 __all__ = ["auth_report", "format_auth_report", "run"]
 
 
 def auth_report(
-    url: str, *, token: Optional[str] = None, allow_insecure_auth: bool = False
+    url: str,
+    *,
+    token: Optional[str] = None,
+    allow_insecure_auth: bool = False,
+    **requirements: Any,
 ) -> dict[str, Any]:
     """Explain which credentials a Session for `url` would use, without any
     secret.
@@ -46,6 +50,9 @@ def auth_report(
     allow_insecure_auth : bool, default=False
         As the Session's argument: whether a header credential may go over
         plain http to another machine.
+    **requirements
+        ``token_audience``, ``token_scope``, ``token_issuer`` and
+        ``token_expiry_margin``, as the Session takes them.
 
     Returns
     -------
@@ -63,7 +70,7 @@ def auth_report(
         ``refused``: why a request would not carry the credential after all
         (plain http), or None.
     """
-    request = Request(url=url, token=token)
+    request = Request(url=url, token=token, **requirements)
     sources = []
     winners: list[Source] = []
     used: list[Attempt] = []
@@ -209,7 +216,10 @@ def run(args: argparse.Namespace) -> int:
     """Run ``auth``: print the report; exit 3 when no credential is usable."""
     check_url(args.url)
     report = auth_report(
-        args.url, token=args.token, allow_insecure_auth=args.allow_insecure_auth
+        args.url,
+        token=args.token,
+        allow_insecure_auth=args.allow_insecure_auth,
+        **claim_options(args),
     )
     if args.json:
         print(json.dumps(report, indent=2))

@@ -34,9 +34,11 @@ import importlib
 import logging
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
-from typing import Optional
+from typing import Any, Optional
 
+from .._http.redact import printable
 from .parser import build_parser
 from .status import PROG, ExitStatus, classify
 
@@ -53,6 +55,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         logger = logging.getLogger("requests_gracedb_like")
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _run(args)
+
+
+def _show_warning(
+    message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any
+) -> None:
+    """Warnings as one line each, without the source line."""
+    text = printable(" ".join(str(message).split()))
+    print(f"{PROG}: warning: {text}", file=sys.stderr)
+
+
+def _run(args: Any) -> int:
     try:
         # Each command's module (and the Session) loads only when it runs:
         # --help and usage errors answer at once.
@@ -71,8 +87,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         retried = getattr(args, "retries_made", 0)
         if retried:
             hint += f" (after {retried} {'retry' if retried == 1 else 'retries'})"
-        print(f"{PROG}: {message}{hint}", file=sys.stderr)
+        line = printable(" ".join(message.split()))
+        print(f"{PROG}: {line}{hint}", file=sys.stderr)
         # what to try next, set by the command
         for line in getattr(args, "hints", ()):
-            print(f"{PROG}: {line}", file=sys.stderr)
+            print(f"{PROG}: {printable(line)}", file=sys.stderr)
         return status

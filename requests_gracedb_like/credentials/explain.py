@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any, Optional
 
+from .._http.redact import redact_url
 from ._frozen import Frozen
 from .records import USED, Attempt, Discovery
 
@@ -93,7 +94,8 @@ class AuthReport(Frozen):
     Attributes
     ----------
     url : str or None
-        The session's service URL.
+        The session's service URL, without user name, password or secret
+        query values.
     records : tuple of Attempt
         One per source, in order, without the credential objects. Each has
         ``status`` (``"used"``, ``"absent"``, ``"expired"``, ...) and
@@ -127,7 +129,10 @@ class AuthReport(Frozen):
         """Build from a
         :class:`~requests_gracedb_like.credentials.records.Discovery`."""
         records = tuple(a._replace(auth=None, cert=None) for a in discovery.attempts)
-        return cls(url, records, discovery.source, expiry)
+        # The URL may carry a user name and password or a ?token=: shown
+        # without them, in str(), repr() and to_dict() alike.
+        shown = redact_url(url) if url else url
+        return cls(shown, records, discovery.source, expiry)
 
     @property
     def used(self) -> tuple[Attempt, ...]:

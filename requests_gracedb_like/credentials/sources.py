@@ -27,6 +27,7 @@ from .apikey import APIKeyAuth
 from .basic import BasicAuth
 from .bearer import BearerTokenAuth, ReloadingTokenFileAuth, TokenFileAuth
 from .claims import time_mismatch
+from .files import read_credential_file
 from .noauth import NoAuth
 from .records import (
     ABSENT,
@@ -98,14 +99,20 @@ def _checked_token(
 
 
 def _discovered_token_file(source: str, path: str, request: Request) -> Attempt:
-    """A token file counts only if it exists and is readable."""
+    """A token file counts only if it exists and can be read: a file that
+    cannot be opened, or is not a regular file (a directory, a FIFO, a
+    device) or is too large, is skipped with the reason."""
     if request.token is False:
         return _absent(source, path, "token=False", DISABLED)
     if not os.path.exists(path):
         return _absent(source, path, "no such file")
     if not os.access(path, os.R_OK):
         return _absent(source, path, "file is not readable", UNREADABLE)
-    auth = _token_file_auth(path, request)
+    try:
+        auth = _token_file_auth(path, request)
+    except OSError as exc:
+        log.debug("skipping token file %s: %s", path, exc)
+        return _absent(source, path, exc.strerror or "cannot be read", UNREADABLE)
     assert isinstance(auth, BearerTokenAuth)
     return _checked_token(source, path, auth, request)
 
@@ -392,6 +399,16 @@ def netrc(request: Request) -> Attempt:
         return _absent("netrc", path, "url has no host name")
     if not os.path.exists(path):
         return _absent("netrc", path, "no such file")
+    try:
+        # safe-netrc opens the file by name: check first that it is a small
+        # regular file, without blocking on a FIFO.
+        read_credential_file(path, what="netrc file")
+    except OSError as exc:
+        problem = exc.strerror or type(exc).__name__
+        warnings.warn(
+            f"netrc file {path!r} skipped: {problem}", CredentialWarning, stacklevel=2
+        )
+        return _absent("netrc", path, f"skipped: {problem}", UNREADABLE)
 
     from safe_netrc import NetrcParseError  # type: ignore[import-untyped]
     from safe_netrc import netrc as safe_netrc  # type: ignore[import-untyped]

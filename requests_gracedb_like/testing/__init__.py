@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from .environment import CredentialEnv
     from .oidc_provider import OIDCProvider
     from .service import FakeService, RecordedRequest
-    from .tokens import make_jwt
+    from .tokens import make_jwt, make_signed_jwt
 
 __all__ = [
     "CredentialEnv",
@@ -53,6 +53,7 @@ __all__ = [
     "OIDCProvider",
     "RecordedRequest",
     "make_jwt",
+    "make_signed_jwt",
 ]
 
 #: Loaded when this package is used as a pytest plugin (``-p``,
@@ -67,6 +68,7 @@ _HOMES = {
     "OIDCProvider": "oidc_provider",
     "RecordedRequest": "service",
     "make_jwt": "tokens",
+    "make_signed_jwt": "tokens",
 }
 
 
