@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import stat
 import threading
 import time
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from requests.auth import AuthBase
 from requests.models import PreparedRequest
 
+from .._http.memo import remember
 from .._http.replay import body_position, replay_on_401
 from .._typing import PathLike
 from ..exceptions import CredentialError
@@ -94,7 +96,39 @@ def read_token_file(path: PathLike) -> str:
         If the file is not UTF-8 text, is empty, or holds characters that
         cannot be sent in a header; the message names the file, never its
         content.
+
+    Notes
+    -----
+    A regular file is read again only when it has changed on disk (device,
+    inode, size, modification or status-change time): making many
+    sessions from one unchanged token file costs one ``stat`` each, not a
+    read and a check. A file that fails to read or check is never
+    remembered, so it raises every time.
     """
+    name = os.fspath(path)
+    try:
+        st = os.stat(name)
+    except (OSError, ValueError):
+        st = None  # open() below raises the error the caller expects
+    key = None
+    if st is not None and stat.S_ISREG(st.st_mode):
+        key = (name, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        token = _RECENT_FILES.get(key)
+        if token is not None:
+            return token
+    token = _read_token_file(path)
+    if key is not None:
+        remember(_RECENT_FILES, key, token, MAX_RECENT_FILES)
+    return token
+
+
+#: How many token files (path and state on disk) :func:`read_token_file`
+#: remembers; the tokens stay in this process only, as they do in sessions.
+MAX_RECENT_FILES = 16
+_RECENT_FILES: dict[tuple[Any, ...], str] = {}
+
+
+def _read_token_file(path: PathLike) -> str:
     with open(path, "rb") as f:
         raw = f.read()
     try:
