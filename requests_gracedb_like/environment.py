@@ -183,6 +183,9 @@ class SessionEnvironmentMixin:
     Everything else is as in plain requests, per request:
 
     * ``session.trust_env = False`` stops the environment from being used;
+    * ``session.verify`` set to a CA bundle path (or False) wins over
+      ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE``, which replace only the
+      default verification (in plain requests the variables win);
     * ``session.proxies``, ``session.verify``, ``session.cert`` and
       ``session.stream``, and the matching per-request arguments (a
       ``proxies={"no_proxy": ...}`` entry included), apply as before;
@@ -243,7 +246,10 @@ class SessionEnvironmentMixin:
                 no_proxy = proxies.get("no_proxy")
                 for k, v in self._environ_proxies(url, no_proxy).items():
                     proxies.setdefault(k, v)
-            if verify is True or verify is None:
+            # The environment's CA bundle replaces default verification
+            # only: a bundle or False set on the session by the user wins
+            # (plain requests lets the variable win, psf/requests#3829).
+            if verify is True or (verify is None and self.verify is True):  # type: ignore[attr-defined]
                 verify = self.environment.ca_bundle or verify
         return {
             "proxies": merge_mapping(proxies, self.proxies),  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from .auth import SessionAuthMixin
 from .base_url import SessionBaseURLMixin
 from .clone import SessionCloneMixin
 from .closing import SessionCloseMixin
+from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin
 from .file import SessionFileMixin
@@ -92,6 +93,8 @@ class Session(
     token_audience, token_scope, token_issuer : str or list of str, optional
         What a discovered token must carry to be used (audience: default the
         scheme and host of `url`).
+    token_expiry_margin : float, default=60
+        Seconds a discovered token must have left to be used.
     username, password : str, optional
         HTTP basic auth; give both or neither.
     force_noauth : bool, default=False
@@ -174,6 +177,7 @@ class Session(
         token_audience: _Names = None,
         token_scope: _Names = None,
         token_issuer: _Names = None,
+        token_expiry_margin: float = DEFAULT_EXPIRY_MARGIN,
         username: Optional[str] = None,
         password: Optional[str] = None,
         force_noauth: bool = False,
@@ -197,6 +201,7 @@ class Session(
             token_audience=token_audience,
             token_scope=token_scope,
             token_issuer=token_issuer,
+            token_expiry_margin=token_expiry_margin,
             username=username,
             password=password,
             force_noauth=force_noauth,

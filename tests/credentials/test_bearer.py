@@ -203,6 +203,7 @@ def test_reload_timeout_validation(make_token, bad):
 def test_token_file_read_again_whenever_it_changes_on_disk(tmp_path):
     path = tmp_path / "token"
     path.write_text("first-token\n")
+    path.chmod(0o600)
     assert read_token_file(path) == "first-token"
     before = os.stat(path)
     # Same size, and the modification time put back: still seen (the
@@ -213,6 +214,7 @@ def test_token_file_read_again_whenever_it_changes_on_disk(tmp_path):
     # Replaced by another file (another inode).
     new = tmp_path / "new"
     new.write_text("third-token\n")
+    new.chmod(0o600)
     os.replace(new, path)
     assert read_token_file(path) == "third-token"
     assert TokenFileAuth(path).token == "third-token"
@@ -221,6 +223,7 @@ def test_token_file_read_again_whenever_it_changes_on_disk(tmp_path):
 def test_unreadable_token_file_raises_every_time(tmp_path):
     path = tmp_path / "token"
     path.write_text("")
+    path.chmod(0o600)
     for _ in range(2):
         with pytest.raises(CredentialError, match="empty"):
             read_token_file(path)
@@ -229,3 +232,14 @@ def test_unreadable_token_file_raises_every_time(tmp_path):
     path.unlink()
     with pytest.raises(FileNotFoundError):
         read_token_file(path)
+
+
+def test_token_file_others_may_read_warns_every_time(tmp_path):
+    from requests_gracedb_like.exceptions import CredentialWarning
+
+    path = tmp_path / "token"
+    path.write_text("shared-token\n")
+    path.chmod(0o644)
+    for _ in range(2):
+        with pytest.warns(CredentialWarning, match="can be read by others"):
+            assert read_token_file(path) == "shared-token"
