@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 from .._version import __version__
 from ..timeout import NOT_GIVEN
-from .arguments import retries, seconds
+from .arguments import margin, retries, seconds
 from .status import PROG, ExitStatus
 
 __all__ = ["build_parser"]
@@ -55,6 +55,48 @@ def _credential_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="send no credential at all (not even ~/.netrc)",
     )
+    _insecure_option(group)
+
+
+def _insecure_option(parser: Any) -> None:
+    parser.add_argument(
+        "--allow-insecure-auth",
+        action="store_true",
+        help=(
+            "send the credential even over plain http to another machine, "
+            "where anyone on the network path can read it"
+        ),
+    )
+
+
+def _claim_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "token claims", "what a discovered token must carry to be used"
+    )
+    group.add_argument(
+        "--token-audience",
+        metavar="AUD",
+        action="append",
+        help="an accepted aud (repeatable; default: the URL's scheme and host)",
+    )
+    group.add_argument(
+        "--token-scope",
+        metavar="SCOPE",
+        action="append",
+        help="a scope the token must grant, such as read:/frames (repeatable)",
+    )
+    group.add_argument(
+        "--token-issuer",
+        metavar="ISS",
+        action="append",
+        help="an accepted iss (repeatable)",
+    )
+    group.add_argument(
+        "--token-expiry-margin",
+        metavar="SECONDS",
+        type=margin,
+        help="seconds a token must have left (default: 60)",
+    )
 
 
 def _oidc_options(parser: argparse.ArgumentParser) -> None:
@@ -98,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument(
         "--token", metavar="PATH", help="check this bearer-token file first"
     )
+    _insecure_option(auth)
+    _claim_options(auth)
     _common_options(auth, top=False)
     auth.set_defaults(command="auth")
 
@@ -171,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
             ),
         )
         _credential_options(sub)
+        _claim_options(sub)
         _common_options(sub, top=False)
         sub.set_defaults(command="request", method=method.upper())
 

@@ -81,6 +81,10 @@ DIFFERENCES = {
         "unknown claims (wlcg.ver, wlcg.groups...) are ignored (WLCG 4.3.3); "
         "scitokens refuses them unless ver is scitoken:2.0"
     ),
+    "WLCG version": (
+        "a token whose wlcg.ver has another major version than 1 is refused "
+        "(WLCG 4.3.3); scitokens ignores wlcg.ver in a scitoken:2.0 token"
+    ),
     "issuer absent": (
         "token_issuer is asked and the token has no iss: it cannot be the "
         "issuer asked for; scitokens checks only the claims present"
@@ -496,6 +500,7 @@ CASES = [
         USE,
         "unknown claims",
     ),
+    Case("wlcg.ver 2.0 in a scitoken", {"wlcg.ver": "2.0"}, {}, SKIP, "WLCG version"),
     Case(
         "scope over scp",
         {"scope": "read:/frames", "scp": ["write:/"]},
@@ -655,6 +660,8 @@ def explanations(claims: dict[str, Any], kw: dict[str, Any], theirs: str) -> set
         why.add("port")
     if claims.get("ver") != "scitoken:2.0" and {"wlcg.ver", "group"} & set(claims):
         why.add("unknown claims")
+    if claims.get("wlcg.ver", "1.0").split(".")[0] != "1":
+        why.add("WLCG version")
     if any(T <= claims.get(k, 0) <= T + CLOCK_SKEW for k in ("nbf", "iat")):
         why.add("clock skew")
     if "token_issuer" in kw and "iss" not in claims:
