@@ -17,7 +17,6 @@ from requests_gracedb_like.credentials.bearer import (
     ReloadingTokenFileAuth,
     TokenFileAuth,
 )
-from requests_gracedb_like.credentials.noauth import NoAuth
 from requests_gracedb_like.exceptions import (
     CredentialError,
     CredentialWarning,
@@ -49,7 +48,7 @@ def test_force_noauth_wins_over_everything(env, make_token, monkeypatch):
     monkeypatch.setenv("BEARER_TOKEN", "abc")
     env.write_netrc(f"machine gracedb.example.org login albert password {SECRET}\n")
     s = Session(URL, force_noauth=True, token=make_token())
-    assert isinstance(s.auth, NoAuth)
+    assert s.auth is None
     assert s.auth_source == "force_noauth"
 
 
@@ -119,7 +118,7 @@ def test_permission_denied_token_file_is_skipped(env):
     path = env.write_runtime_token("x")
     path.chmod(0)
     s = Session(URL)
-    assert isinstance(s.auth, NoAuth)
+    assert s.auth is None
     reasons = {a.source: a.reason for a in s.auth_discovery.attempts}
     assert "not readable" in reasons["XDG_RUNTIME_DIR"]
 
@@ -146,13 +145,13 @@ def test_netrc_variable_overrides_home(env, tmp_path, monkeypatch):
 def test_netrc_default_entry_is_not_used(env):
     env.write_netrc(f"default login albert password {SECRET}\n")
     s = Session(URL)
-    assert isinstance(s.auth, NoAuth)
+    assert s.auth is None
     assert s.auth_source is None
 
 
 def test_netrc_without_url_is_not_consulted(env):
     env.write_netrc(f"machine gracedb.example.org login albert password {SECRET}\n")
-    assert isinstance(Session().auth, NoAuth)
+    assert Session().auth is None
 
 
 def test_world_readable_netrc_warns_naming_file(env):
@@ -162,7 +161,7 @@ def test_world_readable_netrc_warns_naming_file(env):
     with pytest.warns(CredentialWarning, match="too permissive") as record:
         s = Session(URL)
     assert str(path) in str(record[0].message)
-    assert isinstance(s.auth, NoAuth)
+    assert s.auth is None
 
 
 def test_malformed_netrc_warns_without_echoing_content(env):
@@ -204,8 +203,8 @@ def test_conflicting_arguments(kwargs, match):
     ("kwargs", "name"),
     [
         ({"token": 42}, "token"),
-        ({"token": True}, "fail_if_noauth"),
-        ({"cert": True}, "fail_if_noauth"),
+        ({"token": True}, "token=True: no bearer token found"),
+        ({"cert": True}, "cert=True: no X.509 certificate found"),
         ({"username": 1, "password": "x"}, "username"),
         ({"auth_reload_timeout": "5"}, "auth_reload_timeout"),
         ({"auth_reload_timeout": -1}, "auth_reload_timeout"),
@@ -340,4 +339,4 @@ def test_condor_creds_missing_directory(monkeypatch, tmp_path):
     s = Session(URL)
     attempt = {a.source: a for a in s.auth_discovery.attempts}["_CONDOR_CREDS"]
     assert attempt.status == "absent"
-    assert isinstance(s.auth, NoAuth)
+    assert s.auth is None

@@ -6,7 +6,6 @@ import pytest
 
 from requests_gracedb_like import Session
 from requests_gracedb_like.credentials.claims import ClaimRequirements, default_audience
-from requests_gracedb_like.credentials.noauth import NoAuth
 from requests_gracedb_like.credentials.records import (
     EXPIRED,
     WRONG_AUDIENCE,
@@ -53,7 +52,7 @@ def test_token_without_audience_matches(monkeypatch):
 def test_explicit_audience_replaces_the_default(monkeypatch):
     monkeypatch.setenv("BEARER_TOKEN", make_jwt({"aud": AUD}))
     s = Session(URL, token_audience="https://elsewhere")
-    assert isinstance(s.auth, NoAuth)
+    assert s.auth is None
     s = Session(URL, token_audience=["https://elsewhere", AUD])
     assert s.auth_source == "BEARER_TOKEN"
 
@@ -95,7 +94,7 @@ def test_opaque_token_with_explicit_requirement_is_skipped(monkeypatch):
     monkeypatch.setenv("BEARER_TOKEN", "opaque-token")
     assert Session(URL).auth_source == "BEARER_TOKEN"
     s = Session(URL, token_scope="gracedb.read")
-    assert isinstance(s.auth, NoAuth)
+    assert s.auth is None
     reasons = {a.source: a.reason for a in s.auth_discovery.attempts}
     assert "not a JWT" in reasons["BEARER_TOKEN"]
 
@@ -125,7 +124,7 @@ def test_bad_requirement_type_names_argument(name):
 def test_token_false_skips_token_discovery(monkeypatch):
     monkeypatch.setenv("BEARER_TOKEN", make_jwt())
     s = Session(URL, token=False)
-    assert isinstance(s.auth, NoAuth)
+    assert s.auth is None
     assert statuses(s)["BEARER_TOKEN"] == "disabled"
 
 
