@@ -506,6 +506,8 @@ def _prepare_auth(
     rules, in order:
 
     1. a request inherits the session's certificate and token settings;
+       with a session whose auth is not a token, that auth applies (netrc
+       is read for a session, not again for each request);
     2. ``force_noauth`` (with ``fail_if_noauth`` an error): nothing;
     3. None means the ``IGWN_AUTH_UTILS_FIND_X509`` / ``_FIND_SCITOKEN``
        variables, if set;
@@ -517,11 +519,15 @@ def _prepare_auth(
     """
     token = _check_token(token)
     session_auth = getattr(session, "auth", None)
+    netrc = True
     if session is not None:
         if cert is None:
             cert = session.cert
-        if token is None and session_auth is None:
+        if token is None and not isinstance(session_auth, HTTPSciTokenAuth):
+            # The session's own auth (or none) applies; netrc was read when
+            # the session was made, and is not read again behind its back.
             token = False
+            netrc = False
         if isinstance(session_auth, HTTPSciTokenAuth):
             if token is None:
                 token = session_auth.token
@@ -551,13 +557,14 @@ def _prepare_auth(
         if token_audience is None and url is not None:
             token_audience = scitoken_audience(url, include_any=False)
         auth = HTTPSciTokenAuth(token, token_audience, token_scope, token_issuer)
-    elif url is not None:
+    elif url is not None and netrc:
         auth = get_netrc_auth(url)
 
     if isinstance(session_auth, HTTPSciTokenAuth) and token is False and auth is None:
         auth = False  # None would let requests use the session's token
 
-    if fail_if_noauth and cert in (None, False) and _no_header(auth, url):
+    sent = session_auth if auth is None else auth
+    if fail_if_noauth and cert in (None, False) and _no_header(sent, url):
         raise _auth_error("no valid authorisation credentials found")
     return auth, cert
 

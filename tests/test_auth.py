@@ -340,3 +340,91 @@ def test_condor_creds_missing_directory(monkeypatch, tmp_path):
     attempt = {a.source: a for a in s.auth_discovery.attempts}["_CONDOR_CREDS"]
     assert attempt.status == "absent"
     assert s.auth is None
+
+
+# -- session.auth is None without a header credential; netrc stays out -----
+
+
+def test_auth_is_none_and_requests_never_adds_netrc(httpserver, env):
+    env.write_netrc(f"machine localhost login albert password {SECRET}\n")
+    httpserver.expect_request("/").respond_with_data("ok")
+    url = httpserver.url_for("/")
+    for options in ({"force_noauth": True}, {}):
+        with Session(**options) as s:  # no url: netrc is not matched
+            assert s.auth is None
+            s.get(url)
+    assert [r.headers.get("Authorization") for r, _ in httpserver.log] == [None] * 2
+
+
+def test_mixin_alone_keeps_netrc_out_too(httpserver, env):
+    env.write_netrc(f"machine localhost login albert password {SECRET}\n")
+    httpserver.expect_request("/").respond_with_data("ok")
+    with AuthOnly(force_noauth=True) as s:
+        assert s.auth is None
+        s.get(httpserver.url_for("/"))
+    assert "Authorization" not in httpserver.log[0][0].headers
+
+
+# -- token=True and cert=True: require one --------------------------------
+
+
+def test_token_true_finds_a_discovered_token(monkeypatch):
+    token = make_jwt({"aud": "https://gracedb.example.org"})
+    monkeypatch.setenv("BEARER_TOKEN", token)
+    s = Session(URL, token=True)
+    assert s.auth.token == token
+
+
+def test_token_true_is_not_stopped_by_a_cert_argument(monkeypatch, pki):
+    monkeypatch.setenv("BEARER_TOKEN", make_jwt({"aud": "ANY"}))
+    cert = pki.client("albert")
+    s = Session(URL, token=True, cert=cert)
+    assert isinstance(s.auth, BearerTokenAuth)
+    assert s.auth_source == f"cert argument ({cert}) + BEARER_TOKEN"
+
+
+def test_token_true_without_token_names_what_was_looked_at(env):
+    env.write_netrc(f"machine gracedb.example.org login albert password {SECRET}\n")
+    with pytest.raises(NoCredentialsError) as info:
+        Session(URL, token=True)
+    message = str(info.value)
+    assert message.startswith("token=True: no bearer token found; looked at: ")
+    for source in ("BEARER_TOKEN", "SCITOKEN_FILE", "_CONDOR_CREDS", "/tmp"):
+        assert source in message
+    assert SECRET not in message
+
+
+def test_cert_true_without_certificate_names_what_was_looked_at():
+    with pytest.raises(NoCredentialsError, match=r"cert=True: .*X509_USER_PROXY"):
+        Session(URL, cert=True)
+
+
+def test_cert_true_finds_the_proxy(env, pki):
+    proxy = env.write_tmp_proxy(pki.pem("albert"))
+    assert Session(URL, cert=True).cert == str(proxy)
+
+
+# -- per-request token claims ---------------------------------------------
+
+
+def test_per_request_scope_chooses_another_token(httpserver, env, monkeypatch):
+    read = make_jwt({"aud": "ANY", "scope": "read:/"})
+    write = make_jwt({"aud": "ANY", "scope": "write:/"})
+    monkeypatch.setenv("BEARER_TOKEN", read)
+    env.write_runtime_token(write)
+    httpserver.expect_request("/").respond_with_data("ok")
+    url = httpserver.url_for("/")
+    with Session(url) as s:
+        s.get(url)
+        s.post(url, token_scope="write:/")
+        s.post(url, token_scope="admin:/")  # no token has it: none is sent
+        s.get(url)
+    sent = [r.headers.get("Authorization") for r, _ in httpserver.log]
+    assert sent == [f"Bearer {read}", f"Bearer {write}", None, f"Bearer {read}"]
+
+
+def test_per_request_audience_on_a_given_token_file_is_checked(make_token):
+    path = make_token({"aud": "https://gracedb.example.org"})
+    s = Session(URL, token=path)
+    with pytest.raises(CredentialError, match="audience"):
+        s.get(URL, token_audience="https://other.example.org")
