@@ -378,7 +378,7 @@ class SessionAuthMixin:
 
         Overridden because :meth:`requests.Session.prepare_request` reads
         ``~/.netrc`` when neither the request nor the session has ``auth``
-        (see :func:`without_netrc`).
+        (see :func:`~requests_gracedb_like.auth.without_netrc`).
         """
         return super().prepare_request(without_netrc(self, request))  # type: ignore[misc, no-any-return]
 

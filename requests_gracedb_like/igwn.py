@@ -1,4 +1,4 @@
-"""A drop-in for :mod:`igwn_auth_utils.requests`: the same names, arguments
+"""A drop-in for ``igwn_auth_utils.requests``: the same names, arguments
 and behaviour (igwn-auth-utils 1.4), on this package's safety rules.
 
 Change only the import::
@@ -665,9 +665,10 @@ class SessionAuthMixin:
     def request(
         self, method: str, url: Any, *args: Any, **kwargs: Any
     ) -> requests.Response:
-        """Send a request; the keywords of :data:`AUTH_KEYWORDS` choose its
-        credentials as they do the session's, the session's settings
-        filling in what is not given."""
+        """Send a request; ``token``, ``token_audience``, ``token_scope``,
+        ``token_issuer``, ``cert``, ``auth``, ``force_noauth`` and
+        ``fail_if_noauth`` choose its credentials as they do the
+        session's, the session's settings filling in what is not given."""
         if args:
             kwargs = request_kwargs(args, kwargs)
         options = {k: kwargs.pop(k) for k in AUTH_KEYWORDS if k in kwargs}
@@ -761,7 +762,7 @@ def request(
     """Send one request: through `session` when given, else through a new
     :class:`Session` for `url` (given the auth keywords too), closed after.
 
-    The other arguments are those of :meth:`Session.request`.
+    The other arguments are those of :meth:`SessionAuthMixin.request`.
     """
     if session:
         return session.request(method, url, *args, **kwargs)  # type: ignore[no-any-return]

@@ -119,8 +119,9 @@ class SessionUserAgentMixin:
     The embedding package is that of the session's class: a library that
     subclasses the session (``class Client(Session)`` in ``mysdk``) is
     announced as ``mysdk/<its version> requests_gracedb_like/<version>``
-    (see :func:`user_agent_for`). A ``User-Agent`` given per request or
-    set on ``session.headers`` afterwards wins.
+    (see :func:`~requests_gracedb_like.user_agent.user_agent_for`). A
+    ``User-Agent`` given per request or set on ``session.headers``
+    afterwards wins.
     """
 
     def __init__(self, **kwargs: Any) -> None:

@@ -407,11 +407,8 @@ def test_cert_true_finds_the_proxy(env, pki):
 # -- per-request token claims ---------------------------------------------
 
 
-def test_per_request_scope_chooses_another_token(httpserver, env, monkeypatch):
-    read = make_jwt({"aud": "ANY", "scope": "read:/"})
-    write = make_jwt({"aud": "ANY", "scope": "write:/"})
-    monkeypatch.setenv("BEARER_TOKEN", read)
-    env.write_runtime_token(write)
+def test_per_request_scope_chooses_another_token(httpserver, scoped_tokens):
+    read, write = scoped_tokens
     httpserver.expect_request("/").respond_with_data("ok")
     url = httpserver.url_for("/")
     with Session(url) as s:

@@ -179,11 +179,8 @@ def test_per_request_token_false_turns_off_the_session_token(httpserver):
     assert [_header(httpserver, i) for i in range(2)] == [None, "Bearer abc.def.ghi"]
 
 
-def test_per_request_scope_chooses_another_token(httpserver, env, monkeypatch):
-    read = make_jwt({"aud": "ANY", "scope": "read:/"})
-    write = make_jwt({"aud": "ANY", "scope": "write:/"})
-    monkeypatch.setenv("BEARER_TOKEN", read)
-    env.write_runtime_token(write)
+def test_per_request_scope_chooses_another_token(httpserver, scoped_tokens):
+    read, write = scoped_tokens
     httpserver.expect_request("/").respond_with_data("ok")
     url = httpserver.url_for("/")
     with igwn.Session(url, cert=False, token_scope="read:/") as s:
