@@ -706,6 +706,9 @@ def _raise_for_status(response: requests.Response, *args: Any, **kwargs: Any) ->
     if isinstance(reason, bytes):
         reason = reason.decode("iso-8859-1", "replace")
     side = "Client" if status < 500 else "Server"
+    # Read the body now: it stays readable on the exception, and the
+    # connection goes back to the pool instead of waiting for the collector.
+    response.content  # noqa: B018
     raise http_error_class(status)(
         f"{status} {side} Error: {reason} for url: {redact_url(response.url)}",
         request=response.request,

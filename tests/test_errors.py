@@ -224,6 +224,7 @@ def test_hook_raising_an_error_without_request_attribute(httpserver):
 
     def raise_bare(response, *args, **kwargs):
         if response.status_code >= 400:
+            response.content  # noqa: B018 - as ligo-gracedb's hook reads .text
             raise BareHTTPError(response)
 
     with Session(force_noauth=True) as s:
