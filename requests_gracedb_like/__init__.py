@@ -22,6 +22,7 @@ from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin
 from .file import SessionFileMixin
 from .prepare import SessionPrepareMixin
+from .send import SessionSendMixin
 from .session import Session
 from .timeout import SessionTimeoutMixin
 from .transport import SessionTransportMixin
@@ -38,6 +39,7 @@ __all__ = [
     "SessionErrorMixin",
     "SessionFileMixin",
     "SessionPrepareMixin",
+    "SessionSendMixin",
     "SessionTimeoutMixin",
     "SessionTransportMixin",
     "SessionUserAgentMixin",

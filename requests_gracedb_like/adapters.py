@@ -8,8 +8,11 @@ that the session mounts for ``http://`` and ``https://``.
 from __future__ import annotations
 
 import logging
+import os
 import random
+import ssl
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Collection
 from http import HTTPStatus
@@ -25,6 +28,7 @@ from requests.utils import default_headers
 from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError
 from urllib3.util import Retry as _Urllib3Retry
 
+from ._http.adapter import LeanHTTPAdapter
 from ._http.redact import redact_url
 
 __all__ = [
@@ -38,6 +42,11 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+try:  # urllib3 2: its own class for a host name that does not match
+    from urllib3.util.ssl_match_hostname import CertificateError
+except ImportError:  # pragma: no cover - urllib3 1.26
+    CertificateError = ssl.CertificateError  # type: ignore[misc, assignment]
 
 #: Retries after the first attempt, when a session is given no ``retries``.
 DEFAULT_RETRIES = 3
@@ -187,6 +196,14 @@ class Retry(_Urllib3Retry):
     ) -> Retry:
         if isinstance(error, ReadTimeoutError) and not self.retry_read_timeout:
             raise error.with_traceback(_stacktrace)
+        if _certificate_rejected(error):
+            # The same certificate will be rejected again: fail now, as
+            # when retries run out.
+            log.info(
+                "%s: TLS certificate verification failed; not retried",
+                _describe(method, url, _pool),
+            )
+            raise MaxRetryError(_pool, url or "", error) from error
         where = _describe(method, url, _pool)
         cause = _cause(response, error)
         attempts = len(self.history) + 1
@@ -207,6 +224,21 @@ class Retry(_Urllib3Retry):
             of,
         )
         return new
+
+
+def _certificate_rejected(error: Optional[BaseException]) -> bool:
+    """Whether `error` is (or wraps) a failed TLS certificate verification."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, (ssl.SSLCertVerificationError, CertificateError)):
+            return True
+        error = (
+            next((a for a in error.args if isinstance(a, BaseException)), None)
+            or error.__cause__
+            or error.__context__
+        )
+        seen += 1
+    return False
 
 
 def _describe(method: Optional[str], url: Optional[str], pool: Any) -> str:
@@ -240,7 +272,35 @@ def _replayable(body: Any) -> bool:
     return hasattr(body, "seek") and hasattr(body, "tell")
 
 
-class ReplaySafeAdapter(HTTPAdapter):
+#: Every adapter alive in the process, so that a forked child can drop their
+#: pools (see :func:`_forget_connections`).
+_ADAPTERS: weakref.WeakSet[HTTPAdapter] = weakref.WeakSet()
+
+
+def _forget_connections() -> None:
+    """In a forked child: give every adapter new, empty pools.
+
+    A child shares its parent's open sockets. Were it to send on a pooled
+    keep-alive connection, parent and child would write to one connection
+    and could read each other's responses. The child's copies of the old
+    pools are dropped without being closed (closing them would do nothing
+    to the parent's connections, but sending a TLS close would), and it
+    opens connections of its own as needed.
+    """
+    for adapter in list(_ADAPTERS):
+        adapter.init_poolmanager(
+            adapter._pool_connections,  # type: ignore[attr-defined]
+            adapter._pool_maxsize,  # type: ignore[attr-defined]
+            block=adapter._pool_block,  # type: ignore[attr-defined]
+        )
+        adapter.proxy_manager = {}
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_connections)
+
+
+class ReplaySafeAdapter(LeanHTTPAdapter):
     """A :class:`requests.adapters.HTTPAdapter` that never sends a body
     twice when it cannot be read twice.
 
@@ -250,7 +310,22 @@ class ReplaySafeAdapter(HTTPAdapter):
     connection that could not be opened is retried (nothing was sent); a
     retryable status returns the response and a dropped connection raises,
     as with no retries.
+
+    It is a :class:`~requests_gracedb_like._http.adapter.LeanHTTPAdapter`:
+    connection pools, paths and timeouts are worked out once, not for every
+    request.
+
+    In a child process made by :func:`os.fork`, the adapter starts with
+    empty pools: the child never sends on a connection its parent opened.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _ADAPTERS.add(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)  # type: ignore[misc]  # not in the stubs
+        _ADAPTERS.add(self)
 
     def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         """Send `request` as :class:`requests.adapters.HTTPAdapter` does,
@@ -345,7 +420,8 @@ class SessionAdapterMixin:
     2. a 429, 502, 503 or 504 status, or a connection dropped while waiting
        for the response, is retried for GET, HEAD, PUT, DELETE, OPTIONS and
        TRACE only, never for POST or PATCH;
-    3. a read timeout is not retried;
+    3. a read timeout is not retried, nor a TLS certificate that fails
+       verification (it would fail again);
     4. between attempts the session waits as long as a ``Retry-After``
        header asks (at most 60 s), else 0 s, then about 1 s, 2 s, 4 s...;
     5. a request whose body can be read only once (a generator, a pipe)
@@ -436,7 +512,9 @@ class _SessionBase(requests.Session):
             super().__init__()
             self.adapters = OrderedDict()
             return
-        self.headers = default_headers()
+        # requests' stubs declare headers wider than the value requests
+        # itself assigns.
+        self.headers = default_headers()  # type: ignore[assignment]
         self.auth = None
         self.proxies = {}
         self.hooks = default_hooks()

@@ -11,11 +11,13 @@ import requests
 from requests.models import PreparedRequest
 
 from ._http.arguments import forward_url, request_kwargs
-from ._http.origin import credential_headers, same_origin
+from ._http.origin import same_origin, strip_credential_headers
 from ._typing import PathLike
+from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .credentials.discovery import discover
 from .credentials.noauth import NoAuth
 from .credentials.records import Discovery, Request
+from .credentials.sources import SOURCES
 from .credentials.x509 import X509Credential
 
 if TYPE_CHECKING:
@@ -155,6 +157,11 @@ class SessionAuthMixin:
         ... and only if it grants all these scopes.
     token_issuer : str or list of str, optional
         ... and only if its ``iss`` is one of these.
+    token_expiry_margin : float, default=60
+        A discovered token is used only if it has at least this many
+        seconds left before its ``exp``, so that a request (a long upload)
+        does not outlive it. 60 s is what igwn-auth-utils asks for. See
+        :mod:`~requests_gracedb_like.credentials.claims` for every rule.
     username : str, optional
         User name for HTTP basic auth; requires `password`.
     password : str, optional
@@ -184,10 +191,14 @@ class SessionAuthMixin:
     3. Bearer-token discovery: the ``BEARER_TOKEN`` environment variable
        (the token itself), the file named by ``BEARER_TOKEN_FILE``, then
        ``SCITOKEN``, ``SCITOKEN_FILE`` and ``$_CONDOR_CREDS/*.use`` (as
-       igwn-auth-utils reads them), ``$XDG_RUNTIME_DIR/bt_u<euid>``, then
+       igwn-auth-utils reads them), the OIDC login cached by
+       ``requests-gracedb-like login`` for the provider configured for
+       `url` (refreshed by the session; see :doc:`/oidc`),
+       ``$XDG_RUNTIME_DIR/bt_u<euid>``, then
        ``/tmp/bt_u<euid>``; a file
-       counts only if it exists and is readable, a token only if it has not
-       expired and matches `token_audience`, `token_scope`, `token_issuer`.
+       counts only if it exists and is readable, a token only if it has
+       `token_expiry_margin` seconds left and matches `token_audience`,
+       `token_scope` and `token_issuer`.
     4. X.509 discovery, looked at even when a token was found (both are
        sent): ``X509_USER_CERT`` + ``X509_USER_KEY``, ``X509_USER_PROXY``,
        ``/tmp/x509up_u<euid>``, ``~/.globus/usercert.pem`` + ``userkey.pem``;
@@ -231,6 +242,7 @@ class SessionAuthMixin:
         token_audience: Any = None,
         token_scope: Any = None,
         token_issuer: Any = None,
+        token_expiry_margin: float = DEFAULT_EXPIRY_MARGIN,
         username: Optional[str] = None,
         password: Optional[str] = None,
         force_noauth: bool = False,
@@ -285,8 +297,9 @@ class SessionAuthMixin:
             token_audience=token_audience,
             token_scope=token_scope,
             token_issuer=token_issuer,
+            token_expiry_margin=token_expiry_margin,
         )
-        discovery = discover(request, fail_if_noauth=fail_if_noauth)
+        discovery = discover(request, SOURCES, fail_if_noauth=fail_if_noauth)
         self.auth = discovery.auth
         self.auth_cert = discovery.cert
         if discovery.cert is not None:
@@ -323,7 +336,7 @@ class SessionAuthMixin:
         if isinstance(url, str) and "://" in url:
             fields["url"] = url
         fields.update({k: v for k, v in claims.items() if v is not None})
-        found = discover(Request(**fields)).auth
+        found = discover(Request(**fields), SOURCES).auth
         return NoAuth() if found is None else found
 
     def describe_auth(self) -> AuthReport:
@@ -390,7 +403,8 @@ class SessionAuthMixin:
         The origin is scheme, host and port: a redirect to another host, to
         another port, or from ``https`` down to ``http`` (or even up from
         ``http`` to ``https``) loses the ``Authorization`` header, an
-        ``X-API-Key`` header and the session's API-key header.
+        ``X-API-Key`` header, the session's API-key header and any header
+        named like a key, token, secret or session (``X-Auth-Token``...).
 
         Overridden because :meth:`requests.Session.rebuild_auth` also reads
         ``~/.netrc`` on every redirect and attaches what it finds, which
@@ -399,9 +413,7 @@ class SessionAuthMixin:
         """
         if same_origin(response.request.url or "", prepared_request.url or ""):
             return
-        headers = prepared_request.headers
-        for name in credential_headers(getattr(self, "auth", None)):
-            headers.pop(name, None)
+        strip_credential_headers(prepared_request.headers, getattr(self, "auth", None))
 
     def __getstate__(self) -> dict[str, Any]:
         state: dict[str, Any] = super().__getstate__()  # type: ignore[misc,assignment]

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from requests.cookies import merge_cookies
 
+from ._http.origin import is_loopback, origin_of
 from .adapters import SessionAdapterMixin, check_retries
 from .timeout import SessionTimeoutMixin, check_timeout
 
@@ -53,6 +54,17 @@ def _cookie_domain(base_url: Optional[str]) -> str:
     if not host:
         return ""
     return host if "." in host else f"{host}.local"
+
+
+def _cookie_secure(base_url: Optional[str], allow_insecure_auth: bool) -> bool:
+    """Whether a login cookie for `base_url` is sent over https only: yes,
+    but for a service on plain http on this machine, with
+    ``allow_insecure_auth``, or without a service URL (no origin to keep
+    the cookie to, as with ``session.cookies.update``)."""
+    if allow_insecure_auth or not base_url:
+        return False
+    scheme, host, _ = origin_of(base_url or "")
+    return not (scheme == "http" and is_loopback(host))
 
 
 class SessionCloneMixin:
@@ -121,7 +133,10 @@ class SessionCloneMixin:
         service URL (``session.base_url``) when the session has one, so a
         session cookie does not follow a request or a redirect to another
         host. Without a service URL they are sent to every host, as with
-        ``session.cookies.update``.
+        ``session.cookies.update``. With a service URL they are sent only
+        over https (they are marked ``Secure``), unless that URL is plain
+        http on this machine (``localhost`` or a loopback address) or the
+        session has ``allow_insecure_auth=True``.
 
         Raises
         ------
@@ -143,10 +158,14 @@ class SessionCloneMixin:
                 raise TypeError(
                     f"cookie {name!r} must be a str, not {type(value).__name__}"
                 )
-        domain = _cookie_domain(getattr(self, "base_url", None))
+        base_url = getattr(self, "base_url", None)
+        domain = _cookie_domain(base_url)
+        secure = _cookie_secure(base_url, getattr(self, "allow_insecure_auth", False))
         new = clone_session(self)
         for name, value in cookies.items():
-            new.cookies.set(name, value, domain=domain, path="/")  # type: ignore[attr-defined]
+            new.cookies.set(  # type: ignore[attr-defined]
+                name, value, domain=domain, path="/", secure=secure
+            )
         return new
 
     def with_timeout(self: _S, timeout: Any) -> _S:

@@ -15,14 +15,18 @@ import os
 import socket
 import urllib.request
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlparse
 
 from requests.sessions import merge_setting
 from requests.utils import address_in_network, is_ipv4_address, is_valid_cidr
 
 from ._http.arguments import merge_mapping
+from ._http.memo import remember
 from ._http.redact import redact_url
+
+if TYPE_CHECKING:
+    from requests.sessions import _Settings
 
 __all__ = ["EnvironmentSettings", "SessionEnvironmentMixin"]
 
@@ -135,7 +139,9 @@ class EnvironmentSettings:
             else:
                 proxies.pop("no", None)
         try:
-            return bool(urllib.request.proxy_bypass_environment(hostname, proxies))
+            # undocumented, hence not in typeshed; requests calls it too
+            bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+            return bool(bypass(hostname, proxies))
         except (TypeError, socket.gaierror):
             return False
 
@@ -177,6 +183,9 @@ class SessionEnvironmentMixin:
     Everything else is as in plain requests, per request:
 
     * ``session.trust_env = False`` stops the environment from being used;
+    * ``session.verify`` set to a CA bundle path (or False) wins over
+      ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE``, which replace only the
+      default verification (in plain requests the variables win);
     * ``session.proxies``, ``session.verify``, ``session.cert`` and
       ``session.stream``, and the matching per-request arguments (a
       ``proxies={"no_proxy": ...}`` entry included), apply as before;
@@ -213,20 +222,22 @@ class SessionEnvironmentMixin:
         key = (_origin(url), no_proxy)
         found = self._origin_proxies.get(key)
         if found is None:
-            found = self.environment.proxies_for(url, no_proxy)
-            if len(self._origin_proxies) >= MAX_ORIGINS:
-                self._origin_proxies.clear()
-            self._origin_proxies[key] = found
+            found = remember(
+                self._origin_proxies,
+                key,
+                self.environment.proxies_for(url, no_proxy),
+                MAX_ORIGINS,
+            )
         return found
 
     def merge_environment_settings(
         self,
-        url: str,
+        url: Any,
         proxies: Any,
         stream: Any,
         verify: Any,
         cert: Any,
-    ) -> dict[str, Any]:
+    ) -> _Settings:
         """Merge per-request settings with the session's and the
         environment's, as :meth:`requests.Session.merge_environment_settings`
         does, from the environment read when the session was created."""
@@ -235,7 +246,10 @@ class SessionEnvironmentMixin:
                 no_proxy = proxies.get("no_proxy")
                 for k, v in self._environ_proxies(url, no_proxy).items():
                     proxies.setdefault(k, v)
-            if verify is True or verify is None:
+            # The environment's CA bundle replaces default verification
+            # only: a bundle or False set on the session by the user wins
+            # (plain requests lets the variable win, psf/requests#3829).
+            if verify is True or (verify is None and self.verify is True):  # type: ignore[attr-defined]
                 verify = self.environment.ca_bundle or verify
         return {
             "proxies": merge_mapping(proxies, self.proxies),  # type: ignore[attr-defined]

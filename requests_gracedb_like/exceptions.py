@@ -24,11 +24,23 @@ The tree, with the standard exceptions each class also derives from::
     └── CredentialError                     a credential that cannot be used
         ├── NoCredentialsError              fail_if_noauth and nothing found
         ├── EncryptedKeyError               a private key needs a passphrase
-        └── InsecureAuthError               a credential would go over plain
-                                            http to a host that is not loopback
+        ├── CredentialFileError             a credential file that cannot be
+        │                                   read safely (also an OSError)
+        ├── InsecureAuthError               a credential would go over plain
+        │                                   http to a host that is not loopback
+        └── OIDCError                       an OpenID Connect login or refresh
+            ├── LoginRequiredError          not logged in, or the refresh
+            │                               token expired or was revoked
+            ├── LoginDeniedError            the user denied the login, or it
+            │                               expired before approval
+            └── ProviderError               the provider refused or sent a
+                └── ProviderUnreachableError  malformed answer; or cannot be
+                                              reached
 
     UserWarning
     └── CredentialWarning                   a credential source was skipped
+        └── ClockSkewWarning                this machine's clock and the
+                                            provider's disagree
 
 Failures before a status arrives raise requests' own classes
 (:class:`requests.ConnectionError`, :class:`requests.Timeout`,
@@ -52,8 +64,10 @@ __all__ = [
     "BadRequest",
     "BodyTimeout",
     "ClientError",
+    "ClockSkewWarning",
     "Conflict",
     "CredentialError",
+    "CredentialFileError",
     "CredentialWarning",
     "EncryptedKeyError",
     "Forbidden",
@@ -61,8 +75,13 @@ __all__ = [
     "HTTPError",
     "InsecureAuthError",
     "InternalServerError",
+    "LoginDeniedError",
+    "LoginRequiredError",
     "NoCredentialsError",
     "NotFound",
+    "OIDCError",
+    "ProviderError",
+    "ProviderUnreachableError",
     "ServerError",
     "ServiceUnavailable",
     "TooManyRequests",
@@ -230,6 +249,30 @@ class EncryptedKeyError(CredentialError):
     is one."""
 
 
+class CredentialFileError(CredentialError, OSError):
+    """A credential file that cannot be read safely: not a regular file (a
+    directory, a FIFO, a device), larger than the size limit, or growing
+    while read.
+
+    It is both a :class:`CredentialError` and an :class:`OSError`, so code
+    that skips unreadable files (``except OSError``) skips it too.
+    ``filename`` is the file, ``strerror`` the problem; the message names
+    both and never the content.
+    """
+
+    def __init__(self, filename: str, problem: str, what: str = "file") -> None:
+        super().__init__(f"{what} {filename!r} {problem}")
+        self._what = what
+        self.filename = filename
+        self.strerror = problem
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.filename, self.strerror, self._what))
+
+
 class InsecureAuthError(CredentialError):
     """A request would carry a credential over plain ``http://`` to a host
     that is not this machine, where anyone on the network path can read it.
@@ -239,6 +282,41 @@ class InsecureAuthError(CredentialError):
     """
 
 
+class OIDCError(CredentialError):
+    """An OpenID Connect login, refresh or logout failed.
+
+    The message names the provider (its issuer URL) and the problem, and
+    says what to do; it never contains a token.
+    """
+
+
+class LoginRequiredError(OIDCError):
+    """There is no usable login: never logged in, logged out, or the
+    refresh token expired or was revoked. The message gives the ``login``
+    command to run."""
+
+
+class LoginDeniedError(OIDCError):
+    """The user denied the login request, or it expired before they
+    approved it."""
+
+
+class ProviderError(OIDCError):
+    """The OpenID Connect provider refused a request or sent an answer that
+    is not what the protocol says (the message tells which)."""
+
+
+class ProviderUnreachableError(ProviderError):
+    """The OpenID Connect provider could not be reached (connection refused,
+    name not resolved, timeout, or a 5xx answer)."""
+
+
 class CredentialWarning(UserWarning):
     """A credential source was present but skipped (for example a netrc
     file with permissions that are too open)."""
+
+
+class ClockSkewWarning(CredentialWarning):
+    """This machine's clock and the OpenID Connect provider's disagree by
+    more than a few minutes; expiry times are taken from the provider's
+    ``expires_in`` (relative), so refreshing still works."""

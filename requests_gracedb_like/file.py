@@ -217,7 +217,7 @@ class SessionFileMixin:
             return super().request(method, url, **kwargs)  # type: ignore[misc]
 
     def __getstate__(self) -> dict[str, Any]:
-        state: dict[str, Any] = super().__getstate__()  # type: ignore[misc]
+        state: dict[str, Any] = super().__getstate__()  # type: ignore[misc, assignment]
         if "upload_stream_threshold" in vars(self):
             state["upload_stream_threshold"] = self.upload_stream_threshold
         return state

@@ -49,7 +49,7 @@ from .credentials.basic import BasicAuth
 from .credentials.bearer import _same_secret
 from .credentials.jwt import decode_claims
 from .credentials.records import CERTIFICATE, HEADER, Request
-from .credentials.sources import SOURCES
+from .credentials.sources import SOURCES, oidc_login
 from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin as _MainErrorMixin
 from .exceptions import NoCredentialsError, http_error_class
@@ -223,8 +223,15 @@ def scitoken_authorization_header(token: Any, scheme: str = "Bearer") -> str:
     return f"{scheme} {_serialized(token)}"
 
 
+# The token places igwn-auth-utils knows of (an OIDC login is this
+# package's own, kept by its session for its URL).
 _TOKEN_SOURCES = tuple(
-    s for s in SOURCES if s.kind == HEADER and not s.argument and not s.last_resort
+    s
+    for s in SOURCES
+    if s.kind == HEADER
+    and not s.argument
+    and not s.last_resort
+    and s.find is not oidc_login
 )
 _CERT_SOURCES = tuple(s for s in SOURCES if s.kind == CERTIFICATE and not s.argument)
 
@@ -269,16 +276,18 @@ def find_scitoken(
         When no source holds a matching token; the message lists each
         source and why it was skipped.
     """
-    request = Request(token_audience=audience, token_scope=scope, token_issuer=issuer)
+    request = Request(
+        token_audience=audience,
+        token_scope=scope,
+        token_issuer=issuer,
+        token_expiry_margin=timeleft,
+    )
     skipped = []
     for source in _TOKEN_SOURCES:
         attempt = source(request)
-        if attempt.found and _time_left(attempt.expiry) >= timeleft:
-            return DiscoveredToken(attempt.auth.token, attempt.describe())  # type: ignore[union-attr]
         if attempt.found:
-            skipped.append(f"{attempt.source}: less than {timeleft:g} s left")
-        else:
-            skipped.append(attempt.describe())
+            return DiscoveredToken(attempt.auth.token, attempt.describe())  # type: ignore[union-attr]
+        skipped.append(attempt.describe())
     raise _auth_error(
         "could not find a valid SciToken, please verify the audience and scope, "
         "or generate a new token and try again; looked at: " + "; ".join(skipped)

@@ -11,22 +11,80 @@ does.
 
 from __future__ import annotations
 
+import itertools
 from http import cookiejar
-from typing import Any
+from typing import Any, Optional
 
 from requests.cookies import RequestsCookieJar, cookiejar_from_dict, merge_cookies
+from requests.exceptions import InvalidHeader
 from requests.models import PreparedRequest, Request
 from requests.sessions import merge_hooks
 from requests.structures import CaseInsensitiveDict
-from requests.utils import get_netrc_auth
+from requests.utils import check_header_validity, get_netrc_auth
 
 from ._http.arguments import merge_mapping
+from ._http.cookies import CookieHeaders
+from ._http.memo import remember
 
-__all__ = ["SessionPrepareMixin"]
+__all__ = ["SessionHeaders", "SessionPrepareMixin"]
 
 #: The most prepared URLs a session remembers; past that the memory is
 #: cleared and rebuilt, so a crawler cannot grow it without bound.
 MAX_URLS = 256
+
+
+# One counter for every SessionHeaders: next() on it is atomic in CPython,
+# so concurrent changes never share a version.
+_versions = itertools.count(1)
+
+#: Per-request ``data`` values that mean "no body" to requests
+#: (``Session.request`` turns any false value into ``{}``).
+_NO_DATA = (dict, list, tuple, type(None))
+
+
+class SessionHeaders(CaseInsensitiveDict):  # type: ignore[type-arg]
+    """The session's headers: a :class:`requests.structures.CaseInsensitiveDict`
+    that counts its changes.
+
+    ``version`` changes whenever a header is set or removed, so a session
+    can check its headers once and reuse the result until they change.
+    ``copy()`` returns another :class:`SessionHeaders`.
+    """
+
+    version: int
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        self.version = next(_versions)
+        super().__init__(data, **kwargs)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.version = next(_versions)
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self.version = next(_versions)
+
+    def copy(self) -> SessionHeaders:
+        return SessionHeaders(self.items())
+
+
+def _checked_items(headers: Any) -> Optional[list[tuple[str, Any]]]:
+    """`headers` as the ``(name, value)`` pairs requests would send, names
+    as native strings, None values left out; None if one is invalid (the
+    caller then lets requests raise its own error)."""
+    items = []
+    for name, value in headers.items():
+        if value is None:
+            continue
+        try:
+            check_header_validity((name, value))
+        except InvalidHeader:
+            return None
+        if isinstance(name, bytes):
+            name = name.decode("ascii")
+        items.append((name, value))
+    return items
 
 
 class SessionPrepareMixin:
@@ -47,16 +105,83 @@ class SessionPrepareMixin:
     * a URL without ``params`` is parsed, IDNA-encoded and re-quoted once
       per session; later requests to the same URL string reuse the result.
       The remembered URLs live only in the session and are dropped by
-      ``close()``.
+      ``close()``;
+    * the session's headers are checked once, and again only after they
+      change (``session.headers`` is a
+      :class:`~requests_gracedb_like.prepare.SessionHeaders`, which counts
+      changes); a request's own headers are checked every time;
+    * with an empty cookie jar and no request cookies, no cookie header is
+      looked for; otherwise, for a request without cookies of its own, the
+      ``Cookie`` header is worked out once per URL while the jar's cookies
+      and the set of expired ones stay the same
+      (:class:`~requests_gracedb_like._http.cookies.CookieHeaders`), and
+      dropped by ``close()``;
+    * a request without data, files or JSON has no body to encode.
 
     It overrides ``prepare_request`` because that is where the work is done;
     everything a caller can set (session attributes, per-request arguments)
     is read on every request as before.
     """
 
+    headers: Any  # requests.Session's, a SessionHeaders once set up here
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._prepared_urls: dict[str, str] = {}
+        self._checked_headers: Any = None
+        self._cookie_headers = CookieHeaders()
+        if type(self.headers) is CaseInsensitiveDict:
+            self.headers = SessionHeaders(self.headers)
+
+    def _session_headers(self) -> Optional[list[tuple[str, Any]]]:
+        """The session's headers, checked, from memory while unchanged;
+        None when they cannot be remembered or one is invalid."""
+        headers = self.headers
+        if type(headers) is not SessionHeaders:
+            return None
+        checked = self._checked_headers
+        if (
+            checked is not None
+            and checked[0] is headers
+            and checked[1] == headers.version
+        ):
+            return checked[2]  # type: ignore[no-any-return]
+        version = headers.version
+        items = _checked_items(headers)
+        if items is not None:
+            self._checked_headers = (headers, version, items)
+        return items
+
+    def _prepare_headers(self, p: PreparedRequest, request: Any) -> bool:
+        """Set ``p.headers`` as requests would from the session's and the
+        request's headers; False (``p`` untouched) when this cannot be
+        done without requests' generic path."""
+        own = request.headers
+        if own is not None and type(own) not in (dict, CaseInsensitiveDict):
+            return False
+        items = self._session_headers()
+        if items is None:
+            return False
+        headers = CaseInsensitiveDict(items)
+        if own:
+            # requests' order: every request header set in turn (a new one
+            # at the end, a replaced one where it was), then those set to
+            # None removed; the survivors are checked.
+            for name, value in own.items():
+                if type(name) is not str:
+                    return False
+                headers[name] = value
+            for name in own:
+                value = headers.get(name)
+                if value is None:
+                    headers.pop(name, None)
+                    continue
+                try:
+                    check_header_validity((name, value))
+                except InvalidHeader:
+                    return False  # requests raises for the first, in its order
+        p.headers = headers
+        return True
 
     def _prepare_url(self, p: PreparedRequest, url: Any, params: Any) -> None:
         if params or type(url) is not str:
@@ -65,9 +190,7 @@ class SessionPrepareMixin:
         prepared = self._prepared_urls.get(url)
         if prepared is None:
             p.prepare_url(url, params)
-            if len(self._prepared_urls) >= MAX_URLS:
-                self._prepared_urls.clear()
-            self._prepared_urls[url] = p.url  # type: ignore[assignment]
+            remember(self._prepared_urls, url, p.url, MAX_URLS)
         else:
             p.url = prepared
 
@@ -75,32 +198,59 @@ class SessionPrepareMixin:
         """Prepare `request` with the session's settings, as
         :meth:`requests.Session.prepare_request` does."""
         url = request.url
-        cookies = request.cookies or {}
-        if not isinstance(cookies, cookiejar.CookieJar):
-            cookies = cookiejar_from_dict(cookies)
-        merged_cookies = merge_cookies(
-            merge_cookies(RequestsCookieJar(), self.cookies),  # type: ignore[attr-defined]
-            cookies,
+        jar = self.cookies  # type: ignore[attr-defined]
+        no_cookies = (
+            not request.cookies
+            and isinstance(jar, cookiejar.CookieJar)
+            and not len(jar)
         )
+        merged_cookies: Any = None
+        if not no_cookies:
+            cookies = request.cookies or {}
+            if not isinstance(cookies, cookiejar.CookieJar):
+                cookies = cookiejar_from_dict(cookies)
+            merged_cookies = merge_cookies(RequestsCookieJar(), jar)
+            if request.cookies:
+                merged_cookies = merge_cookies(merged_cookies, cookies)
         auth = request.auth
         if self.trust_env and not auth and not self.auth:  # type: ignore[attr-defined]
             auth = get_netrc_auth(url)
-        headers = merge_mapping(
-            request.headers,
-            self.headers,  # type: ignore[attr-defined]
-            dict_class=CaseInsensitiveDict,
-        )
         params = merge_mapping(request.params, self.params)  # type: ignore[attr-defined]
         auth = auth if auth is not None else self.auth  # type: ignore[attr-defined]
         hooks = merge_hooks(request.hooks, self.hooks)  # type: ignore[attr-defined]
 
-        # PreparedRequest.prepare(), with the URL step remembered.
+        # PreparedRequest.prepare(), step by step, with shortcuts.
         p = PreparedRequest()
         p.prepare_method(request.method.upper())  # type: ignore[union-attr]
         self._prepare_url(p, url, params)
-        p.prepare_headers(headers)
-        p.prepare_cookies(merged_cookies)
-        p.prepare_body(request.data, request.files, request.json)
+        if not self._prepare_headers(p, request):
+            p.prepare_headers(
+                merge_mapping(
+                    request.headers,
+                    self.headers,  # type: ignore[attr-defined]
+                    dict_class=CaseInsensitiveDict,
+                )
+            )
+        if no_cookies:
+            # An empty jar gives no Cookie header.
+            p._cookies = RequestsCookieJar()  # type: ignore[attr-defined]
+        elif request.cookies or not isinstance(jar, cookiejar.CookieJar):
+            p.prepare_cookies(merged_cookies)
+        else:
+            self._cookie_headers.prepare_cookies(p, jar, merged_cookies)
+        data = request.data
+        if (
+            data
+            or type(data) not in _NO_DATA
+            or request.files
+            or request.json is not None
+        ):
+            p.prepare_body(data, request.files, request.json)
+        elif (
+            p.method not in ("GET", "HEAD") and p.headers.get("Content-Length") is None
+        ):
+            # No body; methods that may carry one say it is empty.
+            p.headers["Content-Length"] = "0"
         p.prepare_auth(auth, url)
         p.prepare_hooks(hooks)
         return p
@@ -108,7 +258,10 @@ class SessionPrepareMixin:
     def close(self) -> None:
         super().close()  # type: ignore[misc]
         self._prepared_urls.clear()
+        self._cookie_headers = CookieHeaders()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)  # type: ignore[misc]
         self._prepared_urls = {}
+        self._checked_headers = None
+        self._cookie_headers = CookieHeaders()

@@ -3,22 +3,53 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Optional, Union
 
-from .adapters import SessionAdapterMixin, _SessionBase
+from urllib3.util import Retry
+
+from ._typing import PathLike
+from .adapters import (
+    DEFAULT_POOL_MAXSIZE,
+    DEFAULT_RETRIES,
+    SessionAdapterMixin,
+    _SessionBase,
+)
 from .auth import SessionAuthMixin
 from .base_url import SessionBaseURLMixin
 from .clone import SessionCloneMixin
 from .closing import SessionCloseMixin
+from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin
 from .file import SessionFileMixin
 from .prepare import SessionPrepareMixin
-from .timeout import SessionTimeoutMixin
+from .send import SessionSendMixin
+from .timeout import DEFAULT_TIMEOUT, SessionTimeoutMixin, TimeoutValue
 from .transport import SessionTransportMixin
 from .user_agent import SessionUserAgentMixin
 
 __all__ = ["Session"]
+
+if TYPE_CHECKING:
+    from requests import Response
+    from requests.cookies import RequestsCookieJar
+    from requests.models import _JSON
+    from requests.sessions import (
+        _Auth,
+        _Cert,
+        _Data,
+        _HeadersUpdateMapping,
+        _HooksInput,
+        _Params,
+        _TextMapping,
+        _Verify,
+    )
+
+    from ._typing import Files
+
+#: A token claim requirement: one name, or several.
+_Names = Union[str, Iterable[str], None]
 
 
 class Session(
@@ -33,6 +64,7 @@ class Session(
     SessionUserAgentMixin,
     SessionCloseMixin,
     SessionEnvironmentMixin,
+    SessionSendMixin,
     SessionPrepareMixin,
     # requests.Session without the default adapters that
     # SessionAdapterMixin replaces at once.
@@ -43,23 +75,62 @@ class Session(
     Parameters
     ----------
     url : str, optional
-        The service URL (see :class:`~.auth.SessionAuthMixin`); relative
-        request URLs resolve against it
-        (:class:`~.base_url.SessionBaseURLMixin`).
-    **kwargs
-        Keyword-only options of the mixins: ``token``, ``cert``,
-        ``api_key``, ``auth_header_name``, ``api_key_prefix``,
-        ``token_audience``, ``token_scope``, ``token_issuer``, ``username``,
-        ``password``, ``force_noauth``, ``fail_if_noauth``, ``auth_reload``,
-        ``auth_reload_timeout`` (:class:`~.auth.SessionAuthMixin`),
-        ``allow_insecure_auth``, ``allow_cross_origin_auth``
-        (:class:`~.transport.SessionTransportMixin`),
-        ``timeout`` (:class:`~.timeout.SessionTimeoutMixin`), ``retries``,
-        ``pool_maxsize`` (:class:`~.adapters.SessionAdapterMixin`) and
-        ``raise_for_status`` (:class:`~.errors.SessionErrorMixin`).
+        The service URL, for example ``https://gracedb.example.org/api/``:
+        relative request URLs resolve against it, credentials are looked up
+        for its host and sent only to its origin.
+    token : str or os.PathLike or bool, optional
+        A bearer-token file to use instead of discovery; False skips
+        bearer-token discovery.
+    cert : str or os.PathLike or tuple or bool, optional
+        An X.509 client certificate (a PEM file with certificate and key, or
+        a ``(cert, key)`` pair); False skips certificate discovery.
+    api_key : str, optional
+        An API key, sent in the `auth_header_name` header.
+    auth_header_name : str, default="Authorization"
+        The header that carries `api_key`.
+    api_key_prefix : str, optional
+        Text before the key (``Bearer`` in ``Authorization`` by default).
+    token_audience, token_scope, token_issuer : str or list of str, optional
+        What a discovered token must carry to be used (audience: default the
+        scheme and host of `url`).
+    token_expiry_margin : float, default=60
+        Seconds a discovered token must have left to be used.
+    username, password : str, optional
+        HTTP basic auth; give both or neither.
+    force_noauth : bool, default=False
+        Send no credential at all, not even a ``~/.netrc`` entry.
+    fail_if_noauth : bool, default=False
+        Raise :class:`~requests_gracedb_like.exceptions.NoCredentialsError`
+        when no credential is found.
+    auth_reload : bool, default=False
+        Re-read a token file before the token expires (and a certificate when
+        it changes).
+    auth_reload_timeout : float, default=300
+        How many seconds before expiry to re-read.
+    allow_insecure_auth : bool, default=False
+        Send credentials over plain ``http://`` to a remote host.
+    allow_cross_origin_auth : bool, default=False
+        Send credentials to every origin, not only `url`'s.
+    timeout : float, tuple, urllib3.util.Timeout or None, default=DEFAULT_TIMEOUT
+        The timeout of requests that set none, ``(10, 300)`` by default;
+        None waits forever.
+    retries : int or urllib3.util.Retry, default=3
+        Retries of refused connections and 429/502/503/504 answers.
+    pool_maxsize : int, default=32
+        Connections kept open per host.
+    raise_for_status : bool, default=True
+        Raise an :class:`~requests_gracedb_like.exceptions.HTTPError` for
+        every status of 400 or above.
 
     Notes
     -----
+    Each option is described in full by the mixin that takes it:
+    :class:`~.auth.SessionAuthMixin` (`url` to `auth_reload_timeout`),
+    :class:`~.transport.SessionTransportMixin` (``allow_*``),
+    :class:`~.timeout.SessionTimeoutMixin`,
+    :class:`~.adapters.SessionAdapterMixin` (`retries`, `pool_maxsize`) and
+    :class:`~.errors.SessionErrorMixin`.
+
     It adds, in this order:
 
     * credentials only over https and only to the origin of `url`
@@ -90,8 +161,128 @@ class Session(
     'force_noauth'
     """
 
-    def __init__(self, url: Optional[str] = None, **kwargs: Any) -> None:
-        super().__init__(url=url, **kwargs)
+    # Every option is listed (rather than taken as **kwargs) so that help(),
+    # editors and type checkers see them, and a misspelt one is reported
+    # against Session. tests/test_session.py checks that this list matches
+    # the mixins' options and defaults.
+    def __init__(
+        self,
+        url: Optional[str] = None,
+        *,
+        token: Union[PathLike, bool, None] = None,
+        cert: Union[PathLike, tuple[PathLike, PathLike], bool, None] = None,
+        api_key: Optional[str] = None,
+        auth_header_name: str = "Authorization",
+        api_key_prefix: Optional[str] = None,
+        token_audience: _Names = None,
+        token_scope: _Names = None,
+        token_issuer: _Names = None,
+        token_expiry_margin: float = DEFAULT_EXPIRY_MARGIN,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        force_noauth: bool = False,
+        fail_if_noauth: bool = False,
+        auth_reload: bool = False,
+        auth_reload_timeout: float = 300,
+        allow_insecure_auth: bool = False,
+        allow_cross_origin_auth: bool = False,
+        timeout: TimeoutValue = DEFAULT_TIMEOUT,
+        retries: Union[int, Retry] = DEFAULT_RETRIES,
+        pool_maxsize: int = DEFAULT_POOL_MAXSIZE,
+        raise_for_status: bool = True,
+    ) -> None:
+        super().__init__(
+            url=url,
+            token=token,
+            cert=cert,
+            api_key=api_key,
+            auth_header_name=auth_header_name,
+            api_key_prefix=api_key_prefix,
+            token_audience=token_audience,
+            token_scope=token_scope,
+            token_issuer=token_issuer,
+            token_expiry_margin=token_expiry_margin,
+            username=username,
+            password=password,
+            force_noauth=force_noauth,
+            fail_if_noauth=fail_if_noauth,
+            auth_reload=auth_reload,
+            auth_reload_timeout=auth_reload_timeout,
+            allow_insecure_auth=allow_insecure_auth,
+            allow_cross_origin_auth=allow_cross_origin_auth,
+            timeout=timeout,
+            retries=retries,
+            pool_maxsize=pool_maxsize,
+            raise_for_status=raise_for_status,
+        )
+
+    if TYPE_CHECKING:
+        # For type checkers only: requests' signatures, with the upload
+        # forms that SessionFileMixin accepts in ``files=`` (paths,
+        # ``(filename, None)``...) and the timeouts SessionTimeoutMixin
+        # accepts. At run time the mixins' request() forwards every
+        # argument, as requests' own get(), post()... do.
+        def request(
+            self,
+            method: Union[str, bytes],
+            url: Union[str, bytes],
+            params: Optional[_Params] = None,
+            data: Optional[_Data] = None,
+            headers: Optional[_HeadersUpdateMapping] = None,
+            cookies: Union[RequestsCookieJar, _TextMapping, None] = None,
+            files: Optional[Files] = None,
+            auth: Optional[_Auth] = None,
+            timeout: TimeoutValue = None,
+            allow_redirects: bool = True,
+            proxies: Optional[_TextMapping] = None,
+            hooks: Optional[_HooksInput] = None,
+            stream: Optional[bool] = None,
+            verify: Optional[_Verify] = None,
+            cert: Optional[_Cert] = None,
+            json: Optional[_JSON] = None,
+        ) -> Response: ...
+
+        def post(
+            self,
+            url: Union[str, bytes],
+            data: Optional[_Data] = None,
+            json: Optional[_JSON] = None,
+            *,
+            params: Optional[_Params] = None,
+            headers: Optional[_HeadersUpdateMapping] = None,
+            cookies: Union[RequestsCookieJar, _TextMapping, None] = None,
+            files: Optional[Files] = None,
+            auth: Optional[_Auth] = None,
+            timeout: TimeoutValue = None,
+            allow_redirects: bool = True,
+            proxies: Optional[_TextMapping] = None,
+            hooks: Optional[_HooksInput] = None,
+            stream: Optional[bool] = None,
+            verify: Optional[_Verify] = None,
+            cert: Optional[_Cert] = None,
+        ) -> Response: ...
+
+        def put(
+            self,
+            url: Union[str, bytes],
+            data: Optional[_Data] = None,
+            *,
+            params: Optional[_Params] = None,
+            headers: Optional[_HeadersUpdateMapping] = None,
+            cookies: Union[RequestsCookieJar, _TextMapping, None] = None,
+            files: Optional[Files] = None,
+            auth: Optional[_Auth] = None,
+            timeout: TimeoutValue = None,
+            allow_redirects: bool = True,
+            proxies: Optional[_TextMapping] = None,
+            hooks: Optional[_HooksInput] = None,
+            stream: Optional[bool] = None,
+            verify: Optional[_Verify] = None,
+            cert: Optional[_Cert] = None,
+            json: Optional[_JSON] = None,
+        ) -> Response: ...
+
+        patch = put
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} auth from {self.auth_source or 'nowhere'}>"

@@ -6,13 +6,19 @@ from __future__ import annotations
 import copy
 import logging
 from typing import Any, Optional
-from urllib.parse import urlsplit
 
 import requests
 from requests.models import PreparedRequest
+from requests.utils import resolve_proxies, select_proxy
 
 from ._http.arguments import forward_url
-from ._http.origin import credential_headers, is_loopback, origin_of, same_origin
+from ._http.origin import (
+    is_loopback,
+    origin_of,
+    same_origin,
+    session_credential_headers,
+    strip_credential_headers,
+)
 from ._http.redact import redact_url
 from .credentials.noauth import NoAuth
 from .exceptions import InsecureAuthError
@@ -49,17 +55,23 @@ class SessionTransportMixin:
 
     Notes
     -----
-    The rules, for every request:
+    The rules, for every request, decided on the URL as it will be sent
+    (prepared, and parsed as urllib3 parses it to connect: ``http://a\\@b/``
+    goes to ``a``) and on the hop it will take (a proxy):
 
-    1. When `url` was given, the session's credentials (``session.auth``
-       and the client certificate ``session.cert``) are attached only to
+    1. When `url` was given, the session's credentials (``session.auth``,
+       the client certificate ``session.cert``, and credential headers set
+       on the session: ``Authorization``, ``X-API-Key``, the API-key
+       header, ``Cookie`` and any header named like a key, token, secret or
+       session, as ``with_headers()`` sets them) are attached only to
        requests for `url`'s origin; a request elsewhere is sent without
        them, unless ``allow_cross_origin_auth=True``. Credentials passed to
        one request (``auth=``, ``cert=``, ``headers=``) are the caller's
        choice and are kept.
-    2. A request that carries a credential header (``Authorization``,
-       ``X-API-Key``, the session's API-key header) over plain ``http://``
-       to a host other than ``localhost`` or a loopback address raises
+    2. A request that carries a credential header over plain ``http://``
+       to a host other than ``localhost`` or a loopback address, or over
+       plain ``http://`` through a proxy (which reads it in clear, wherever
+       the request goes), raises
        :class:`~requests_gracedb_like.exceptions.InsecureAuthError`
        before anything is sent, unless ``allow_insecure_auth=True``.
     3. After a redirect leaves the origin (another scheme, host or port),
@@ -67,6 +79,9 @@ class SessionTransportMixin:
        redirect chain. (Credential headers are dropped on such redirects by
        :meth:`~requests_gracedb_like.auth.SessionAuthMixin.rebuild_auth`,
        and by this mixin when used without it.)
+    4. With ``session.auth = None``, no credential is added from
+       ``~/.netrc`` (plain requests would add its ``default`` entry for any
+       host).
     """
 
     _takes_url = True
@@ -87,7 +102,7 @@ class SessionTransportMixin:
         self.allow_cross_origin_auth = _check_bool(
             "allow_cross_origin_auth", allow_cross_origin_auth
         )
-        self.auth_origin = origin_of(url) if isinstance(url, str) else None
+        self.auth_origin = _prepared_origin(url) if isinstance(url, str) else None
 
     def _session_credentials_allowed(self, url: str) -> bool:
         return (
@@ -97,26 +112,50 @@ class SessionTransportMixin:
         )
 
     def prepare_request(self, request: requests.Request) -> PreparedRequest:
-        """Leave the session's ``auth`` off requests for other origins.
+        """Leave the session's credentials off requests for other origins,
+        and never let requests add ``~/.netrc`` credentials.
 
         Overridden because this is where requests merges ``session.auth``
-        into each request.
+        and ``session.headers`` into each request. The origin is that of the
+        prepared URL: the request is prepared, and prepared again without
+        the session's credentials when it turns out to go elsewhere.
         """
-        if request.auth is None and not self._session_credentials_allowed(request.url):
-            log.debug(
-                "not sending the session's credential to %s", redact_url(request.url)
-            )
+        if request.auth is None and getattr(self, "auth", None) is None:
+            # requests reads ~/.netrc when no auth is set: not behind the
+            # session's back.
             request = copy.copy(request)
             request.auth = NoAuth()
-        return super().prepare_request(request)  # type: ignore[misc]
+        prepared: PreparedRequest = super().prepare_request(request)  # type: ignore[misc]
+        if self._session_credentials_allowed(prepared.url or ""):
+            return prepared
+        given = {str(k).lower() for k in request.headers or ()}
+        names = [
+            n
+            for n in session_credential_headers(
+                getattr(self, "headers", None), getattr(self, "auth", None)
+            )
+            if n.lower() not in given
+        ]
+        if request.auth is not None and not names:
+            return prepared
+        log.debug(
+            "not sending the session's credentials to %s", redact_url(prepared.url)
+        )
+        request = copy.copy(request)
+        if request.auth is None:
+            request.auth = NoAuth()
+        if names:
+            # None removes a session header when requests merges them
+            request.headers = {**dict.fromkeys(names), **(request.headers or {})}
+        return super().prepare_request(request)  # type: ignore[misc, no-any-return]
 
     def send(self, request: PreparedRequest, **kwargs: Any) -> requests.Response:
         """Refuse credentials over plain http, and keep the session's client
         certificate on its origin.
 
         Overridden because every request passes here with its final URL,
-        headers and certificate: redirects and requests prepared by hand
-        included.
+        headers, certificate and proxies: redirects and requests prepared
+        by hand included.
         """
         url = request.url or ""
         session_cert = getattr(self, "cert", None)
@@ -126,25 +165,51 @@ class SessionTransportMixin:
             or (cert == session_cert and not self._session_credentials_allowed(url))
         ):
             kwargs["cert"] = None
-        parts = urlsplit(url)
-        if (
-            not self.allow_insecure_auth
-            and parts.scheme.lower() == "http"
-            and not is_loopback(parts.hostname or "")
-        ):
-            names = [
-                name
-                for name in credential_headers(getattr(self, "auth", None))
-                if name in request.headers
-            ]
-            if names:
-                raise InsecureAuthError(
-                    f"refusing to send a credential ({', '.join(names)} header) "
-                    f"over plain http to {redact_url(url)}: anyone on the network "
-                    "path could read it. Use https, or pass "
-                    "allow_insecure_auth=True to the session to accept the risk."
-                )
+        if not self.allow_insecure_auth:
+            scheme, host, _ = origin_of(url)
+            if scheme != "https":
+                self._refuse_cleartext(request, url, scheme, host, kwargs)
         return super().send(request, **kwargs)  # type: ignore[misc]
+
+    def _refuse_cleartext(
+        self,
+        request: PreparedRequest,
+        url: str,
+        scheme: str,
+        host: str,
+        kwargs: dict[str, Any],
+    ) -> None:
+        names = [
+            name
+            for name in session_credential_headers(
+                request.headers, getattr(self, "auth", None)
+            )
+            if name.lower() != "cookie"
+        ]
+        if not names:
+            return
+        what = f"a credential ({', '.join(names)} header)"
+        if not is_loopback(host):
+            raise InsecureAuthError(
+                f"refusing to send {what} over plain {scheme or 'text'} to "
+                f"{redact_url(url)}: anyone on the network path could read it. "
+                "Use https, or pass allow_insecure_auth=True to the session to "
+                "accept the risk."
+            )
+        proxies = kwargs.get("proxies")
+        if proxies is None:
+            proxies = resolve_proxies(
+                request, getattr(self, "proxies", {}), getattr(self, "trust_env", True)
+            )
+        proxy = select_proxy(url, proxies)
+        if proxy:
+            raise InsecureAuthError(
+                f"refusing to send {what} to {redact_url(url)} over plain http "
+                f"through the proxy {redact_url(proxy)}, which would read it. "
+                "Use https (its proxy only relays encrypted bytes), bypass the "
+                "proxy with no_proxy, or pass allow_insecure_auth=True to the "
+                "session to accept the risk."
+            )
 
     def rebuild_auth(
         self, prepared_request: PreparedRequest, response: requests.Response
@@ -157,8 +222,9 @@ class SessionTransportMixin:
             previous.url or "", prepared_request.url or ""
         ):
             setattr(prepared_request, _LEFT_ORIGIN, True)
-            for name in credential_headers(getattr(self, "auth", None)):
-                prepared_request.headers.pop(name, None)
+            strip_credential_headers(
+                prepared_request.headers, getattr(self, "auth", None)
+            )
 
     def __getstate__(self) -> dict[str, Any]:
         state: dict[str, Any] = super().__getstate__()  # type: ignore[misc,assignment]
@@ -166,3 +232,15 @@ class SessionTransportMixin:
         state["allow_cross_origin_auth"] = self.allow_cross_origin_auth
         state["auth_origin"] = self.auth_origin
         return state
+
+
+def _prepared_origin(url: str) -> Any:
+    """The origin of `url` as a request for it is sent (IDNA-encoded,
+    normalised by requests), or as urllib3 reads it if it cannot be
+    prepared."""
+    prepared = PreparedRequest()
+    try:
+        prepared.prepare_url(url, None)
+    except (requests.RequestException, ValueError):
+        return origin_of(url)
+    return origin_of(prepared.url or "")

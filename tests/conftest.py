@@ -31,6 +31,8 @@ SERVER_FIXTURES = {
     "stalled_server",
     "threaded_server",
     "closed_port_url",
+    "oidc_provider",
+    "recorder",
 }
 
 
@@ -48,8 +50,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated(credential_env: CredentialEnv) -> CredentialEnv:
-    return credential_env
+def _isolated(credential_env: CredentialEnv) -> Iterator[CredentialEnv]:
+    # Files the tests write are private, as credential files should be: a
+    # token file that others can read gets a warning, which tests of that
+    # warning ask for by chmod.
+    umask = os.umask(0o077)
+    yield credential_env
+    os.umask(umask)
 
 
 @pytest.fixture

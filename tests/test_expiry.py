@@ -18,7 +18,7 @@ def test_jwt_token_file(make_token):
 
 def test_bearer_token_variable(monkeypatch):
     monkeypatch.setenv("BEARER_TOKEN", make_jwt(now=T0, lifetime=60))
-    with Session() as s:
+    with time_machine.travel(T0, tick=False), Session() as s:
         assert s.expiry == T0 + 60
 
 

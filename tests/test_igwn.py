@@ -323,7 +323,7 @@ def test_find_scitoken_checks_audience_and_time_left(monkeypatch):
     monkeypatch.setenv(
         "BEARER_TOKEN", make_jwt({"aud": "https://a.example"}, lifetime=30)
     )
-    with pytest.raises(igwn.IgwnAuthError, match="less than 60 s left"):
+    with pytest.raises(igwn.IgwnAuthError, match="wanted at least 60 s left"):
         igwn.find_scitoken("https://a.example", None)
 
 

@@ -105,7 +105,8 @@ def test_no_secret_in_any_record_at_debug(
         s.close()
     # The environment, basic auth arguments and netrc.
     monkeypatch.setenv("BEARER_TOKEN", secret_token(T0))
-    Session(httpserver.url_for("/")).close()
+    with time_machine.travel(T0, tick=False):  # issued at T0: not valid before
+        Session(httpserver.url_for("/")).close()
     monkeypatch.delenv("BEARER_TOKEN")
     Session(username="albert", password="pw-s3cr3t").close()
     env.write_netrc("machine localhost login albert password netrc-s3cr3t\n")

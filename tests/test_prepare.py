@@ -9,7 +9,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 
 from requests_gracedb_like import Session
-from requests_gracedb_like.prepare import SessionPrepareMixin
+from requests_gracedb_like.prepare import SessionHeaders, SessionPrepareMixin
 
 
 class _P(SessionPrepareMixin, requests.Session):
@@ -44,6 +44,15 @@ REQUESTS = [
     {"method": "GET", "url": "https://example.org/", "hooks": {"response": _hook}},
     {"method": "GET", "url": b"https://example.org/bytes"},
     {"method": "GET", "url": "localhost:8000/no-scheme-is-kept"},
+    {"method": "POST", "url": "https://example.org/empty"},
+    {"method": "DELETE", "url": "https://example.org/empty", "data": []},
+    {"method": "PATCH", "url": "https://example.org/empty", "data": b""},
+    {"method": "HEAD", "url": "https://example.org/h", "headers": {"X-S": None}},
+    {
+        "method": "GET",
+        "url": "https://example.org/",
+        "headers": CaseInsensitiveDict({"x-session": "mine", b"X-Bytes": b"b"}),
+    },
 ]
 
 
@@ -134,3 +143,94 @@ def test_composed_session_round_trips_through_pickle(httpserver):
         clone = pickle.loads(pickle.dumps(s))
     with clone:
         assert clone.get(httpserver.url_for("/a")).text == "ok"
+
+
+HEADER_CASES = [
+    # (session headers set, request headers)
+    ({"X-A": "1"}, {"x-a": "2"}),
+    ({"X-A": "1", "X-B": "2"}, {"X-B": None, "X-C": "3"}),
+    ({b"X-Bytes": b"v"}, None),
+    ({"X-A": None}, {"X-D": "4"}),
+    ({"X-A": "1"}, {"accept": None, "Accept": "a/b"}),
+    ({"X-A": "1"}, {"Accept": "a/b", "accept": None}),
+    # an invalid session header that the request replaces is not an error
+    ({"X-Bad": " leading space"}, {"X-Bad": "fine"}),
+    ({"X-Bad": "line\nbreak"}, {"x-bad": None}),
+]
+
+
+@pytest.mark.parametrize(("session_headers", "request_headers"), HEADER_CASES)
+def test_session_and_request_headers_merge_as_requests(
+    session_headers, request_headers
+):
+    url = "https://example.org/a"
+    with _P() as ours, requests.Session() as plain:
+        for s in (ours, plain):
+            s.headers.update(session_headers)
+        want = plain.prepare_request(requests.Request("GET", url, request_headers))
+        for _ in range(2):  # the second time from the checked headers
+            got = ours.prepare_request(requests.Request("GET", url, request_headers))
+            assert list(got.headers.items()) == list(want.headers.items())
+
+
+@pytest.mark.parametrize(
+    ("session_headers", "request_headers"),
+    [
+        ({"X-Bad": " leading"}, None),
+        ({"X-A": "1"}, {"X-Bad": "a\r\nb"}),
+        ({"X-A": "1", "X-B": "2"}, {"X-B": "bad\n", "X-A": " bad"}),
+        ({"X-A": "1"}, {"X-Num": 5}),
+    ],
+)
+def test_invalid_headers_raise_as_requests(session_headers, request_headers):
+    url = "https://example.org/a"
+    with _P() as ours, requests.Session() as plain:
+        for s in (ours, plain):
+            s.headers.update(session_headers)
+        with pytest.raises(requests.exceptions.InvalidHeader) as want:
+            plain.prepare_request(requests.Request("GET", url, request_headers))
+        for _ in range(2):
+            with pytest.raises(requests.exceptions.InvalidHeader) as got:
+                ours.prepare_request(requests.Request("GET", url, request_headers))
+            assert str(got.value) == str(want.value)
+
+
+def test_session_headers_count_their_changes_and_survive_copies():
+    with _P() as s:
+        headers = s.headers
+        assert isinstance(headers, SessionHeaders)
+        assert isinstance(headers, CaseInsensitiveDict)
+        seen = {headers.version}
+        for change in (
+            lambda h: h.__setitem__("X-New", "1"),
+            lambda h: h.update({"X-Other": "2"}),
+            lambda h: h.pop("X-New"),
+            lambda h: h.setdefault("X-Third", "3"),
+            lambda h: h.clear(),
+        ):
+            change(headers)
+            assert headers.version not in seen
+            seen.add(headers.version)
+        assert type(headers.copy()) is SessionHeaders
+        assert type(pickle.loads(pickle.dumps(headers))) is SessionHeaders
+
+
+def test_every_change_to_session_headers_is_sent(httpserver):
+    httpserver.expect_request("/").respond_with_handler(
+        lambda request: __import__("werkzeug").Response(
+            request.headers.get("X-Changing", "-")
+        )
+    )
+    with Session(force_noauth=True) as s:
+        seen = [s.get(httpserver.url_for("/")).text]
+        s.headers["X-Changing"] = "one"
+        seen.append(s.get(httpserver.url_for("/")).text)
+        s.headers.update({"x-changing": "two"})
+        seen.append(s.get(httpserver.url_for("/")).text)
+        del s.headers["X-CHANGING"]
+        seen.append(s.get(httpserver.url_for("/")).text)
+        s.headers = {"X-Changing": "a plain dict"}
+        seen.append(s.get(httpserver.url_for("/")).text)
+        clone = s.with_headers({"X-Changing": "clone"})
+        seen.append(clone.get(httpserver.url_for("/")).text)
+    assert seen == ["-", "one", "two", "-", "a plain dict", "clone"]

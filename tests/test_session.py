@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import pickle
 import subprocess
 import sys
 import threading
 
+import pytest
 import requests
 import time_machine
 
@@ -169,3 +171,39 @@ def test_threads_share_session_across_rotation(httpserver, tmp_path):
     for step in range(3):
         batch = sent[80 * step : 80 * (step + 1)]
         assert set(batch) == {f"Bearer {tokens[step]}"}
+
+
+def _mixin_options() -> dict[str, inspect.Parameter]:
+    """Every keyword option of the mixins composed in Session."""
+    options: dict[str, inspect.Parameter] = {}
+    for cls in Session.__mro__[1:]:
+        init = vars(cls).get("__init__")
+        if init is None or not cls.__module__.startswith("requests_gracedb_like"):
+            continue
+        for name, param in inspect.signature(init).parameters.items():
+            if name != "self" and param.kind is not param.VAR_KEYWORD:
+                options.setdefault(name, param)
+    return options
+
+
+def test_session_lists_every_mixin_option_with_its_default():
+    # A mixin option missing here could not be passed to Session at all.
+    listed = dict(inspect.signature(Session.__init__).parameters)
+    del listed["self"]
+    options = _mixin_options()
+    missing = sorted(set(options) - set(listed))
+    assert not missing, f"add {missing} to Session.__init__ in session.py"
+    assert sorted(set(listed) - set(options)) == []
+    for name, param in listed.items():
+        assert param.default == options[name].default, name
+        expected = param.POSITIONAL_OR_KEYWORD if name == "url" else param.KEYWORD_ONLY
+        assert param.kind is expected, name
+        assert param.annotation is not param.empty, name
+        assert f"{name} :" in Session.__doc__ or f"{name}," in Session.__doc__, name
+
+
+def test_misspelt_option_names_session():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'tokn'") as info:
+        Session("https://gracedb.example.org/api/", tokn="/tmp/token")
+    if sys.version_info >= (3, 10):  # 3.9 does not name the class
+        assert str(info.value).startswith("Session.__init__()")

@@ -19,7 +19,7 @@ import requests
 from fault_server import OUTCOMES, FaultServer, Seen, client_sockets
 
 from requests_gracedb_like import Session, adapters, exceptions
-from requests_gracedb_like.testing import make_jwt
+from requests_gracedb_like.testing import make_signed_jwt
 
 THREADS = 16
 REQUESTS = int(os.environ.get("SOAK_REQUESTS", "400"))
@@ -93,7 +93,7 @@ def test_soak_shared_session_rotating_token_random_faults(
     faults = list(MIX)
     weights = list(MIX.values())
     token_path = tmp_path / "token"
-    issued = [make_jwt({"sub": "soak-0"})]
+    issued = [make_signed_jwt({"sub": "soak-0"})]
     token_path.write_text(issued[0] + "\n")
     token_path.chmod(0o600)
 
@@ -101,6 +101,9 @@ def test_soak_shared_session_rotating_token_random_faults(
     monkeypatch.setattr(adapters, "_sleep", lambda seconds: None)
     # urllib3 warns at each retry; pytest would keep every record in memory
     caplog.set_level(logging.ERROR, logger="urllib3")
+    # sockets that earlier tests left to the garbage collector would close
+    # during the run and make the count below look like a gain
+    gc.collect()
     fds_before = open_fds()
     tracemalloc.start()
     request.addfinalizer(tracemalloc.stop)  # even if an assertion fails
@@ -119,7 +122,8 @@ def test_soak_shared_session_rotating_token_random_faults(
         k = 0
         while not done.wait(0.005):
             k += 1
-            token = make_jwt({"sub": f"soak-{k}"})
+            # signed, as real tokens are: a torn read can cut the signature
+            token = make_signed_jwt({"sub": f"soak-{k}"})
             issued.append(token)  # issued before any reader can see it
             write_token(token_path, token, in_place=k % 2 == 0)
 

@@ -67,7 +67,8 @@ def forward_url(
     in the MRO declares it too, so any single mixin still composes with plain
     :class:`requests.Session`, which does not take ``url``.
     """
-    if _later_takes_url(mixin, type(instance)):
+    cls: type = type(instance)  # typed plainly: mypy finds type[object] unhashable
+    if _later_takes_url(mixin, cls):
         kwargs["url"] = url
 
 

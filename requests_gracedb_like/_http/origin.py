@@ -1,11 +1,23 @@
 """Origins (scheme, host, port) and the other small URL facts that decide
-where a credential may go."""
+where a credential may go.
+
+Every origin is read from a URL as urllib3, which opens the connection,
+reads it: ``http://a\\@b/`` connects to ``a`` (the authority ends at the
+backslash), where :func:`urllib.parse.urlsplit` would say ``b``. A check
+that parsed URLs one way while the transport connected another way would
+send a credential to a host it thought it was keeping it from.
+"""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Any, Optional
-from urllib.parse import urlsplit
+
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
+
+from .redact import is_secret_header
 
 __all__ = [
     "CREDENTIAL_HEADERS",
@@ -13,6 +25,8 @@ __all__ = [
     "is_loopback",
     "origin_of",
     "same_origin",
+    "session_credential_headers",
+    "strip_credential_headers",
 ]
 
 #: Headers that carry a credential whatever the session's auth object.
@@ -23,9 +37,15 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 Origin = tuple[str, str, Optional[int]]
 
 
+# Pure functions of one string, asked about the same few URLs and hosts on
+# every request: remember recent answers.
+@functools.lru_cache(maxsize=512)
 def origin_of(url: str) -> Origin:
-    """Return ``(scheme, host, port)`` of `url`, the port filled in for http
-    and https.
+    """Return ``(scheme, host, port)`` of `url` as urllib3 reads it, the
+    port filled in for http and https; ``("", "", None)`` for a URL that
+    urllib3 cannot parse (it matches no origin).
+
+    Cached: the same few URLs (the service's, its redirects) recur.
 
     Examples
     --------
@@ -33,16 +53,21 @@ def origin_of(url: str) -> Origin:
     ('https', 'gracedb.example.org', 443)
     >>> origin_of("http://127.0.0.1:8080/x")
     ('http', '127.0.0.1', 8080)
+    >>> origin_of(r"https://evil.example\\@service.example/")
+    ('https', 'evil.example', 443)
     """
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
     try:
-        port = parts.port
-    except ValueError:
-        port = None
+        parts = parse_url(url.strip() if isinstance(url, str) else url)
+    except (LocationParseError, ValueError, TypeError):
+        return "", "", None
+    scheme = (parts.scheme or "").lower()
+    port = parts.port
     if port is None:
         port = _DEFAULT_PORTS.get(scheme)
-    return scheme, (parts.hostname or "").lower(), port
+    host = (parts.host or "").lower()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return scheme, host, port
 
 
 def same_origin(a: str, b: str) -> bool:
@@ -50,6 +75,7 @@ def same_origin(a: str, b: str) -> bool:
     return origin_of(a) == origin_of(b)
 
 
+@functools.lru_cache(maxsize=512)
 def is_loopback(host: str) -> bool:
     """Whether `host` names this machine: ``localhost`` or a loopback address.
 
@@ -76,3 +102,25 @@ def credential_headers(auth: Any) -> tuple[str, ...]:
     }:
         return (*CREDENTIAL_HEADERS, name)
     return CREDENTIAL_HEADERS
+
+
+def session_credential_headers(headers: Any, auth: Any) -> list[str]:
+    """The names, among a session's `headers`, of those that carry a
+    credential: :func:`credential_headers` of `auth`, ``Cookie``, and any
+    whose name says it holds a key, token, secret or session
+    (``X-Auth-Token``, ``Api-Key``...)."""
+    known = {h.lower() for h in credential_headers(auth)}
+    return [
+        name
+        for name in headers or ()
+        if isinstance(name, str) and (name.lower() in known or is_secret_header(name))
+    ]
+
+
+def strip_credential_headers(headers: Any, auth: Any) -> None:
+    """Remove from `headers` every header that carries a credential (see
+    :func:`session_credential_headers`) but ``Cookie``, which requests
+    rebuilds from its cookie jar for each redirect."""
+    for name in session_credential_headers(list(headers), auth):
+        if name.lower() != "cookie":
+            headers.pop(name, None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from typing import Optional
+from typing import Any, Optional
 from urllib.parse import urlsplit
 
 from .._http.redact import redact_url
@@ -14,7 +14,9 @@ from .status import UsageError
 
 __all__ = [
     "check_url",
+    "claim_options",
     "has_header",
+    "margin",
     "parse_headers",
     "read_argument",
     "retries",
@@ -31,6 +33,44 @@ def seconds(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be more than 0 seconds: {text!r}")
     return value
+
+
+def margin(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 seconds or more: {text!r}")
+    return value
+
+
+def claim_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The Session options of ``--token-audience``, ``--token-scope``,
+    ``--token-issuer`` and ``--token-expiry-margin`` that were given.
+
+    Raises
+    ------
+    UsageError
+        If a requested scope has a relative path, naming ``--token-scope``.
+    """
+    from ..credentials.scopes import parse_requested
+
+    options: dict[str, Any] = {}
+    for name in ("token_audience", "token_scope", "token_issuer"):
+        values = getattr(args, name, None)
+        if values:
+            options[name] = values
+    for text in " ".join(options.get("token_scope", ())).split():
+        try:
+            parse_requested(text)
+        except ValueError:
+            raise UsageError(
+                f"--token-scope: the path of {text!r} must start with '/'"
+            ) from None
+    if getattr(args, "token_expiry_margin", None) is not None:
+        options["token_expiry_margin"] = args.token_expiry_margin
+    return options
 
 
 def retries(text: str) -> int:

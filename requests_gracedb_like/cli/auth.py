@@ -15,13 +15,15 @@ from ..credentials.discovery import why_not_looked_at
 from ..credentials.records import Attempt, Request, Source
 from ..credentials.sources import SOURCES
 from ..exceptions import CredentialError
-from .arguments import check_url
+from .arguments import check_url, claim_options
 from .status import ExitStatus
 
-__all__ = ["auth_report", "format_auth_report", "run_auth"]
+__all__ = ["auth_report", "format_auth_report", "run"]
 
 
-def auth_report(url: str, *, token: Optional[str] = None) -> dict[str, Any]:
+def auth_report(
+    url: str, *, token: Optional[str] = None, **requirements: Any
+) -> dict[str, Any]:
     """Explain which credentials a Session for `url` would use, without any
     secret.
 
@@ -38,6 +40,9 @@ def auth_report(url: str, *, token: Optional[str] = None) -> dict[str, Any]:
         The service URL.
     token : str, optional
         A bearer-token file, as the ``token=`` argument of the Session.
+    **requirements
+        ``token_audience``, ``token_scope``, ``token_issuer`` and
+        ``token_expiry_margin``, as the Session takes them.
 
     Returns
     -------
@@ -53,7 +58,7 @@ def auth_report(url: str, *, token: Optional[str] = None) -> dict[str, Any]:
         when known; ``claims``: the token's ``sub``, ``iss``, ``aud`` and
         ``scope`` when present, and the certificate's ``subject``.
     """
-    request = Request(url=url, token=token)
+    request = Request(url=url, token=token, **requirements)
     sources = []
     winners: list[Source] = []
     used: list[Attempt] = []
@@ -191,9 +196,10 @@ def format_auth_report(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run_auth(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``auth``: print the report; exit 3 when no credential is usable."""
     check_url(args.url)
-    report = auth_report(args.url, token=args.token)
+    report = auth_report(args.url, token=args.token, **claim_options(args))
     if args.json:
         print(json.dumps(report, indent=2))
     else:

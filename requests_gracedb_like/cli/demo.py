@@ -9,20 +9,25 @@ with it) if the library stops behaving as shown.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..credentials.bearer import ReloadingTokenFileAuth
 from ..credentials.jwt import decode_claims
 from ..exceptions import HTTPError, NotFound, Unauthorized
 from ..session import Session
+from .status import ExitStatus
 
-__all__ = ["DemoError", "run"]
+if TYPE_CHECKING:
+    from ..testing.service import FakeService
+
+__all__ = ["DemoError", "run", "walk_through"]
 
 #: Variables that would be found before ``BEARER_TOKEN_FILE``; the demo
 #: hides them while it runs so that it shows the same thing on every machine.
@@ -54,7 +59,7 @@ def _environment(token_file: Path) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def run(echo: Callable[[str], None] = print) -> None:
+def walk_through(echo: Callable[[str], None] = print) -> None:
     """Run the demo, writing what happens with `echo`.
 
     Raises
@@ -67,10 +72,10 @@ def run(echo: Callable[[str], None] = print) -> None:
     with FakeService() as service, tempfile.TemporaryDirectory() as tmp:
         api = service.url_for("api/")
         token_file = Path(tmp) / "token"
-        service.write_token(token_file, {"jti": "token-1"}, lifetime=60)
+        service.write_token(token_file, {"jti": "token-1"}, lifetime=120)
         first = token_file.read_text().strip()
         echo(f"A token-protected service is running at {api}")
-        echo(f"and a token for it, valid 60 s, is in {token_file}.\n")
+        echo(f"and a token for it, valid 2 min, is in {token_file}.\n")
 
         echo("1. Credential discovery, with BEARER_TOKEN_FILE set:")
         expiry = decode_claims(first)["exp"]  # type: ignore[index]
@@ -147,6 +152,66 @@ def run(echo: Callable[[str], None] = print) -> None:
             else:
                 raise DemoError("401 Unauthorized without a credential")
 
+        _oidc_step(service, api, Path(tmp), echo)
+
         sent = len(service.requests)
         echo(f"\nDone: {sent} requests, all to 127.0.0.1. Try next:")
         echo("   python -m requests_gracedb_like auth https://gracedb.ligo.org/api/")
+
+
+def _oidc_step(
+    service: FakeService, api: str, tmp: Path, echo: Callable[[str], None]
+) -> None:
+    """6. Log in once with OpenID Connect; the session refreshes by itself."""
+    import importlib.util
+
+    if importlib.util.find_spec("authlib") is None:
+        echo("\n6. (OIDC login skipped: install the 'oidc' extra to see it)")
+        return
+    from ..credentials.oidc.api import login
+    from ..testing.oidc_provider import CLIENT_ID, OIDCProvider
+
+    echo("\n6. Log in once with OpenID Connect; the session refreshes by itself:")
+    # Access tokens valid 2 s, so that the refresh comes without a long wait;
+    # the provider approves the login at the first poll (it is a demo).
+    with OIDCProvider(access_lifetime=2, interval=1, auto_approve=1) as provider:
+        service.accept_issuer(provider.issuer)
+        names = {
+            "REQUESTS_GRACEDB_LIKE_OIDC_ISSUER": provider.issuer,
+            "REQUESTS_GRACEDB_LIKE_OIDC_CLIENT_ID": CLIENT_ID,
+            "XDG_CACHE_HOME": str(tmp / "cache"),
+        }
+        saved = {name: os.environ.get(name) for name in (*names, *_EARLIER)}
+        try:
+            os.environ.update(names)
+            for name in _EARLIER:
+                os.environ.pop(name, None)
+            echo(f"   $ requests-gracedb-like login {api}")
+            login(api, echo=lambda text: echo(f"   {text}"))
+            session = Session(api)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        with session as s:
+            echo(f"   session.auth_source = {s.auth_source!r}")
+            first = s.get(api).json()["token_id"]
+            echo(f"   GET {api} -> 200 with access token {first!r}")
+            expiry = s.expiry
+            _check(expiry is not None, "an expiry")
+            assert expiry is not None
+            time.sleep(max(0.0, expiry - 1.0 - time.time()) + 0.05)
+            second = s.get(api).json()["token_id"]
+            echo(
+                f"   one second before expiry: GET -> 200 with access token "
+                f"{second!r}, refreshed ({provider.refreshes} refresh request)"
+            )
+            _check(second != first and provider.refreshes == 1, "one refresh")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``demo``: :func:`walk_through` on standard output."""
+    walk_through()
+    return ExitStatus.OK

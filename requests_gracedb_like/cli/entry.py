@@ -6,6 +6,8 @@ Commands::
     auth URL                     which credential a Session would use, and why
     get|post|put|patch|delete URL
                                  send a request with the Session
+    login URL                    log in to the OIDC provider URL needs
+    logout URL                   revoke and forget that login
     demo                         a walk-through against a local service
 
 Exit status, one class of failure each:
@@ -28,12 +30,15 @@ and the library's DEBUG log records.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
-from typing import Optional
+from typing import Any, Optional
 
+from .._http.redact import printable
 from .parser import build_parser
 from .status import PROG, ExitStatus, classify
 
@@ -50,8 +55,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         logger = logging.getLogger("requests_gracedb_like")
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _run(args)
+
+
+def _show_warning(
+    message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any
+) -> None:
+    """Warnings as one line each, without the source line."""
+    text = printable(" ".join(str(message).split()))
+    print(f"{PROG}: warning: {text}", file=sys.stderr)
+
+
+def _run(args: Any) -> int:
     try:
-        return int(args.func(args))
+        # Each command's module (and the Session) loads only when it runs:
+        # --help and usage errors answer at once.
+        command = importlib.import_module(f"{__package__}.{args.command}")
+        return int(command.run(args))
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return ExitStatus.INTERRUPTED
@@ -62,5 +84,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         hint = (
             "" if args.debug or status != ExitStatus.ERROR else " (--debug shows more)"
         )
-        print(f"{PROG}: {message}{hint}", file=sys.stderr)
+        line = printable(" ".join(message.split()))
+        print(f"{PROG}: {line}{hint}", file=sys.stderr)
         return status

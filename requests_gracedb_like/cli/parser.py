@@ -8,9 +8,7 @@ from typing import Any, NoReturn
 
 from .._version import __version__
 from ..timeout import NOT_GIVEN
-from .arguments import retries, seconds
-from .auth import run_auth
-from .request import run_request
+from .arguments import margin, retries, seconds
 from .status import PROG, ExitStatus
 
 __all__ = ["build_parser"]
@@ -59,6 +57,44 @@ def _credential_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _claim_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "token claims", "what a discovered token must carry to be used"
+    )
+    group.add_argument(
+        "--token-audience",
+        metavar="AUD",
+        action="append",
+        help="an accepted aud (repeatable; default: the URL's scheme and host)",
+    )
+    group.add_argument(
+        "--token-scope",
+        metavar="SCOPE",
+        action="append",
+        help="a scope the token must grant, such as read:/frames (repeatable)",
+    )
+    group.add_argument(
+        "--token-issuer",
+        metavar="ISS",
+        action="append",
+        help="an accepted iss (repeatable)",
+    )
+    group.add_argument(
+        "--token-expiry-margin",
+        metavar="SECONDS",
+        type=margin,
+        help="seconds a token must have left (default: 60)",
+    )
+
+
+def _oidc_options(parser: argparse.ArgumentParser) -> None:
+    # The options naming the provider win over the environment and the
+    # configuration file.
+    group = parser.add_argument_group("provider (default: from the configuration)")
+    group.add_argument("--issuer", metavar="URL", help="the provider's issuer URL")
+    group.add_argument("--client-id", metavar="ID", help="the registered client")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the command line."""
     parser = _Parser(
@@ -92,8 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument(
         "--token", metavar="PATH", help="check this bearer-token file first"
     )
+    _claim_options(auth)
     _common_options(auth, top=False)
-    auth.set_defaults(func=run_auth)
+    auth.set_defaults(command="auth")
 
     for method in ("get", "post", "put", "patch", "delete"):
         sub = commands.add_parser(
@@ -165,8 +202,75 @@ def build_parser() -> argparse.ArgumentParser:
             ),
         )
         _credential_options(sub)
+        _claim_options(sub)
         _common_options(sub, top=False)
-        sub.set_defaults(func=run_request, method=method.upper())
+        sub.set_defaults(command="request", method=method.upper())
+
+    # -- OpenID Connect: login and logout --------------------------------
+    login = commands.add_parser(
+        "login",
+        help="log in to the OIDC provider URL needs; sessions then refresh",
+        description=(
+            "Log in to the OpenID Connect provider configured for URL and "
+            "cache the tokens; every Session for URL then uses the access "
+            "token and refreshes it by itself. By default prints a URL and a "
+            "code to enter on any device (the device grant); --browser logs "
+            "in with this machine's browser instead."
+        ),
+    )
+    login.add_argument("url", metavar="URL")
+    flow = login.add_mutually_exclusive_group()
+    flow.add_argument(
+        "--device",
+        action="store_true",
+        help="print a URL and a code to enter on any device (the default)",
+    )
+    flow.add_argument(
+        "--browser",
+        action="store_true",
+        help="log in with this machine's browser (authorization code + PKCE)",
+    )
+    login.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="with --browser: print the URL instead of opening a browser",
+    )
+    _oidc_options(login)
+    login.add_argument(
+        "--scope", metavar="SCOPES", help="the scopes to ask for (space separated)"
+    )
+    login.add_argument("--audience", metavar="AUD", help="the audience to ask for")
+    login.add_argument(
+        "--bearer-token-file",
+        metavar="PATH",
+        nargs="?",
+        const="",
+        default=None,
+        help=(
+            "also write the access token to PATH (default "
+            "$XDG_RUNTIME_DIR/bt_u<uid>) at login and each refresh, for "
+            "other WLCG tools"
+        ),
+    )
+    _common_options(login, top=False)
+    login.set_defaults(command="login")
+
+    logout = commands.add_parser(
+        "logout",
+        help="revoke and forget the OIDC tokens cached for URL",
+        description=(
+            "Revoke the refresh token where the provider offers revocation "
+            "(RFC 7009) and delete the cached tokens of the provider "
+            "configured for URL."
+        ),
+    )
+    logout.add_argument("url", metavar="URL")
+    _oidc_options(logout)
+    logout.add_argument(
+        "--no-revoke", action="store_true", help="forget the tokens without revoking"
+    )
+    _common_options(logout, top=False)
+    logout.set_defaults(command="logout")
 
     demo = commands.add_parser(
         "demo",
@@ -178,12 +282,5 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _common_options(demo, top=False)
-    demo.set_defaults(func=run_demo)
+    demo.set_defaults(command="demo")
     return parser
-
-
-def run_demo(args: argparse.Namespace) -> int:
-    from .demo import run
-
-    run()
-    return ExitStatus.OK

@@ -7,20 +7,30 @@ import argparse
 import contextlib
 import json
 import os
+import stat
 import sys
+import tempfile
 from contextlib import ExitStack
 from typing import IO, Any, Optional
 
 import requests
 
+from .._http.redact import printable
 from ..exceptions import CredentialError
 from ..file import guess_content_type, prepare_files
 from ..session import Session
-from .arguments import check_url, has_header, parse_headers, read_argument, split_pair
+from .arguments import (
+    check_url,
+    claim_options,
+    has_header,
+    parse_headers,
+    read_argument,
+    split_pair,
+)
 from .progress import Upload, progress_bar
 from .status import PROG, ExitStatus, UsageError
 
-__all__ = ["run_request"]
+__all__ = ["run"]
 
 
 _CHUNK = 64 * 1024
@@ -84,7 +94,8 @@ def _body(
     return body
 
 
-def run_request(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``get``, ``post``, ``put``, ``patch`` or ``delete``."""
     url = check_url(args.url)
     headers = parse_headers(args.header)
     body = _body(args, headers)
@@ -93,13 +104,18 @@ def run_request(args: argparse.Namespace) -> int:
     # discovered credential.
     no_auth = args.no_auth or has_header(headers, "Authorization")
     try:
-        options = {} if args.retries is None else {"retries": args.retries}
+        options = claim_options(args)
+        if args.retries is not None:
+            options["retries"] = args.retries
         session = Session(url, token=args.token, force_noauth=no_auth, **options)
     except OSError as exc:
-        # only --token is read here; discovered files that cannot be read
-        # are skipped by discovery
+        # Discovery skips discovered files that cannot be read: what cannot
+        # be read here is --token's file (or, should that change, the file
+        # the error names).
+        option = "--token: " if args.token is not None else ""
+        name = exc.filename if exc.filename is not None else args.token
         raise CredentialError(
-            f"--token: cannot read {args.token!r}: {exc.strerror or exc}"
+            f"{option}cannot read {name!r}: {exc.strerror or exc}"
         ) from None
     with session:
         data = progress = None
@@ -119,7 +135,13 @@ def run_request(args: argparse.Namespace) -> int:
             if progress is not None:
                 progress.close()
         with response:
-            _write_body(response, args, stdout_tty=stdout_tty)
+            try:
+                _write_body(response, args, stdout_tty=stdout_tty)
+            except requests.RequestException as exc:
+                # raised while the body arrives, without the request: name it
+                if exc.request is None:
+                    exc.request = response.request
+                raise
     return ExitStatus.OK
 
 
@@ -141,22 +163,62 @@ def _write_body(
             _copy(response, sys.stdout.buffer, progress)
             sys.stdout.flush()
             return
-        try:
-            out = open(args.output, "wb")  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise OSError(
-                exc.errno, f"cannot write {args.output!r}: {exc.strerror}"
-            ) from None
-        try:
-            with out:
-                _copy(response, out, progress)
-        except BaseException:
-            # no half-written file is left behind to be taken for the result
-            with contextlib.suppress(OSError):
-                os.unlink(args.output)
-            raise
+        _save(response, args.output, progress)
     finally:
         progress.close()
+
+
+def _save(response: requests.Response, target: str, progress: Any) -> None:
+    """Write the body to `target` through a temporary file beside it,
+    renamed over `target` only once the whole body has arrived: a failed
+    transfer leaves an existing file as it was. A target that is not a
+    regular file (``/dev/null``, a FIFO) is written to directly, and never
+    replaced or removed."""
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write {target!r}: {exc.strerror}") from None
+    if mode is not None and not stat.S_ISREG(mode):
+        try:
+            out = open(target, "wb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise OSError(
+                exc.errno, f"cannot write {target!r}: {exc.strerror}"
+            ) from None
+        with out:
+            _copy(response, out, progress)
+        return
+    # Beside the file a symbolic link points to, so that the rename keeps
+    # the link and stays on one file system.
+    real = os.path.realpath(target)
+    directory, name = os.path.split(real)
+    try:
+        fd, temporary = tempfile.mkstemp(
+            prefix=f".{name}.", suffix=".part", dir=directory
+        )
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write {target!r}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            _copy(response, out, progress)
+        # mkstemp makes the file private; give it the mode the target had,
+        # or the one a new file would get.
+        os.chmod(
+            temporary, stat.S_IMODE(mode) if mode is not None else _new_file_mode()
+        )
+        os.replace(temporary, real)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _new_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _copy(response: requests.Response, out: IO[bytes], progress: Any) -> None:
@@ -186,5 +248,8 @@ def _show(response: requests.Response) -> None:
             file=sys.stderr,
         )
         return
-    text = content.decode(response.encoding or "utf-8", "replace")
+    # On a terminal, escape sequences in the body would act on it (retitle
+    # the window, clear the screen...): they are removed. A pipe or
+    # --output gets the bytes as sent.
+    text = printable(content.decode(response.encoding or "utf-8", "replace"))
     print(text, end="" if text.endswith("\n") else "\n")

@@ -3,13 +3,15 @@ failure."""
 
 from __future__ import annotations
 
+import http.client
 import re
 from enum import IntEnum
 
 import requests
+import urllib3.exceptions
 
 from .._http.redact import redact_url
-from ..exceptions import CredentialError
+from ..exceptions import CredentialError, ProviderUnreachableError
 
 __all__ = ["PROG", "ExitStatus", "UsageError", "classify"]
 
@@ -43,6 +45,8 @@ def classify(exc: BaseException) -> tuple[ExitStatus, str]:
         code = exc.response.status_code
         status = ExitStatus.HTTP_5XX if code >= 500 else ExitStatus.HTTP_4XX
         return status, str(exc)
+    if isinstance(exc, ProviderUnreachableError):
+        return ExitStatus.CONNECTION, str(exc)
     if isinstance(exc, CredentialError):
         return ExitStatus.CREDENTIAL, str(exc)
     url = redact_url(getattr(getattr(exc, "request", None), "url", None) or "")
@@ -50,6 +54,11 @@ def classify(exc: BaseException) -> tuple[ExitStatus, str]:
         return ExitStatus.TIMEOUT, f"{url}: timed out"
     if isinstance(exc, requests.ConnectionError):
         return ExitStatus.CONNECTION, f"{url}: {_connection_problem(exc)}"
+    if isinstance(exc, _BODY_LOST):
+        return (
+            ExitStatus.CONNECTION,
+            f"{url}: the connection was lost while the body was received",
+        )
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.URLRequired)):
         return ExitStatus.USAGE, f"malformed URL: {exc}"
     if isinstance(exc, OSError) and exc.strerror:
@@ -57,6 +66,14 @@ def classify(exc: BaseException) -> tuple[ExitStatus, str]:
         return ExitStatus.ERROR, f"{where}{exc.strerror}"
     return ExitStatus.ERROR, f"{type(exc).__name__}: {exc}"
 
+
+#: A response body cut short: the connection closed or broke mid-body.
+_BODY_LOST = (
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+    urllib3.exceptions.ProtocolError,
+    http.client.IncompleteRead,
+)
 
 _ERRNO = re.compile(r"\[Errno [^\]]*\] ([^'\")]+)")
 

@@ -7,6 +7,7 @@
 ``apikey``         an API key in a request header
 ``noauth``         no credential at all
 ``x509``           the TLS client certificate (X.509, proxies)
+``files``          the one bounded, non-blocking reader of credential files
 ``claims``         what a token must carry for a URL (audience, scope,
                    issuer), read with ``jwt``
 ``sources``        each place discovery looks at, and ``SOURCES``: the order

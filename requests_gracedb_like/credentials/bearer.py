@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import stat
 import threading
 import time
 from typing import Any
@@ -18,10 +19,12 @@ from typing import Any
 from requests.auth import AuthBase
 from requests.models import PreparedRequest
 
+from .._http.memo import remember
 from .._http.replay import body_position, replay_on_401
 from .._typing import PathLike
 from ..exceptions import CredentialError
-from .jwt import decode_claims, expiry_of
+from .files import read_credential_file
+from .jwt import decode_claims, expiry_of, signature_complete
 
 __all__ = [
     "BearerTokenAuth",
@@ -91,19 +94,88 @@ def read_token_file(path: PathLike) -> str:
         If the file cannot be read (``FileNotFoundError``,
         ``PermissionError``...), naming the file.
     CredentialError
-        If the file is not UTF-8 text, is empty, or holds characters that
-        cannot be sent in a header; the message names the file, never its
-        content.
+        If the file is not a regular file or is too large
+        (:class:`~requests_gracedb_like.exceptions.CredentialFileError`,
+        also an :class:`OSError`), is not UTF-8 text, is empty, holds
+        characters that cannot be sent in a header, or holds a signed token
+        whose signature is cut short (a file caught mid-write); the message
+        names the file, never its content.
+
+    Notes
+    -----
+    The file is read by
+    :func:`~requests_gracedb_like.credentials.files.read_credential_file`
+    (non-blocking, regular files only, at most 1 MiB), with a
+    :class:`~requests_gracedb_like.exceptions.CredentialWarning` when
+    others may read it. A JWT is read twice and must be the same both
+    times (a file being rewritten is read again, a few times at most).
+
+    A private regular file is read again only when it has changed on disk
+    (device, inode, size, modification or status-change time): making many
+    sessions from one unchanged token file costs one ``lstat`` each, not
+    reads and checks. A file that fails to read or check, or that others
+    may read (it warns each time), is never remembered.
     """
-    with open(path, "rb") as f:
-        raw = f.read()
+    name = os.fspath(path)
+    try:
+        st = os.lstat(name)
+    except (OSError, ValueError):
+        st = None  # reading it raises the error the caller expects
+    key = None
+    if st is not None and stat.S_ISREG(st.st_mode) and not st.st_mode & 0o077:
+        key = (name, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        token = _RECENT_FILES.get(key)
+        if token is not None:
+            return token
+    token = _read_token_file(name)
+    if key is not None:
+        remember(_RECENT_FILES, key, token, MAX_RECENT_FILES)
+    return token
+
+
+#: How many token files (path and state on disk) :func:`read_token_file`
+#: remembers; the tokens stay in this process only, as they do in sessions.
+MAX_RECENT_FILES = 16
+_RECENT_FILES: dict[tuple[Any, ...], str] = {}
+
+
+def _read_token_file(name: str) -> str:
+    source = f"file {name!r}"
+    raw = read_credential_file(name, what="bearer token file", private=True)
+    for _ in range(_STABLE_READS):
+        token = _decode_token(raw, name, source)
+        if decode_claims(token) is None:
+            return token  # opaque: nothing to check it against
+        again = read_credential_file(name, what="bearer token file")
+        if again == raw:
+            break
+        raw = again
+    else:
+        raise CredentialError(
+            f"bearer token file {name!r} kept changing while it was read"
+        )
+    if not signature_complete(token):
+        raise CredentialError(
+            f"bearer token file {name!r} holds a signed token whose signature "
+            "is cut short (the file is being written?)"
+        )
+    return token
+
+
+#: How many times a token file that changes between two reads is read again.
+_STABLE_READS = 4
+
+
+def _decode_token(raw: bytes, name: str, source: str) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise CredentialError(
-            f"bearer token file {os.fspath(path)!r} is not UTF-8 text"
-        ) from None
-    return validate_token(text, f"file {os.fspath(path)!r}")
+        raise CredentialError(f"bearer token file {name!r} is not UTF-8 text") from None
+    return validate_token(text, source)
+
+
+#: What a token file's object learns from the file, left out of its pickle.
+_READ_FROM_FILE = ("token", "_header", "claims", "expiry")
 
 
 def _same_secret(a: str | None, b: str | None) -> bool:
@@ -178,6 +250,14 @@ class TokenFileAuth(BearerTokenAuth):
         If the file cannot be read.
     CredentialError
         If its content is not a usable token.
+
+    Notes
+    -----
+    The token is not pickled with the object: an unpickled copy (in a
+    worker process, say) reads it from `path` again, and fails there,
+    naming the file, when the file is gone. A token given as text
+    (:class:`BearerTokenAuth`), an API key and basic auth are pickled
+    with their secret, since there is nowhere else to read them from.
     """
 
     def __init__(self, path: PathLike) -> None:
@@ -188,6 +268,18 @@ class TokenFileAuth(BearerTokenAuth):
     def refresh(self) -> None:
         """Read the token file again."""
         self._set_token(read_token_file(self.path))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The token is not pickled: whoever unpickles the object reads it
+        # from the file again, as the process that read it first did.
+        state = self.__dict__.copy()
+        for name in _READ_FROM_FILE:
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.refresh()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BearerTokenAuth):
@@ -354,10 +446,10 @@ class ReloadingTokenFileAuth(TokenFileAuth):
             return self._header
 
     def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
+        state = super().__getstate__()
         del state["_lock"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
         self._lock = threading.Lock()
+        super().__setstate__(state)

@@ -49,7 +49,6 @@ from .records import (
     Source,
     _not_looked_at,
 )
-from .sources import SOURCES
 from .x509 import X509Credential
 
 __all__ = ["discover", "why_not_looked_at"]
@@ -80,9 +79,9 @@ def why_not_looked_at(
 
 def discover(
     request: Request,
+    sources: Sequence[Source],
     *,
     fail_if_noauth: bool = False,
-    sources: Sequence[Source] = SOURCES,
 ) -> Discovery:
     """Walk `sources` in order and collect the credentials found.
 
@@ -90,12 +89,12 @@ def discover(
     ----------
     request : Request
         The caller's arguments.
+    sources : sequence of Source
+        The discovery order, normally
+        :data:`~requests_gracedb_like.credentials.sources.SOURCES`.
     fail_if_noauth : bool, default=False
         Raise :class:`~requests_gracedb_like.exceptions.NoCredentialsError`
         when no source yields a credential.
-    sources : sequence of Source
-        The discovery order;
-        :data:`~requests_gracedb_like.credentials.sources.SOURCES` by default.
 
     Returns
     -------

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any, Optional
 
+from .._http.redact import redact_url
 from ._frozen import Frozen
 from .records import ABSENT, NOT_LOOKED_AT, USED, Attempt, Discovery
 
@@ -33,7 +34,8 @@ class AuthReport(Frozen):
     Attributes
     ----------
     url : str or None
-        The session's service URL.
+        The session's service URL, without user name, password or secret
+        query values.
     records : tuple of Attempt
         One per source, in order, without the credential objects. Each has
         ``status`` (``"used"``, ``"absent"``, ``"expired"``, ...) and
@@ -67,7 +69,10 @@ class AuthReport(Frozen):
         """Build from a
         :class:`~requests_gracedb_like.credentials.records.Discovery`."""
         records = tuple(a._replace(auth=None, cert=None) for a in discovery.attempts)
-        return cls(url, records, discovery.source, expiry)
+        # The URL may carry a user name and password or a ?token=: shown
+        # without them, in str(), repr() and to_dict() alike.
+        shown = redact_url(url) if url else url
+        return cls(shown, records, discovery.source, expiry)
 
     @property
     def used(self) -> tuple[Attempt, ...]:

@@ -15,7 +15,13 @@ import json
 import math
 from typing import Any
 
-__all__ = ["decode_claims", "encode_unsigned", "expiry_of"]
+__all__ = [
+    "decode_claims",
+    "encode_unsigned",
+    "expiry_of",
+    "numeric_date",
+    "signature_complete",
+]
 
 
 def decode_claims(token: str) -> dict[str, Any] | None:
@@ -52,6 +58,68 @@ def decode_claims(token: str) -> dict[str, Any] | None:
     return claims if isinstance(claims, dict) else None
 
 
+#: The lengths in bytes a signature may have, by ``alg``: RSA for moduli of
+#: 2048, 3072 and 4096 bits (shorter keys are no longer issued), ECDSA
+#: (``r || s``), EdDSA and HMAC.
+_SIGNATURE_BYTES = {
+    **{
+        f"{family}{bits}": (256, 384, 512)
+        for family in ("RS", "PS")
+        for bits in (256, 384, 512)
+    },
+    "ES256": (64,),
+    "ES256K": (64,),
+    "ES384": (96,),
+    "ES512": (132,),
+    "EdDSA": (64, 114),
+    "Ed25519": (64,),
+    "Ed448": (114,),
+    "HS256": (32,),
+    "HS384": (48,),
+    "HS512": (64,),
+    "none": (0,),
+}
+
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def signature_complete(token: str) -> bool:
+    """Whether a compact JWS token's signature is whole for its ``alg``.
+
+    A token file rewritten in place can be read half-written; when the cut
+    falls in the signature, the token still splits into three parts with a
+    JSON payload, but its signature is too short for its algorithm. This
+    tells such a torn token from a whole one. A token that is not a JWS,
+    or whose ``alg`` is unknown, counts as complete (nothing can be said).
+
+    Examples
+    --------
+    >>> header = _b64(b'{"alg":"HS256"}')
+    >>> signature_complete(f"{header}.e30.{_b64(bytes(32))}")
+    True
+    >>> signature_complete(f"{header}.e30.{_b64(bytes(32))[:20]}")
+    False
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        return True
+    head, _, signature = parts
+    try:
+        header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    except (binascii.Error, ValueError, RecursionError):
+        return True
+    alg = header.get("alg") if isinstance(header, dict) else None
+    sizes = _SIGNATURE_BYTES.get(alg) if isinstance(alg, str) else None
+    if sizes is None:
+        return True
+    if not _B64URL.issuperset(signature) or len(signature) % 4 == 1:
+        return False
+    # base64url without padding: 4 characters per 3 bytes, the rest rounded up
+    return (len(signature) * 3) // 4 in sizes and any(
+        len(signature) == -(-4 * n // 3) for n in sizes
+    )
+
+
 def encode_unsigned(claims: dict[str, Any]) -> str:
     """Return an unsigned compact JWT (``alg: none``) holding `claims`.
 
@@ -85,11 +153,25 @@ def expiry_of(claims: dict[str, Any] | None) -> float | None:
     """
     if not claims:
         return None
-    exp = claims.get("exp")
-    if isinstance(exp, bool) or not isinstance(exp, (int, float)):
+    return numeric_date(claims.get("exp"))
+
+
+def numeric_date(value: Any) -> float | None:
+    """Return a JWT time claim as a float, or None if it is not a JSON
+    number (RFC 7519 section 2, "NumericDate"): not a number, a boolean,
+    not finite, or too large for a float.
+
+    Examples
+    --------
+    >>> numeric_date(1700000000)
+    1700000000.0
+    >>> numeric_date("1700000000") is None
+    True
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
-        value = float(exp)
+        number = float(value)
     except OverflowError:
         return None
-    return value if math.isfinite(value) else None
+    return number if math.isfinite(number) else None

@@ -14,7 +14,7 @@ from requests.auth import AuthBase
 
 from .._typing import PathLike
 from ._frozen import Frozen
-from .claims import ClaimRequirements
+from .claims import DEFAULT_EXPIRY_MARGIN, ClaimRequirements, check_expiry_margin
 from .x509 import X509Credential
 
 __all__ = [
@@ -27,7 +27,9 @@ __all__ = [
     "MALFORMED",
     "NOTHING",
     "NOT_LOOKED_AT",
+    "NOT_YET_VALID",
     "UNREADABLE",
+    "UNSUPPORTED",
     "USED",
     "WRONG_AUDIENCE",
     "WRONG_ISSUER",
@@ -58,8 +60,13 @@ DISABLED = "disabled"
 UNREADABLE = "unreadable"
 #: Status meaning the file cannot be parsed.
 MALFORMED = "malformed"
-#: Status meaning the token or certificate has expired.
+#: Status meaning the token or certificate has expired, or the token has
+#: less than ``token_expiry_margin`` seconds left.
 EXPIRED = "expired"
+#: Status meaning the token's ``nbf`` or ``iat`` is still to come.
+NOT_YET_VALID = "not yet valid"
+#: Status meaning the token declares a profile version not understood.
+UNSUPPORTED = "unsupported"
 #: Status meaning the token's ``aud`` does not match ``token_audience``.
 WRONG_AUDIENCE = "wrong audience"
 #: Status meaning the token lacks a scope of ``token_scope``.
@@ -93,6 +100,7 @@ class Request(Frozen):
         "token_audience",
         "token_scope",
         "token_issuer",
+        "token_expiry_margin",
     )
     _hidden = frozenset({"password", "api_key"})
 
@@ -110,6 +118,7 @@ class Request(Frozen):
     token_audience: Any
     token_scope: Any
     token_issuer: Any
+    token_expiry_margin: float
 
     def __init__(
         self,
@@ -127,6 +136,7 @@ class Request(Frozen):
         token_audience: Any = None,
         token_scope: Any = None,
         token_issuer: Any = None,
+        token_expiry_margin: float = DEFAULT_EXPIRY_MARGIN,
     ) -> None:
         self._set(
             url=url,
@@ -143,6 +153,7 @@ class Request(Frozen):
             token_audience=token_audience,
             token_scope=token_scope,
             token_issuer=token_issuer,
+            token_expiry_margin=check_expiry_margin(token_expiry_margin),
         )
         self.claims  # noqa: B018 - a bad token_* argument fails here, named
 
@@ -171,6 +182,7 @@ class Attempt(Frozen):
     status : str
         :data:`USED`, or why not: :data:`ABSENT`, :data:`DISABLED`,
         :data:`UNREADABLE`, :data:`MALFORMED`, :data:`EXPIRED`,
+        :data:`NOT_YET_VALID`, :data:`UNSUPPORTED`,
         :data:`WRONG_AUDIENCE`, :data:`WRONG_SCOPE`, :data:`WRONG_ISSUER`,
         :data:`INSECURE_PERMISSIONS` or :data:`NOT_LOOKED_AT`.
     kind : str

@@ -26,6 +26,8 @@ from ..exceptions import CredentialError, CredentialWarning, EncryptedKeyError
 from .apikey import APIKeyAuth
 from .basic import BasicAuth
 from .bearer import BearerTokenAuth, ReloadingTokenFileAuth, TokenFileAuth
+from .claims import time_mismatch
+from .files import read_credential_file
 from .records import (
     ABSENT,
     CERTIFICATE,
@@ -34,8 +36,10 @@ from .records import (
     HEADER,
     INSECURE_PERMISSIONS,
     MALFORMED,
+    NOT_YET_VALID,
     NOTHING,
     UNREADABLE,
+    UNSUPPORTED,
     WRONG_AUDIENCE,
     WRONG_ISSUER,
     WRONG_SCOPE,
@@ -50,7 +54,16 @@ __all__ = ["SOURCES", "TMP_DIR"]
 
 log = logging.getLogger(__name__)
 
-_WRONG = {"audience": WRONG_AUDIENCE, "scope": WRONG_SCOPE, "issuer": WRONG_ISSUER}
+# Mismatch.what -> the status recorded for the skipped token
+_STATUS = {
+    "audience": WRONG_AUDIENCE,
+    "scope": WRONG_SCOPE,
+    "issuer": WRONG_ISSUER,
+    "expired": EXPIRED,
+    "not yet valid": NOT_YET_VALID,
+    "unsupported": UNSUPPORTED,
+    "malformed": MALFORMED,
+}
 
 #: Where ``bt_u<euid>`` and ``x509up_u<euid>`` are looked for last. Tests
 #: point it elsewhere, in-process and, through
@@ -69,28 +82,36 @@ def _token_file_auth(path: PathLike, request: Request) -> AuthBase:
 def _checked_token(
     source: str, location: Optional[str], auth: BearerTokenAuth, request: Request
 ) -> Attempt:
-    """A discovered token is used only if it has not expired and its claims
-    match ``token_audience``, ``token_scope`` and ``token_issuer``."""
-    if auth.expiry is not None and time.time() >= auth.expiry:
-        log.debug("skipping expired bearer token from %s", auth.source)
-        return _absent(source, location, "token has expired", EXPIRED)
-    wrong = request.claims.mismatch(auth.claims)
+    """A discovered token is used only if it has at least
+    ``token_expiry_margin`` seconds left, is already valid, and its claims
+    match ``token_audience``, ``token_scope`` and ``token_issuer`` (see
+    :mod:`~requests_gracedb_like.credentials.claims`)."""
+    claims = auth.claims
+    wrong = time_mismatch(
+        claims, now=time.time(), expiry_margin=request.token_expiry_margin
+    ) or request.claims.mismatch(claims)
     if wrong is not None:
-        what, reason = wrong
-        return _absent(source, location, reason, _WRONG[what])
+        log.debug("skipping bearer token from %s: %s", auth.source, wrong.reason)
+        return _absent(source, location, wrong.reason, _STATUS[wrong.what])
     kind = "bearer token file" if location else "bearer token in the environment"
     return Attempt(source, location, True, kind, auth)
 
 
 def _discovered_token_file(source: str, path: str, request: Request) -> Attempt:
-    """A token file counts only if it exists and is readable."""
+    """A token file counts only if it exists and can be read: a file that
+    cannot be opened, or is not a regular file (a directory, a FIFO, a
+    device) or is too large, is skipped with the reason."""
     if request.token is False:
         return _absent(source, path, "token=False", DISABLED)
     if not os.path.exists(path):
         return _absent(source, path, "no such file")
     if not os.access(path, os.R_OK):
         return _absent(source, path, "file is not readable", UNREADABLE)
-    auth = _token_file_auth(path, request)
+    try:
+        auth = _token_file_auth(path, request)
+    except OSError as exc:
+        log.debug("skipping token file %s: %s", path, exc)
+        return _absent(source, path, exc.strerror or "cannot be read", UNREADABLE)
     assert isinstance(auth, BearerTokenAuth)
     return _checked_token(source, path, auth, request)
 
@@ -125,7 +146,7 @@ def token_argument(request: Request) -> Attempt:
     if claims.explicit:
         wrong = claims.mismatch(getattr(auth, "claims", None))
         if wrong is not None:
-            raise CredentialError(f"bearer token file {path!r}: {wrong[1]}")
+            raise CredentialError(f"bearer token file {path!r}: {wrong.reason}")
     return Attempt("token argument", path, True, "bearer token file", auth)
 
 
@@ -234,6 +255,16 @@ def tmp_dir(request: Request) -> Attempt:
     """``/tmp/bt_u<euid>``."""
     path = os.path.join(TMP_DIR, f"bt_u{os.geteuid()}")
     return _discovered_token_file("/tmp", path, request)  # noqa: S108
+
+
+def oidc_login(request: Request) -> Attempt:
+    """The tokens cached by ``requests-gracedb-like login`` for the OpenID
+    Connect provider configured for the URL (see
+    :mod:`~requests_gracedb_like.credentials.oidc.source`)."""
+    # Imported on first use: ``import requests_gracedb_like`` stays as fast.
+    from .oidc.source import oidc_login as find
+
+    return find(request)
 
 
 # -- certificate sources ----------------------------------------------------
@@ -368,6 +399,16 @@ def netrc(request: Request) -> Attempt:
         return _absent("netrc", path, "url has no host name")
     if not os.path.exists(path):
         return _absent("netrc", path, "no such file")
+    try:
+        # safe-netrc opens the file by name: check first that it is a small
+        # regular file, without blocking on a FIFO.
+        read_credential_file(path, what="netrc file")
+    except OSError as exc:
+        problem = exc.strerror or type(exc).__name__
+        warnings.warn(
+            f"netrc file {path!r} skipped: {problem}", CredentialWarning, stacklevel=2
+        )
+        return _absent("netrc", path, f"skipped: {problem}", UNREADABLE)
 
     from safe_netrc import NetrcParseError  # type: ignore[import-untyped]
     from safe_netrc import netrc as safe_netrc  # type: ignore[import-untyped]
@@ -422,6 +463,10 @@ SOURCES: tuple[Source, ...] = (
     Source("SCITOKEN", HEADER, scitoken_env),
     Source("SCITOKEN_FILE", HEADER, scitoken_file_env),
     Source("_CONDOR_CREDS", HEADER, condor_creds),
+    # A login configured for this URL, refreshed by the session, wins over
+    # the per-user token files that any tool may have written for any
+    # service (and that `login --bearer-token-file` itself writes).
+    Source("OIDC login", HEADER, oidc_login),
     Source("XDG_RUNTIME_DIR", HEADER, xdg_runtime_dir),
     Source("/tmp", HEADER, tmp_dir),  # noqa: S108
     Source("X509_USER_CERT", CERTIFICATE, x509_user_cert_env),

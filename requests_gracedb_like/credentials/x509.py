@@ -22,6 +22,7 @@ from typing import Any, Optional, Union
 
 from .._typing import PathLike
 from ..exceptions import CredentialError, CredentialWarning, EncryptedKeyError
+from .files import read_credential_file
 
 __all__ = [
     "CertificateInfo",
@@ -104,7 +105,9 @@ def read_certificate(
     Raises
     ------
     OSError
-        If a file cannot be read.
+        If a file cannot be read, or
+        (:class:`~requests_gracedb_like.exceptions.CredentialFileError`) is
+        not a regular file or is too large.
     CredentialError
         If a file holds no certificate or no private key, is malformed, the
         key is encrypted with a passphrase, or the key does not match the
@@ -113,13 +116,11 @@ def read_certificate(
     """
     cert_path = os.fspath(cert_file)
     key_path = cert_path if key_file is None else os.fspath(key_file)
-    with open(cert_path, "rb") as f:
-        cert_data = f.read()
+    cert_data = read_credential_file(cert_path, what="X.509 file")
     if key_path == cert_path:
         key_data = cert_data
     else:
-        with open(key_path, "rb") as f:
-            key_data = f.read()
+        key_data = read_credential_file(key_path, what="X.509 file")
     match = _KEY_BLOCK.search(key_data)
     if match is None:
         raise _problem(key_path, "holds no PEM private key")

@@ -29,6 +29,11 @@ Fixtures
     A running :class:`FakeService`: a token-protected JSON service on
     127.0.0.1 that records the requests it saw. Tests using it open a
     loopback socket (with pytest-socket, enable sockets for them).
+``oidc_provider``
+    A running :class:`OIDCProvider`: an OpenID Connect provider in a child
+    process on 127.0.0.1 (device, authorization-code + PKCE and refresh
+    grants, refresh-token rotation, revocation), for testing ``login`` and
+    automatic refresh. Needs authlib (the ``oidc`` extra).
 """
 
 from __future__ import annotations
@@ -38,10 +43,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .environment import CredentialEnv
+    from .oidc_provider import OIDCProvider
     from .service import FakeService, RecordedRequest
-    from .tokens import make_jwt
+    from .tokens import make_jwt, make_signed_jwt
 
-__all__ = ["CredentialEnv", "FakeService", "RecordedRequest", "make_jwt"]
+__all__ = [
+    "CredentialEnv",
+    "FakeService",
+    "OIDCProvider",
+    "RecordedRequest",
+    "make_jwt",
+    "make_signed_jwt",
+]
 
 #: Loaded when this package is used as a pytest plugin (``-p``,
 #: ``pytest_plugins`` or the ``requests_gracedb_like`` option): the
@@ -52,8 +65,10 @@ pytest_plugins = ["requests_gracedb_like.testing.fixtures"]
 _HOMES = {
     "CredentialEnv": "environment",
     "FakeService": "service",
+    "OIDCProvider": "oidc_provider",
     "RecordedRequest": "service",
     "make_jwt": "tokens",
+    "make_signed_jwt": "tokens",
 }
 
 

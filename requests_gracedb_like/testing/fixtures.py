@@ -1,5 +1,5 @@
 """The pytest fixtures of :mod:`requests_gracedb_like.testing`:
-``credential_env``, ``make_token`` and ``service``."""
+``credential_env``, ``make_token``, ``service`` and ``oidc_provider``."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from typing import Any, Optional
 import pytest
 
 from .environment import CredentialEnv, isolate
+from .oidc_provider import OIDCProvider
 from .service import FakeService
 from .tokens import make_jwt
 
-__all__ = ["credential_env", "make_token", "service"]
+__all__ = ["credential_env", "make_token", "oidc_provider", "service"]
 
 
 @pytest.fixture
@@ -54,4 +55,18 @@ def service() -> Iterator[FakeService]:
     token it accepts; ``service.requests`` lists what it received.
     """
     with FakeService() as running:
+        yield running
+
+
+@pytest.fixture
+def oidc_provider() -> Iterator[OIDCProvider]:
+    """A running :class:`~.oidc_provider.OIDCProvider` (a child process on
+    127.0.0.1; needs authlib); stopped afterwards.
+
+    ``oidc_provider.issuer`` is its URL, ``oidc_provider.refreshes`` counts
+    the refresh requests it received, ``oidc_provider.configure(...)``
+    changes its behaviour.
+    """
+    pytest.importorskip("authlib")
+    with OIDCProvider() as running:
         yield running

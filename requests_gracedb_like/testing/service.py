@@ -112,6 +112,8 @@ class FakeService:
     def __init__(self, *, require_auth: bool = True) -> None:
         self.require_auth = require_auth
         self._tokens: set[str] = set()
+        self._issuers: set[str] = set()
+        self._revoked: set[str] = set()
         self._canned: dict[tuple[str, str], _Canned] = {}
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
@@ -209,10 +211,18 @@ class FakeService:
         with self._lock:
             self._tokens.add(token)
 
+    def accept_issuer(self, issuer: str) -> None:
+        """Accept from now on every JWT whose ``iss`` is `issuer` (the
+        tokens of :class:`~requests_gracedb_like.testing.oidc_provider.OIDCProvider`)
+        until it expires or is revoked."""
+        with self._lock:
+            self._issuers.add(issuer)
+
     def revoke_token(self, token: str) -> None:
         """Stop accepting `token`."""
         with self._lock:
             self._tokens.discard(token)
+            self._revoked.add(token)
 
     # --- responses and records -----------------------------------------
 
@@ -263,11 +273,16 @@ class FakeService:
         scheme, _, token = headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             return "Authentication credentials were not provided."
+        claims = decode_claims(token)
         with self._lock:
-            known = token in self._tokens
+            known = token in self._tokens or (
+                claims is not None
+                and claims.get("iss") in self._issuers
+                and token not in self._revoked
+            )
         if not known:
             return "Invalid token."
-        expiry = expiry_of(decode_claims(token))
+        expiry = expiry_of(claims)
         if expiry is not None and time.time() >= expiry:
             return "Token has expired."
         return None

@@ -84,6 +84,19 @@ def test_get_sends_the_discovered_token_and_pipes_the_raw_body(service, token_fi
     assert seen.headers["User-Agent"].startswith("requests_gracedb_like/")
 
 
+def test_requests_use_a_token_only_if_it_grants_the_scope(
+    service, tmp_path, monkeypatch
+):
+    path = service.write_token(tmp_path / "token", {"scope": "gracedb.read"})
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(path))
+    url = service.url_for("api/")
+    assert cli("get", url, "--token-scope", "gracedb.read").returncode == 0
+    assert "Authorization" in service.requests[-1].headers
+    result = cli("get", url, "--token-scope", "gracedb.write")
+    assert result.returncode == 4  # sent without the token: 401
+    assert "Authorization" not in service.requests[-1].headers
+
+
 def test_json_is_pretty_printed_on_a_terminal(service, token_file):
     status, shown, _ = on_tty("get", service.url_for("api/"), stream="stdout")
     assert status == 0
@@ -380,6 +393,7 @@ def test_auth_lists_every_source_and_the_winner(service, token_file, env):
         "SCITOKEN:",
         "SCITOKEN_FILE:",
         "_CONDOR_CREDS:",
+        "OIDC login:",
         "XDG_RUNTIME_DIR (",
         "/tmp (",
         "X509_USER_CERT:",
@@ -392,7 +406,7 @@ def test_auth_lists_every_source_and_the_winner(service, token_file, env):
     for number, (line, name) in enumerate(zip(lines[1:], order), 1):
         assert line[4:].startswith(f"{number}. {name}"), line
     assert f"* 7. BEARER_TOKEN_FILE ({token_file}): bearer token file  <- used" in text
-    assert "+ 17. netrc" in text
+    assert "+ 18. netrc" in text
     assert "an earlier source supplies it" in text
     assert "sub: albert" in text
     assert "Expires: " in text
@@ -470,6 +484,41 @@ def test_auth_names_an_unusable_token_file(tmp_path, monkeypatch):
     text = result.stdout.decode()
     assert "! 7. BEARER_TOKEN_FILE: cannot be used" in text
     assert f"{str(bad)!r} is not UTF-8 text" in text
+
+
+def test_auth_says_which_claim_made_a_token_unusable(monkeypatch):
+    from requests_gracedb_like.testing import make_jwt
+
+    url = "https://gracedb.example.org/api/"
+    token = make_jwt({"aud": "https://gracedb.example.org", "scope": "gracedb.read"})
+    monkeypatch.setenv("BEARER_TOKEN", token)
+    assert cli("auth", url, "--token-scope", "gracedb.read").returncode == 0
+    result = cli("auth", url, "--token-scope", "read:/frames", "--json")
+    assert result.returncode == 3
+    item = json.loads(result.stdout)["sources"][5]
+    assert (item["source"], item["why"]) == ("BEARER_TOKEN", "wrong scope")
+    assert item["reason"] == 'scope: wanted "read:/frames", token has "gracedb.read"'
+    result = cli("auth", url, "--token-expiry-margin", "7200")
+    assert result.returncode == 3
+    assert "exp: wanted at least 7200 s left, token has" in result.stdout.decode()
+    for part in token.split("."):
+        if part:
+            assert part.encode() not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--token-scope", "read:frames"], "--token-scope: the path of 'read:frames'"),
+        (["--token-expiry-margin", "-1"], "must be 0 seconds or more"),
+        (["--token-expiry-margin", "soon"], "not a number of seconds"),
+    ],
+)
+def test_bad_claim_option_is_a_usage_error(args, message):
+    for command in ("auth", "get"):
+        result = cli(command, "https://gracedb.example.org/api/", *args)
+        assert result.returncode == 2
+        assert message in result.stderr.decode()
 
 
 # --- entry points and demo ---------------------------------------------------

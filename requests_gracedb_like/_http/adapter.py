@@ -1,0 +1,192 @@
+"""An :class:`~requests.adapters.HTTPAdapter` that does not repeat per-request
+work: :class:`LeanHTTPAdapter`.
+
+For every request, :class:`requests.adapters.HTTPAdapter` parses the URL
+three times to find the connection pool and the path, builds a new
+:class:`urllib3.util.Timeout` from the same ``(connect, read)`` pair, and
+looks for cookies in a response that has no ``Set-Cookie`` header. The
+answers depend only on values that rarely change within a session, so this
+adapter remembers them; everything else is requests' own code, and every
+method a subclass may override is still called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Optional
+from urllib.parse import urlsplit
+
+from requests.adapters import HTTPAdapter
+from requests.models import PreparedRequest, Response
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+from urllib3.poolmanager import PoolKey
+from urllib3.util import Timeout
+
+from .memo import remember
+
+__all__ = ["SEND_BLOCKSIZE", "LeanHTTPAdapter"]
+
+#: Bytes read from a request body (a file, a streamed upload) per write to
+#: the socket. urllib3's default is 16 KiB; larger blocks halve the cost of
+#: sending a large file, and stay small beside the file.
+SEND_BLOCKSIZE = 1 << 20
+
+#: The most pools and timeouts an adapter remembers; past that the memory is
+#: cleared and rebuilt, so a crawler cannot grow it without bound.
+MAX_REMEMBERED = 256
+
+# urllib3 1.26 has no "blocksize" pool key: a pool manager given one would
+# fail to build its key. Only pass it where urllib3 knows it.
+_HAS_BLOCKSIZE = "key_blocksize" in PoolKey._fields
+
+
+def _key_of(manager: Any, pool: Any) -> Any:
+    """The key under which `manager` holds `pool`, or None."""
+    pools = getattr(manager, "pools", None)
+    if pools is None:
+        return None
+    # keys() copies under the container's lock; iterating it raises.
+    for key in pools.keys():  # noqa: SIM118
+        if pools.get(key) is pool:
+            return key
+    return None
+
+
+class LeanHTTPAdapter(HTTPAdapter):
+    """:class:`requests.adapters.HTTPAdapter`, remembering what it would
+    otherwise work out again for every request.
+
+    Notes
+    -----
+    The results are those of :class:`~requests.adapters.HTTPAdapter`:
+
+    * the connection pool for a request without a proxy is remembered per
+      scheme, host and port, TLS verification and client certificate, and
+      used for as long as the pool manager holds it under the same key
+      (a pool the manager evicted, dropped or replaced is looked up
+      again, as requests would);
+    * the path sent for a request without proxies is the request's
+      ``path_url``, as requests computes it, without looking for a proxy;
+    * a timeout given as a number or a ``(connect, read)`` pair becomes one
+      :class:`urllib3.util.Timeout`, made once per value (urllib3 copies it
+      for each request);
+    * a response without ``Set-Cookie`` headers is built without a cookie
+      parser;
+    * request bodies are sent in blocks of :data:`SEND_BLOCKSIZE` bytes
+      (urllib3 2 only), through the pool manager's connection settings.
+
+    Each step is the method requests calls (``get_connection_with_tls_context``,
+    ``request_url``, ``build_response``...), so a subclass that overrides one
+    still has its override used.
+    """
+
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
+    ) -> None:
+        if _HAS_BLOCKSIZE:
+            pool_kwargs.setdefault("blocksize", SEND_BLOCKSIZE)
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        self._pools: dict[Any, tuple[Any, Any, Any]] = {}
+        self._timeouts: dict[Any, Timeout] = {}
+
+    def get_connection_with_tls_context(
+        self,
+        request: PreparedRequest,
+        verify: Any,
+        proxies: Optional[Mapping[str, str]] = None,
+        cert: Any = None,
+    ) -> Any:
+        """The pool for `request`: requests' answer, remembered while the
+        pool manager holds that pool, when no proxy is involved."""
+        if proxies:
+            return super().get_connection_with_tls_context(
+                request, verify, proxies=proxies, cert=cert
+            )
+        manager = self.poolmanager
+        try:
+            parts = urlsplit(request.url)  # type: ignore[arg-type]
+            key = (parts.scheme, parts.netloc, verify, cert)
+            found = self._pools.get(key)
+        except (TypeError, ValueError):  # unhashable setting, odd URL
+            found = key = None
+        # The manager's own lookup (and LRU bookkeeping): the pool is used
+        # only while the manager still holds it under its key.
+        if (
+            found is not None
+            and found[0] is manager
+            and manager.pools.get(found[1]) is found[2]
+        ):
+            return found[2]
+        pool = super().get_connection_with_tls_context(request, verify, cert=cert)
+        if key is not None:
+            pool_key = _key_of(manager, pool)
+            if pool_key is not None:
+                remember(self._pools, key, (manager, pool_key, pool), MAX_REMEMBERED)
+        return pool
+
+    def request_url(
+        self, request: PreparedRequest, proxies: Optional[Mapping[str, str]]
+    ) -> str:
+        """The path to send: ``request.path_url`` when there are no proxies
+        (what requests returns then), else requests' own choice."""
+        if proxies:
+            return super().request_url(request, proxies)
+        return request.path_url
+
+    def _timeout(self, timeout: Any) -> Any:
+        if isinstance(timeout, Timeout):
+            return timeout
+        try:
+            found = self._timeouts.get(timeout)
+        except TypeError:  # a list: requests rejects or converts it itself
+            return timeout
+        if found is None:
+            if type(timeout) is tuple:
+                if len(timeout) != 2:
+                    return timeout  # requests raises its own error
+                found = Timeout(connect=timeout[0], read=timeout[1])
+            else:
+                found = Timeout(connect=timeout, read=timeout)
+            remember(self._timeouts, timeout, found, MAX_REMEMBERED)
+        return found
+
+    def send(
+        self,
+        request: PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Optional[Mapping[str, str]] = None,
+    ) -> Response:
+        """Send as :meth:`requests.adapters.HTTPAdapter.send`, with the
+        timeout made once per value."""
+        if type(self).add_headers is HTTPAdapter.add_headers:
+            # add_headers is the one hook that sees the timeout as given;
+            # only convert it when nobody looks.
+            timeout = self._timeout(timeout)
+        return super().send(request, stream, timeout, verify, cert, proxies)
+
+    def build_response(self, req: PreparedRequest, resp: Any) -> Response:
+        """Build the response as requests does; without ``Set-Cookie``
+        headers there are no cookies to parse."""
+        headers = getattr(resp, "headers", None)
+        if (
+            headers is None
+            or "set-cookie" in headers
+            or "set-cookie2" in headers
+            or not hasattr(resp, "reason")
+        ):
+            return super().build_response(req, resp)
+        response = Response()
+        response.status_code = getattr(resp, "status", None)  # type: ignore[assignment]
+        response.headers = CaseInsensitiveDict(headers)
+        response.encoding = get_encoding_from_headers(response.headers)
+        response.raw = resp
+        response.reason = resp.reason
+        url = req.url
+        response.url = url.decode("utf-8") if isinstance(url, bytes) else url  # type: ignore[assignment]
+        response.request = req
+        response.connection = self  # type: ignore[attr-defined]
+        return response

@@ -1,0 +1,229 @@
+"""The access token of an OpenID Connect login, refreshed by the session
+that sends it: :class:`OIDCTokenAuth`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from requests.models import PreparedRequest
+
+from ..._http.replay import body_position, replay_on_401
+from ...exceptions import (
+    CredentialError,
+    LoginRequiredError,
+    ProviderUnreachableError,
+)
+from ..bearer import BearerTokenAuth
+from .cache import TokenCache, Tokens
+
+__all__ = ["RETRY_AFTER", "OIDCTokenAuth"]
+
+log = logging.getLogger(__name__)
+
+#: After the provider could not be reached, seconds before trying again
+#: (the cached access token is used meanwhile, while it lasts).
+RETRY_AFTER = 30.0
+
+
+def _stamp(when: Optional[float]) -> str:
+    if when is None:
+        return "never"
+    return datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class OIDCTokenAuth(BearerTokenAuth):
+    """Send the cached access token; refresh it before it expires.
+
+    Parameters
+    ----------
+    cache : TokenCache
+        The cache of the login, shared with other sessions and processes.
+    tokens : Tokens
+        What the cache held when the session was made.
+    reload_timeout : float, default=300
+        Refresh this many seconds before the access token expires (at most
+        half its lifetime, so that a short-lived token is not refreshed at
+        every request).
+    url : str, optional
+        The service URL, for the messages (``login`` command to run).
+
+    Notes
+    -----
+    The rules, in order, checked on each request:
+
+    1. Before the refresh time, only a clock comparison is done.
+    2. From the refresh time on, under a lock shared by the session's
+       threads: if the cache file holds a newer access token (another
+       session or process refreshed), it is used. Otherwise, under an
+       exclusive lock on the cache shared by every process, after reading
+       the cache once more, the refresh token is exchanged for new tokens,
+       written back to the cache atomically: one refresh per rotation,
+       however many threads and processes share the login.
+    3. If the provider cannot be reached, the cached access token is used
+       until it expires (a new attempt is made at most every
+       :data:`RETRY_AFTER` seconds); then requests fail with
+       :class:`~requests_gracedb_like.exceptions.ProviderUnreachableError`.
+    4. If the provider says the refresh token expired or was revoked, the
+       access token is used until it expires; then requests fail with
+       :class:`~requests_gracedb_like.exceptions.LoginRequiredError`, whose
+       message gives the ``login`` command. A new login (in any process)
+       is picked up from the cache.
+
+    When the service answers 401 to a request signed with this token, the
+    token is refreshed at once (rule 2, whatever the time) and the request
+    is sent again, once, when its body can be replayed.
+    """
+
+    def __init__(
+        self,
+        cache: TokenCache,
+        tokens: Tokens,
+        *,
+        reload_timeout: float = 300,
+        url: Optional[str] = None,
+    ) -> None:
+        self.cache = cache
+        self.reload_timeout = float(reload_timeout)
+        self.url = url
+        self.source = f"OIDC login for {tokens.client_id} at {tokens.issuer}"
+        self._lock = threading.Lock()
+        self._retry_at = 0.0
+        self._login_required: Optional[str] = None
+        self._adopt(tokens)
+
+    def _adopt(self, tokens: Tokens) -> None:
+        self.tokens = tokens
+        self._set_token(tokens.access_token)
+        if tokens.expires_at is not None:
+            self.expiry = tokens.expires_at
+        self._cache_key = self.cache.key()
+        if self.expiry is None:
+            self._refresh_at: Optional[float] = None
+            return
+        margin = self.reload_timeout
+        lifetime = self.expiry - tokens.obtained_at
+        if lifetime > 0:
+            margin = min(margin, lifetime / 2)
+        self._refresh_at = self.expiry - margin
+
+    @property
+    def refresh_at(self) -> Optional[float]:
+        """When the next refresh is due (POSIX time), or None if never."""
+        return self._refresh_at
+
+    def __call__(self, r: PreparedRequest) -> PreparedRequest:
+        refresh_at = self._refresh_at
+        if refresh_at is not None and time.time() >= refresh_at:
+            with self._lock:
+                self._update(forced=False)
+        header = self._header
+        r.headers["Authorization"] = header
+        r.register_hook(
+            "response", replay_on_401(header, self._rejected, body_position(r))
+        )
+        return r
+
+    def _rejected(self, sent: str) -> Optional[str]:
+        """The service refused `sent`: refresh now; the new header, or None."""
+        with self._lock:
+            if self._header != sent:
+                return self._header  # another thread already refreshed
+            try:
+                self._update(forced=True)
+            except CredentialError as exc:
+                log.warning("token rejected and not refreshed: %s", exc)
+                return None
+            return self._header if self._header != sent else None
+
+    def _newer_in_cache(self) -> bool:
+        """Adopt the cache's tokens if they differ from ours (another
+        session or process refreshed, or the user logged in again)."""
+        key = self.cache.key()
+        if key == self._cache_key:
+            return False
+        tokens = self.cache.read()
+        if tokens is None:
+            raise LoginRequiredError(
+                f"logged out of {self.tokens.issuer} (the token cache "
+                f"{self.cache.path} is gone); log in again: "
+                f"requests-gracedb-like login {self.url or 'URL'}"
+            )
+        self._cache_key = key
+        if tokens.access_token == self.tokens.access_token:
+            return False
+        self._login_required = None
+        self._adopt(tokens)
+        log.debug("using the access token refreshed by another session")
+        return True
+
+    def _update(self, *, forced: bool) -> None:
+        """Refresh, under the session's lock."""
+        now = time.time()
+        if not forced and (self._refresh_at is None or now < self._refresh_at):
+            return  # another thread refreshed while we waited
+        if self._newer_in_cache():
+            return
+        if self._login_required is not None or now < self._retry_at:
+            self._fail_if_expired(now)
+            return
+        from .refresh import refresh
+
+        with self.cache.lock():
+            if self._newer_in_cache():
+                return
+            try:
+                new = refresh(self.tokens, url=self.url)
+            except ProviderUnreachableError as exc:
+                self._retry_at = now + RETRY_AFTER
+                self._keep_or_raise(exc, now)
+                return
+            except LoginRequiredError as exc:
+                self._login_required = str(exc)
+                self._keep_or_raise(exc, now)
+                return
+            self.cache.write(new)
+        self._retry_at = 0.0
+        self._adopt(new)
+        log.debug("refreshed the access token from %s", self.tokens.issuer)
+
+    def _keep_or_raise(self, exc: CredentialError, now: float) -> None:
+        if self.tokens.expired(now):
+            raise type(exc)(
+                f"{exc}; the access token expired at {_stamp(self.expiry)}"
+            ) from None
+        log.warning(
+            "%s; using the cached access token until it expires at %s",
+            exc,
+            _stamp(self.expiry),
+        )
+
+    def _fail_if_expired(self, now: float) -> None:
+        if not self.tokens.expired(now):
+            return
+        if self._login_required is not None:
+            raise LoginRequiredError(self._login_required)
+        raise ProviderUnreachableError(
+            f"the access token from {self.tokens.issuer} expired at "
+            f"{_stamp(self.expiry)} and the provider could not be reached "
+            "to refresh it; trying again shortly"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, OIDCTokenAuth):
+            return NotImplemented
+        return self.cache.path == other.cache.path and super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()

@@ -1,0 +1,134 @@
+"""LeanHTTPAdapter: requests' adapter, remembering pools, paths and
+timeouts, with the same results."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util import Timeout
+from werkzeug import Response
+
+from requests_gracedb_like._http.adapter import SEND_BLOCKSIZE, LeanHTTPAdapter
+
+
+def _session(adapter):
+    s = requests.Session()
+    for prefix in ("http://", "https://"):
+        s.mount(prefix, adapter)
+    return s
+
+
+def test_same_responses_as_requests_adapter(httpserver):
+    httpserver.expect_request("/a").respond_with_data("body", headers={"X-A": "1"})
+    httpserver.expect_request("/c").respond_with_response(
+        Response("c", headers=[("Set-Cookie", "k=v; Path=/")])
+    )
+    with _session(LeanHTTPAdapter()) as ours, requests.Session() as plain:
+        for path in ("/a", "/c", "/a?q=1"):
+            got = ours.get(httpserver.url_for(path), timeout=(5, 7))
+            want = plain.get(httpserver.url_for(path), timeout=(5, 7))
+            assert (got.status_code, got.content, got.url, got.reason) == (
+                want.status_code,
+                want.content,
+                want.url,
+                want.reason,
+            )
+            assert sorted(got.cookies.items()) == sorted(want.cookies.items())
+            assert got.connection is ours.get_adapter(got.url)
+    # The same paths and queries reached the server from both.
+    sent = [r.url for r, _ in httpserver.log]
+    assert sent[0::2] == sent[1::2]
+    assert sent[4].endswith("/a?q=1")
+
+
+def test_one_pool_while_the_manager_holds_it(httpserver):
+    httpserver.expect_request("/").respond_with_data("ok")
+    adapter = LeanHTTPAdapter()
+    p = requests.Request("GET", httpserver.url_for("/")).prepare()
+
+    def pool():
+        return adapter.get_connection_with_tls_context(p, True)
+
+    with _session(adapter) as s:
+        s.get(p.url)
+        first = pool()
+        s.get(p.url)
+        assert pool() is first
+        assert len(adapter.poolmanager.pools) == 1
+        # A user dropping the pools (to reconnect, for instance) is obeyed.
+        adapter.poolmanager.clear()
+        s.get(p.url)
+        assert pool() is not first
+        assert len(adapter.poolmanager.pools) == 1
+        # So is a new pool manager.
+        adapter.init_poolmanager(10, 10)
+        s.get(p.url)
+        assert len(adapter.poolmanager.pools) == 1
+
+
+@pytest.mark.parametrize(
+    ("timeout", "want"),
+    [
+        ((3, 4), (3, 4)),
+        (5, (5, 5)),
+        (None, (None, None)),
+        (Timeout(connect=1, read=2), (1, 2)),
+    ],
+)
+def test_timeouts_reach_urllib3_as_given(monkeypatch, timeout, want):
+    seen = []
+
+    def urlopen(self, method, url, **kwargs):
+        seen.append(kwargs["timeout"])
+        raise requests.exceptions.ConnectionError("stop")
+
+    monkeypatch.setattr("urllib3.connectionpool.HTTPConnectionPool.urlopen", urlopen)
+    adapter = LeanHTTPAdapter()
+    p = requests.Request("GET", "http://127.0.0.1:9/").prepare()
+    for _ in range(2):  # the second time from memory
+        with pytest.raises(requests.exceptions.ConnectionError):
+            adapter.send(p, timeout=timeout)
+    assert [(t.connect_timeout, t.read_timeout) for t in seen] == [want, want]
+
+
+def test_bad_timeouts_raise_as_requests():
+    p = requests.Request("GET", "http://127.0.0.1:9/").prepare()
+    for bad in [(1, 2, 3), -1]:
+        with pytest.raises(ValueError, match="timeout") as want:
+            HTTPAdapter().send(p, timeout=bad)
+        with pytest.raises(ValueError, match="timeout") as got:
+            LeanHTTPAdapter().send(p, timeout=bad)
+        assert str(got.value) == str(want.value)
+
+
+def test_add_headers_override_sees_the_timeout_as_given(httpserver):
+    httpserver.expect_request("/").respond_with_data("ok")
+    seen = []
+
+    class Recording(LeanHTTPAdapter):
+        def add_headers(self, request, **kwargs):
+            seen.append(kwargs["timeout"])
+
+    with _session(Recording()) as s:
+        s.get(httpserver.url_for("/"), timeout=(2, 3))
+    assert seen == [(2, 3)]
+
+
+def test_bodies_are_sent_in_large_blocks(httpserver, tmp_path):
+    httpserver.expect_request("/up", method="POST").respond_with_data("ok")
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"x" * (3 * SEND_BLOCKSIZE))
+    reads = []
+
+    class Recording(io.FileIO):
+        def read(self, n=-1):
+            reads.append(n)
+            return super().read(n)
+
+    with _session(LeanHTTPAdapter()) as s, Recording(path) as body:
+        s.post(httpserver.url_for("/up"), data=body)
+    assert reads[0] == SEND_BLOCKSIZE
+    assert len(httpserver.log[0][0].get_data()) == 3 * SEND_BLOCKSIZE

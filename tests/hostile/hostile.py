@@ -1,0 +1,212 @@
+"""Helpers of the adversarial suite: a raw-socket server that records every
+byte it receives, and a runner that bounds a piece of code in time and
+memory in a subprocess.
+
+Every case here attacks one promise of ``docs/security.rst`` and asserts
+what a user would notice if the promise broke: a secret where it must not
+be, a hang, memory without bound, a file lost. Nothing waits without a
+bound: sockets have timeouts, threads are joined with one, subprocesses
+are killed after one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import pytest
+
+#: The longest any single hostile case may take, in seconds.
+BOUND = 30
+
+Answer = Callable[[bytes], Optional[bytes]]
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
+
+
+def response(
+    status: int = 200,
+    body: bytes = b"ok",
+    headers: Optional[dict[str, str]] = None,
+    reason: Optional[bytes] = None,
+) -> bytes:
+    """The bytes of an HTTP/1.1 response with a Content-Length."""
+    head = [b"HTTP/1.1 %d %s" % (status, reason if reason is not None else b"X")]
+    for name, value in {"Content-Length": str(len(body)), **(headers or {})}.items():
+        head.append(f"{name}: {value}".encode("latin-1"))
+    return b"\r\n".join(head) + b"\r\n\r\n" + body
+
+
+@dataclass
+class Recorder:
+    """A loopback HTTP/1.1 server on raw sockets that records each request
+    head (request line and headers, as bytes) and answers with
+    ``answer(head)``: bytes, or an iterable of chunks sent one by one (a
+    None chunk drops the connection there), or None to close the connection
+    without answering; :data:`OK` by default. Keep-alive is kept; every
+    connection is closed by :meth:`close`."""
+
+    answer: Answer = lambda head: OK
+    heads: list[bytes] = field(default_factory=list)
+    peers: list[int] = field(default_factory=list)
+    accepted: int = 0
+
+    def __post_init__(self) -> None:
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server.settimeout(0.2)
+        self.port = self._server.getsockname()[1]
+        self._stop = threading.Event()
+        self._conns: list[socket.socket] = []
+        self._threads: list[threading.Thread] = []
+        self._accepting = threading.Thread(target=self._accept, daemon=True)
+        self._accepting.start()
+
+    def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def saw(self, secret: str) -> bool:
+        """Whether `secret` arrived in any request head."""
+        return any(secret.encode() in head for head in self.heads)
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                continue
+            self.accepted += 1
+            conn.settimeout(BOUND)
+            self._conns.append(conn)
+            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        buffer = b""
+        with contextlib.suppress(OSError):
+            while not self._stop.is_set():
+                while b"\r\n\r\n" not in buffer:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    buffer += chunk
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value.strip() or 0)
+                while len(buffer) < length:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    buffer += chunk
+                buffer = buffer[length:]
+                self.heads.append(head)
+                self.peers.append(conn.getpeername()[1])
+                reply = self.answer(head)
+                if reply is None:
+                    return
+                if isinstance(reply, bytes):
+                    conn.sendall(reply)
+                else:  # an iterable of chunks: sent until the client leaves
+                    for chunk in reply:
+                        if self._stop.is_set():
+                            return
+                        if chunk is None:  # drop the connection here
+                            conn.shutdown(socket.SHUT_RDWR)
+                            return
+                        conn.sendall(chunk)
+
+    def close(self) -> None:
+        self._stop.set()
+        for conn in self._conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+        self._server.close()
+        self._accepting.join(BOUND)
+        for thread in self._threads:
+            thread.join(BOUND)
+
+
+@pytest.fixture
+def recorder() -> Iterator[Callable[..., Recorder]]:
+    """``recorder(answer=...)`` starts a :class:`Recorder`; all are closed
+    after the test."""
+    started: list[Recorder] = []
+
+    def start(answer: Optional[Answer] = None) -> Recorder:
+        server = Recorder(answer) if answer is not None else Recorder()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
+
+
+def bounded_thread(target: Callable[[], Any], seconds: float = BOUND) -> Any:
+    """Run `target` in a thread; fail the test if it has not returned within
+    `seconds`. Returns its result, or raises what it raised."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = target()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        pytest.fail(f"still running after {seconds} s: it would hang")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+#: Run in the subprocess of :func:`isolated`: cap the address space, run the
+#: code, print the JSON of ``result``.
+_PRELUDE = """
+import json, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
+result = None
+try:
+{code}
+except BaseException as exc:
+    result = {{"error": type(exc).__name__, "message": str(exc),
+              "bases": [c.__name__ for c in type(exc).__mro__]}}
+print(json.dumps(result))
+"""
+
+
+def isolated(code: str, *, seconds: float = BOUND, memory: int = 1 << 30) -> Any:
+    """Run `code` (which sets ``result``) in a Python subprocess limited to
+    `memory` bytes of address space and `seconds` of time; return
+    ``result`` as JSON data. A hang or a crash fails the test."""
+    body = "\n".join("    " + line for line in code.strip().splitlines())
+    script = _PRELUDE.format(limit=memory, code=body)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            timeout=seconds,
+            check=False,
+            env=os.environ.copy(),
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"still running after {seconds} s: it would hang")
+    lines = done.stdout.decode().strip().splitlines()
+    if done.returncode != 0 or not lines:
+        pytest.fail(f"crashed ({done.returncode}): {done.stderr.decode()[-2000:]}")
+    return json.loads(lines[-1])

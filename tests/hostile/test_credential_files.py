@@ -1,0 +1,149 @@
+"""Promise: a credential file never hangs the session nor exhausts memory,
+and a bad one gets a clear error (an argument) or is skipped with a reason
+(a discovered file).
+
+Each case runs in a subprocess bounded in time and address space, so a
+regression shows as a failure, not as a hung or killed test run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from hostile import BOUND, isolated
+
+URL = "https://gracedb.example.org/api/"
+
+KINDS = ["fifo", "dev-zero", "sparse-1GiB", "directory"]
+
+#: What the reason or message says for each kind.
+SAYS = {
+    "fifo": "FIFO",
+    "dev-zero": "device",
+    "sparse-1GiB": "larger than",
+    "directory": "directory",
+}
+
+
+def _hostile(path, kind):
+    """Make `path` the hostile thing `kind` names; return the path to use."""
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dev-zero":
+        return "/dev/zero"
+    elif kind == "sparse-1GiB":
+        with open(path, "wb") as f:
+            f.truncate(1 << 30)
+    elif kind == "directory":
+        os.mkdir(path)
+    return str(path)
+
+
+_SESSION = """
+import os, warnings
+warnings.simplefilter("ignore")
+from requests_gracedb_like import Session
+s = Session({url!r}, **{kwargs})
+result = {{
+    "source": s.auth_source,
+    "reasons": [a.reason for a in s.auth_discovery.attempts],
+}}
+"""
+
+
+def _session(**kwargs):
+    return isolated(_SESSION.format(url=URL, kwargs=repr(kwargs)))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_token_argument_gets_a_clear_error(tmp_path, kind):
+    path = _hostile(tmp_path / "token", kind)
+    result = _session(token=path)
+    assert result["error"] == "CredentialFileError"
+    assert path in result["message"]
+    assert SAYS[kind] in result["message"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("variable", ["BEARER_TOKEN_FILE", "SCITOKEN_FILE"])
+def test_discovered_token_file_is_skipped_with_a_reason(
+    tmp_path, monkeypatch, kind, variable
+):
+    monkeypatch.setenv(variable, _hostile(tmp_path / "token", kind))
+    result = _session()
+    assert result["source"] is None
+    assert any(SAYS[kind] in reason for reason in result["reasons"])
+
+
+@pytest.mark.parametrize("kind", ["fifo", "sparse-1GiB", "directory"])
+def test_condor_creds_and_runtime_dir_files_are_skipped(
+    tmp_path, monkeypatch, env, kind
+):
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    _hostile(creds / "scitokens.use", kind)
+    monkeypatch.setenv("_CONDOR_CREDS", str(creds))
+    _hostile(env.runtime_dir / f"bt_u{env.uid}", kind)
+    _hostile(env.tmp_dir / f"bt_u{env.uid}", kind)
+    result = _session()
+    assert result["source"] is None
+    assert sum(SAYS[kind] in reason for reason in result["reasons"]) == 3
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_x509_proxy_variable_is_skipped(tmp_path, monkeypatch, kind):
+    monkeypatch.setenv("X509_USER_PROXY", _hostile(tmp_path / "proxy", kind))
+    result = _session()
+    assert result["source"] is None
+
+
+@pytest.mark.parametrize("kind", ["fifo", "sparse-1GiB"])
+def test_x509_cert_and_key_variables_are_skipped(tmp_path, monkeypatch, kind):
+    monkeypatch.setenv("X509_USER_CERT", _hostile(tmp_path / "cert", kind))
+    monkeypatch.setenv("X509_USER_KEY", _hostile(tmp_path / "key", kind))
+    result = _session()
+    assert result["source"] is None
+
+
+@pytest.mark.parametrize("kind", ["fifo", "sparse-1GiB"])
+def test_cert_argument_gets_a_clear_error(tmp_path, kind):
+    path = _hostile(tmp_path / "cert.pem", kind)
+    result = _session(cert=path)
+    assert result["error"] == "CredentialFileError"
+    assert path in result["message"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_netrc_is_skipped(tmp_path, monkeypatch, kind):
+    monkeypatch.setenv("NETRC", _hostile(tmp_path / "netrc", kind))
+    result = _session()
+    assert result["source"] is None
+
+
+def test_a_symbolic_link_to_a_fifo_is_refused(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    link = tmp_path / "token"
+    link.symlink_to(fifo)
+    result = _session(token=str(link))
+    assert result["error"] == "CredentialFileError"
+    assert "FIFO" in result["message"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory"])
+def test_command_line_token_gets_one_line_and_status_3(tmp_path, kind):
+    path = _hostile(tmp_path / "token", kind)
+    done = subprocess.run(
+        [sys.executable, "-m", "requests_gracedb_like", "get", URL, "--token", path],
+        capture_output=True,
+        timeout=BOUND,
+        check=False,
+    )
+    stderr = done.stderr.decode()
+    assert done.returncode == 3, stderr
+    assert stderr.count("\n") == 1, stderr
+    assert path in stderr
+    assert "None" not in stderr

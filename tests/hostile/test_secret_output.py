@@ -1,0 +1,170 @@
+"""Promise: no secret, and nothing a terminal would obey, in any output.
+
+A hostile server controls the status line, the headers and the body of
+its answers; it may echo the request's credential back, or embed terminal
+escape sequences that retitle the window, clear the screen or hide text.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import requests
+from hostile import response
+
+from requests_gracedb_like import Session
+from requests_gracedb_like.exceptions import HTTPError
+
+SECRET = "s3cret-token-value"
+
+#: What must never reach a message: ESC, BEL, CSI/OSC C1 bytes, bidi
+#: overrides, NUL.
+FORBIDDEN = ("\x1b", "\x07", "\x9b", "\x9d", "\u202e", "\x00", "\x85")
+
+
+def _clean(text: str) -> None:
+    for char in FORBIDDEN:
+        assert char not in text, f"{char!r} in {text!r}"
+
+
+def _error(recorder, reply, **session_kwargs):
+    server = recorder(lambda head: reply)
+    with Session(server.url(), **session_kwargs) as s, pytest.raises(HTTPError) as info:
+        s.get(server.url("/x"), timeout=5)
+    return info.value
+
+
+ESCAPES = [
+    "\x1b]0;pwned\x07",
+    "\x1b[2J\x1b[H",
+    "\x1b[31mred\x1b[0m",
+    "\x9b2J",
+    "\x9d0;title\x9c",
+    "evil\u202etxt.exe",
+    "nul\x00byte",
+    "\x1bP+q\x1b\\",
+]
+
+
+@pytest.mark.parametrize("escape", ESCAPES)
+def test_escapes_in_a_json_detail_never_reach_the_message(recorder, escape):
+    body = json.dumps({"detail": f"bad {escape} thing"}).encode()
+    err = _error(
+        recorder,
+        response(400, body, {"Content-Type": "application/json"}),
+        force_noauth=True,
+    )
+    _clean(str(err))
+    assert "bad" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("<html><title>\x1b]0;x\x07Oops\x1b[2J</title></html>", "text/html"),
+        ("plain \x1b[2J text \x9b1;1H", "text/plain; charset=latin-1"),
+        ("plain \x1b]8;;http://evil/\x1b\\link\x1b]8;;\x1b\\", "text/plain"),
+    ],
+)
+def test_escapes_in_html_and_text_bodies_never_reach_the_message(
+    recorder, body, content_type
+):
+    err = _error(
+        recorder,
+        response(
+            500,
+            body.encode("latin-1" if "latin" in content_type else "utf-8"),
+            {"Content-Type": content_type},
+        ),
+        force_noauth=True,
+    )
+    _clean(str(err))
+
+
+def test_escapes_in_the_reason_phrase_never_reach_the_message(recorder):
+    err = _error(
+        recorder,
+        response(403, b"", reason=b"No\x1b]0;pwned\x07 \x1b[2J"),
+        force_noauth=True,
+    )
+    _clean(str(err))
+    assert "403" in str(err)
+
+
+def test_an_overlong_reason_phrase_is_bounded(recorder):
+    err = _error(recorder, response(418, b"", reason=b"R" * 60000), force_noauth=True)
+    assert len(str(err)) < 1000
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "echo"),
+    [
+        ({"api_key": SECRET}, f"you sent Bearer {SECRET}"),
+        ({"api_key": SECRET, "auth_header_name": "X-API-Key"}, f"key {SECRET}?"),
+        ({"username": "albert", "password": SECRET}, f"password {SECRET} wrong"),
+        (
+            {"username": "albert", "password": SECRET},
+            "header "
+            + base64.b64encode(f"albert:{SECRET}".encode()).decode()
+            + " refused",
+        ),
+    ],
+)
+def test_a_server_echoing_the_credential_never_puts_it_in_the_message(
+    recorder, kwargs, echo
+):
+    for body, ctype in (
+        (json.dumps({"detail": echo}).encode(), "application/json"),
+        (f"<title>{echo}</title>".encode(), "text/html"),
+        (echo.encode(), "text/plain"),
+    ):
+        err = _error(recorder, response(401, body, {"Content-Type": ctype}), **kwargs)
+        assert SECRET not in str(err)
+        assert "REDACTED" in str(err)
+
+
+def test_a_token_file_echoed_back_is_redacted(recorder, make_token):
+    path = make_token({"sub": "albert"})
+    token = path.read_text().strip()
+    server = recorder(lambda head: response(401, b"rejected " + head))
+    with Session(server.url(), token=path) as s, pytest.raises(HTTPError) as info:
+        s.get(server.url("/x"), timeout=5)
+    assert token not in str(info.value)
+
+
+def test_a_secret_query_value_echoed_back_is_redacted(recorder):
+    err_server = recorder(lambda head: response(404, b"no page " + head.split()[1]))
+    with (
+        Session(err_server.url(), force_noauth=True) as s,
+        pytest.raises(HTTPError) as info,
+    ):
+        s.get(err_server.url(f"/x?token={SECRET}"), timeout=5)
+    assert SECRET not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://albert:{SECRET}@gracedb.example.org/api/",
+        f"https://gracedb.example.org/api/?token={SECRET}",
+        f"https://gracedb.example.org/api/?access_token={SECRET}&page=2",
+    ],
+)
+def test_describe_auth_never_shows_url_secrets(url):
+    with Session(url, force_noauth=True) as s:
+        report = s.describe_auth()
+    for shown in (str(report), repr(report), json.dumps(report.to_dict()), repr(s)):
+        assert SECRET not in shown
+
+
+def test_a_garbage_status_line_with_escapes_gives_a_clean_message(recorder):
+    server = recorder(lambda head: b"\x1b]0;pwned\x07\x1b[2J garbage\r\n\r\n")
+    with (
+        Session(server.url(), force_noauth=True, retries=0) as s,
+        pytest.raises(requests.ConnectionError) as info,
+    ):
+        s.get(server.url(f"/x?token={SECRET}"), timeout=5)
+    _clean(str(info.value))
+    assert SECRET not in str(info.value)
