@@ -325,6 +325,7 @@ def table(rows: dict[str, dict[str, object]]) -> str:
                 str(row.get("failed", "-")),
                 str(row.get("skipped", "-")),
                 str(row.get("deselected", "-")),
+                str(row.get("differs", "-")),
                 extra,
                 "yes" if row.get("ok") else "NO",
             ]
