@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 from typing import Any, Optional
 
@@ -242,6 +243,9 @@ class SessionTransportMixin:
         return state
 
 
+# A pure function of the string, and as costly as a request's preparation:
+# sessions made again and again for one service URL ask it once.
+@functools.lru_cache(maxsize=256)
 def _prepared_origin(url: str) -> Any:
     """The origin of `url` as a request for it is sent (IDNA-encoded,
     normalised by requests), or as urllib3 reads it if it cannot be
