@@ -10,7 +10,7 @@ import time
 import warnings
 from typing import Any, Optional
 
-from .._http.redact import redact_url
+from .._http.redact import printable, redact_url
 from ..credentials.discovery import why_not_looked_at
 from ..credentials.records import Attempt, Request, Source
 from ..credentials.sources import SOURCES
@@ -184,7 +184,9 @@ def format_auth_report(report: dict[str, Any]) -> str:
         return "\n".join(lines)
     lines.append(f"Used: {report['used']}")
     for key, value in report["claims"].items():
-        lines.append(f"  {key}: {value}")
+        # claims come from the token file: no escape sequence may reach the
+        # terminal
+        lines.append(f"  {key}: {printable(str(value))}")
     if report["expiry"] is None:
         lines.append("Expires: no expiry known")
     elif report["expires_in"] > 0:
