@@ -6,6 +6,10 @@
 The first run creates ``benchmarks/.venv`` with the peers of
 ``requirements.txt`` and this package (editable) installed, then re-runs
 itself there; later runs reuse it while ``requirements.txt`` is unchanged.
+niquests gets a virtual environment of its own, ``benchmarks/.venv-niquests``
+(``requirements-niquests.txt``): it depends on urllib3-future, which installs
+itself as ``urllib3`` and would replace the urllib3 every other client uses.
+``--quick`` leaves niquests out, so that CI does not install it.
 A local server (nginx when installed, else an asyncio fallback) listens on
 127.0.0.1 only; a raw-socket client is timed first to show it is not the
 bottleneck. Every figure comes from a fresh subprocess (``worker.py``).
@@ -33,6 +37,8 @@ ROOT = HERE.parent
 VENV = HERE / ".venv"
 WORK = HERE / ".work"
 REQUIREMENTS = HERE / "requirements.txt"
+NIQUESTS_VENV = HERE / ".venv-niquests"
+NIQUESTS_REQUIREMENTS = HERE / "requirements-niquests.txt"
 
 #: Clients timed per request, in table order.
 CLIENTS = (
@@ -43,47 +49,66 @@ CLIENTS = (
     "requests-gracedb",
     "igwn-auth-utils",
     "httpx",
+    "niquests",
     "requests_gracedb_like",
 )
 OURS = "requests_gracedb_like"
+NIQUESTS = "niquests"
 #: Clients that take files= (uploads) and share one session across threads.
-SESSIONS = ("requests", "requests-gracedb", "igwn-auth-utils", "httpx", OURS)
+SESSIONS = (
+    "requests",
+    "requests-gracedb",
+    "igwn-auth-utils",
+    "httpx",
+    NIQUESTS,
+    OURS,
+)
+#: Clients of the big upload.
+BIG = ("requests", "httpx", NIQUESTS, OURS)
 #: Extra environment variables for the "cost grows with the environment" row.
 EXTRA_ENV = 40
+#: Session headers and cookies for the rows where the work grows with them.
+EXTRA_HEADERS = 100
+EXTRA_COOKIES = 50
+#: Suffix of the clients that open a session per request (worker.PER_CALL).
+PER_CALL = ", session per request"
 
 
-def _venv_python() -> Path:
-    return VENV / "bin" / "python"
+def _venv_python(venv: Path = VENV) -> Path:
+    return venv / "bin" / "python"
+
+
+def _ensure_venv(venv: Path, requirements: Path, *extra: str) -> None:
+    """Create `venv` with `requirements` installed, or refresh it when they
+    changed since."""
+    stamp = venv / ".requirements.sha256"
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    python = _venv_python(venv)
+    if python.exists() and stamp.exists() and stamp.read_text() == digest:
+        return
+    print(f"setting up {venv.relative_to(ROOT)} ...", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-r",
+            str(requirements),
+            *extra,
+        ],
+        check=True,
+    )
+    stamp.write_text(digest)
 
 
 def bootstrap(argv: list[str]) -> None:
     """Create or refresh benchmarks/.venv, then re-run this script in it."""
     if Path(sys.prefix).resolve() == VENV.resolve():
         return
-    stamp = VENV / ".requirements.sha256"
-    digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
-    if (
-        not _venv_python().exists()
-        or not stamp.exists()
-        or (stamp.read_text() != digest)
-    ):
-        print(f"setting up {VENV.relative_to(ROOT)} ...", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run(
-            [
-                str(_venv_python()),
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "-r",
-                str(REQUIREMENTS),
-                "-e",
-                str(ROOT),
-            ],
-            check=True,
-        )
-        stamp.write_text(digest)
+    _ensure_venv(VENV, REQUIREMENTS, "-e", str(ROOT))
     os.execv(str(_venv_python()), [str(_venv_python()), __file__, *argv])
 
 
@@ -108,6 +133,8 @@ def make_jwt(lifetime: float = 30 * 86400) -> str:
 
 class Runner:
     def __init__(self, base: str, home: Path, token: str, token_file: str) -> None:
+        #: The interpreter of each client that does not run in this one's.
+        self.python: dict[str, str] = {}
         self.base = base
         self.token = token
         self.token_file = token_file
@@ -120,6 +147,7 @@ class Runner:
         )
 
     def _command(self, task: str, client: str, extra_env: int, args: dict):
+        python = self.python.get(client.split(",")[0], sys.executable)
         env = dict(self.env)
         for i in range(extra_env):
             env[f"BENCH_EXTRA_VARIABLE_{i:02d}"] = f"/some/value/{i}" * 4
@@ -129,16 +157,18 @@ class Runner:
             "token_file": self.token_file,
             **args,
         }
-        cmd = [sys.executable, str(HERE / "worker.py"), task, client]
+        cmd = [python, str(HERE / "worker.py"), task, client]
         return [*cmd, json.dumps(payload)], env
 
     def interleaved(self, rows, *, rounds: int, batch: int) -> dict[str, list]:
         """Per-request microseconds: one process per row ``(label, client,
-        extra_env)``, driven round-robin one batch at a time, so that every
-        client sees the same machine load."""
+        extra_env, args)``, driven round-robin one batch at a time, so that
+        every client sees the same machine load."""
         procs = {}
-        for label, client, extra_env in rows:
-            cmd, env = self._command("perreq", client, extra_env, {"warmup": 50})
+        for label, client, extra_env, args in rows:
+            cmd, env = self._command(
+                "perreq", client, extra_env, {"warmup": 50, **args}
+            )
             procs[label] = subprocess.Popen(
                 cmd,
                 env=env,
@@ -173,7 +203,7 @@ class Runner:
         return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def versions() -> dict[str, str]:
+def versions(niquests: bool) -> dict[str, str]:
     from importlib import metadata
 
     names = [
@@ -184,7 +214,20 @@ def versions() -> dict[str, str]:
         "httpx",
         "requests-gracedb-like",
     ]
-    return {n: metadata.version(n) for n in names}
+    found = {n: metadata.version(n) for n in names}
+    if niquests:
+        script = (
+            "from importlib import metadata as m; "
+            "print(m.version('niquests'), m.version('urllib3-future'))"
+        )
+        out = subprocess.run(
+            [str(_venv_python(NIQUESTS_VENV)), "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        found["niquests"] = f"{out[0]} (urllib3-future {out[1]})"
+    return found
 
 
 def machine() -> str:
@@ -206,19 +249,23 @@ def fmt(value: float | None, spec: str = ".0f") -> str:
     return "—" if value is None else format(value, spec)
 
 
+def _ratio(value: float, base: float) -> str:
+    return f"{value / base:.2f}x"
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="few repetitions and a 64 MiB big file (for CI)",
+        help="few repetitions, a 32 MiB big file and no niquests (for CI)",
     )
     parser.add_argument(
         "--big-size",
         type=float,
         default=None,
         metavar="MIB",
-        help="size of the big upload in MiB (default 1024, 64 with --quick)",
+        help="size of the big upload in MiB (default 100, 32 with --quick)",
     )
     parser.add_argument("--server", choices=("auto", "nginx", "python"), default="auto")
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -229,6 +276,11 @@ def main(argv: list[str]) -> int:
         help="measure the requests_gracedb_like found in DIR (a checkout of "
         "another version) instead of this one",
     )
+    parser.add_argument(
+        "--no-niquests",
+        action="store_true",
+        help="leave niquests out (it is left out with --quick)",
+    )
     opts = parser.parse_args(argv)
     bootstrap(argv)
 
@@ -236,9 +288,19 @@ def main(argv: list[str]) -> int:
     import server
 
     quick = opts.quick
+    with_niquests = not (quick or opts.no_niquests)
+    if with_niquests:
+        _ensure_venv(NIQUESTS_VENV, NIQUESTS_REQUIREMENTS)
+    clients = tuple(c for c in CLIENTS if with_niquests or c != NIQUESTS)
+    sessions = tuple(c for c in SESSIONS if with_niquests or c != NIQUESTS)
+    big_clients = tuple(c for c in BIG if with_niquests or c != NIQUESTS)
     rounds, batch = (3, 50) if quick else (20, 100)
-    big_mib = opts.big_size or (64 if quick else 1024)
-    figures: dict = {"machine": machine(), "versions": versions(), "quick": quick}
+    big_mib = opts.big_size or (32 if quick else 100)
+    figures: dict = {
+        "machine": machine(),
+        "versions": versions(with_niquests),
+        "quick": quick,
+    }
     print(figures["machine"])
     print(", ".join(f"{k} {v}" for k, v in figures["versions"].items()))
 
@@ -254,6 +316,8 @@ def main(argv: list[str]) -> int:
         token_file = home / "token"
         token_file.write_text(token + "\n")
         run = Runner(srv.url, home, token, str(token_file))
+        if with_niquests:
+            run.python[NIQUESTS] = str(_venv_python(NIQUESTS_VENV))
         # The package is found on PYTHONPATH, as an installed package is
         # found on sys.path: through the editable install's import hook,
         # every import would pay for the hook (about 15 ms), not the package.
@@ -269,22 +333,27 @@ def main(argv: list[str]) -> int:
         )
 
         # -- per request ---------------------------------------------------
+        pair = ("requests", OURS)
         extra = f", {EXTRA_ENV} extra env vars"
-        rows = [(c, c, 0) for c in CLIENTS]
-        rows += [(c + extra, c, EXTRA_ENV) for c in ("requests", OURS)]
+        with_headers = f", {EXTRA_HEADERS} session headers"
+        with_cookies = f", {EXTRA_COOKIES} cookies"
+        rows = [(c, c, 0, {}) for c in clients]
+        rows += [(c + extra, c, EXTRA_ENV, {}) for c in pair]
+        rows += [(c + with_headers, c, 0, {"headers": EXTRA_HEADERS}) for c in pair]
+        rows += [(c + with_cookies, c, 0, {"cookies": EXTRA_COOKIES}) for c in pair]
+        rows += [(c + PER_CALL, c + PER_CALL, 0, {}) for c in pair]
         # Two processes per row: where the scheduler puts a process (beside
         # the server's core or not) moves its figures more than anything
         # measured here, so no row rests on one process.
-        procs = [(f"{label}#{i}", c, e) for i in (1, 2) for label, c, e in rows]
+        procs = [(f"{label}#{i}", c, e, a) for i in (1, 2) for label, c, e, a in rows]
         raw_per = run.interleaved(procs, rounds=rounds, batch=batch)
         per = {
-            label: raw_per[f"{label}#1"] + raw_per[f"{label}#2"] for label, _, _ in rows
+            label: statistics.median(raw_per[f"{label}#1"] + raw_per[f"{label}#2"])
+            for label, _, _, _ in rows
         }
-        med = {c: statistics.median(per[c]) for c in CLIENTS}
-        env_med = {c: statistics.median(per[c + extra]) for c in ("requests", OURS)}
 
         # -- threads: one session, 16 threads --------------------------------
-        thr_runs: dict[str, list] = {c: [] for c in ("urllib3", *SESSIONS)}
+        thr_runs: dict[str, list] = {c: [] for c in ("urllib3", *sessions)}
         for _ in range(1 if quick else 3):
             for c in thr_runs:
                 thr_runs[c].append(
@@ -299,37 +368,44 @@ def main(argv: list[str]) -> int:
 
         # -- import, construction, memory ------------------------------------
         reps = 3 if quick else 15
-        for c in SESSIONS:
+        for c in sessions:
             run("import", c)  # byte-compiled and in the page cache
-        imp_runs: dict[str, list] = {c: [] for c in SESSIONS}
+        imp_runs: dict[str, list] = {c: [] for c in sessions}
         for _ in range(reps):
-            for c in SESSIONS:
+            for c in sessions:
                 imp_runs[c].append(run("import", c)["ms"])
         # The fastest of the fresh interpreters: the import's own cost, with
         # the least of the machine's other load in it.
         imp = {c: min(v) for c, v in imp_runs.items()}
-        cons = {c: run("construct", c, n=20 if quick else 200)["us"] for c in SESSIONS}
-        mem = {c: run("memory", c)["mib"] for c in ("python", *SESSIONS)}
+        cons = {c: run("construct", c, n=20 if quick else 200)["us"] for c in sessions}
+        mem = {c: run("memory", c)["mib"] for c in ("python", *sessions)}
 
         # -- uploads ----------------------------------------------------------
         small = tmpdir / "small.bin"
         small.write_bytes(os.urandom(2**20))
         # Rounds over the clients in turn, so that all see the same load.
-        up_runs: dict[str, list] = {c: [] for c in SESSIONS}
+        up_runs: dict[str, list] = {c: [] for c in sessions}
         for _ in range(1 if quick else 5):
-            for c in SESSIONS:
+            for c in sessions:
                 up_runs[c] += run("upload", c, path=str(small), reps=5)["mib_s"]
         up = {c: statistics.median(v) for c, v in up_runs.items()}
         big = tmpdir / "big.fits"
         with open(big, "wb") as f:  # sparse: takes no disk space
             f.truncate(int(big_mib * 2**20))
+        big_runs: dict[str, list] = {c: [] for c in big_clients}
+        for _ in range(1 if quick else 3):
+            for c in big_clients:
+                big_runs[c].append(run("bigupload", c, path=str(big)))
         bigup = {
-            c: run("bigupload", c, path=str(big)) for c in ("requests", "httpx", OURS)
+            c: {
+                "mib_s": statistics.median(r["mib_s"] for r in v),
+                "growth_mib": max(r["growth_mib"] for r in v),
+            }
+            for c, v in big_runs.items()
         }
 
     figures.update(
-        per_request_us=med,
-        extra_env_us=env_med,
+        per_request_us=per,
         threaded=thr,
         import_ms=imp,
         construct_us=cons,
@@ -339,8 +415,8 @@ def main(argv: list[str]) -> int:
         big_mib=big_mib,
     )
 
-    # -- the table ------------------------------------------------------------
-    req = med["requests"]
+    # -- the tables -----------------------------------------------------------
+    req = per["requests"]
     print()
     print(
         f"Per request (sequential keep-alive GET of a 100-byte body, bearer "
@@ -348,14 +424,16 @@ def main(argv: list[str]) -> int:
     )
     print("| client | us/request | vs requests |")
     print("|---|---:|---:|")
-    print(f"| raw socket (server check) | {raw:.0f} | {raw / req:.2f}x |")
-    for c in CLIENTS:
-        print(f"| {c} | {med[c]:.0f} | {med[c] / req:.2f}x |")
-    for c, v in env_med.items():
-        print(
-            f"| {c}, {EXTRA_ENV} extra env vars | {v:.0f} | {v / req:.2f}x "
-            f"({v / med[c]:.2f}x own) |"
-        )
+    print(f"| raw socket (server check) | {raw:.0f} | {_ratio(raw, req)} |")
+    for c in clients:
+        print(f"| {c} | {per[c]:.0f} | {_ratio(per[c], req)} |")
+    print()
+    print("Where the work grows, and a session per request (same rounds)")
+    print("| workload | requests us | requests_gracedb_like us | ratio |")
+    print("|---|---:|---:|---:|")
+    for suffix in (extra, with_headers, with_cookies, PER_CALL):
+        r, o = per["requests" + suffix], per[OURS + suffix]
+        print(f"| {suffix.lstrip(', ')} | {r:.0f} | {o:.0f} | {_ratio(o, r)} |")
     print()
     print(
         "16 threads on one session (new connections: beyond one per thread, "
@@ -376,33 +454,112 @@ def main(argv: list[str]) -> int:
     print()
     print(
         "Start-up and memory (import: fastest of fresh interpreters; construct: "
-        "median of constructions in one process; RSS after import and one "
-        "construction)"
+        "median of constructions in one process, a token file to discover; "
+        "RSS after import and one construction)"
     )
     print(
         "| client | import ms | vs requests | construct us | vs requests "
         "| RSS MiB | vs requests |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for c in SESSIONS:
+    for c in sessions:
         print(
             f"| {c} | {imp[c]:.1f} | {imp[c] - imp['requests']:+.1f} ms "
-            f"| {cons[c]:.0f} | {cons[c] / cons['requests']:.2f}x "
+            f"| {cons[c]:.0f} | {_ratio(cons[c], cons['requests'])} "
             f"| {mem[c]:.1f} | {mem[c] - mem['requests']:+.1f} MiB |"
         )
     print(f"(bare interpreter: {mem['python']:.1f} MiB)")
     print()
-    print(f"Uploads (files=; 1 MiB random, {big_mib:g} MiB sparse file)")
+    print(f"Uploads (files=; 1 MiB random; {big_mib:g} MiB sparse file)")
     print(
-        "| client | 1 MiB MiB/s | vs requests | big: peak RSS growth MiB | big: MiB/s |"
+        "| client | 1 MiB MiB/s | vs requests | big MiB/s | vs requests "
+        "| big: peak RSS growth MiB |"
     )
-    print("|---|---:|---:|---:|---:|")
-    for c in SESSIONS:
+    print("|---|---:|---:|---:|---:|---:|")
+    breq = bigup["requests"]["mib_s"]
+    for c in sessions:
         b = bigup.get(c)
         print(
-            f"| {c} | {up[c]:.0f} | {up[c] / up['requests']:.2f}x "
-            f"| {fmt(b and b['growth_mib'])} | {fmt(b and b['mib_s'])} |"
+            f"| {c} | {up[c]:.0f} | {_ratio(up[c], up['requests'])} "
+            f"| {fmt(b and b['mib_s'])} | {_ratio(b['mib_s'], breq) if b else '—'} "
+            f"| {fmt(b and b['growth_mib'])} |"
         )
+
+    # -- the goals, from the figures above ------------------------------------
+    ours = per[OURS]
+    goals = [
+        (
+            "per request vs requests (<= 0.55x)",
+            _ratio(ours, req),
+            ours <= 0.55 * req,
+        ),
+        (
+            "per request ahead of httpx" + (" and niquests" if with_niquests else ""),
+            ", ".join(
+                f"{_ratio(per[c], req)} {c}" for c in ("httpx", NIQUESTS) if c in per
+            ),
+            all(ours < per[c] for c in ("httpx", NIQUESTS) if c in per),
+        ),
+        ("floor: urllib3 vs requests", _ratio(per["urllib3"], req), None),
+        (
+            "construction with a token file vs requests.Session() (<= 3x)",
+            _ratio(cons[OURS], cons["requests"]),
+            cons[OURS] <= 3 * cons["requests"],
+        ),
+        (
+            "session per request vs requests (<= 1.0x)",
+            _ratio(per[OURS + PER_CALL], per["requests" + PER_CALL]),
+            per[OURS + PER_CALL] <= per["requests" + PER_CALL],
+        ),
+        (
+            f"{big_mib:g} MiB upload vs requests' MiB/s (>= 2.5x)",
+            _ratio(bigup[OURS]["mib_s"], breq),
+            bigup[OURS]["mib_s"] >= 2.5 * breq,
+        ),
+        (
+            f"{big_mib:g} MiB upload: memory growth (<= 8 MiB)",
+            f"{bigup[OURS]['growth_mib']:.1f} MiB",
+            bigup[OURS]["growth_mib"] <= 8,
+        ),
+        (
+            "16 threads vs requests' throughput (>= 1.7x)",
+            _ratio(thr[OURS]["rps"], thr["requests"]["rps"]),
+            thr[OURS]["rps"] >= 1.7 * thr["requests"]["rps"],
+        ),
+        (
+            "16 threads: pool-full warnings (0)",
+            str(thr[OURS]["pool_full"]),
+            thr[OURS]["pool_full"] == 0,
+        ),
+        (
+            f"{EXTRA_HEADERS} session headers vs requests (<= 0.6x)",
+            _ratio(per[OURS + with_headers], per["requests" + with_headers]),
+            per[OURS + with_headers] <= 0.6 * per["requests" + with_headers],
+        ),
+        (
+            f"{EXTRA_COOKIES} cookies vs requests (<= 0.6x)",
+            _ratio(per[OURS + with_cookies], per["requests" + with_cookies]),
+            per[OURS + with_cookies] <= 0.6 * per["requests" + with_cookies],
+        ),
+        (
+            "import vs import requests (<= +15 ms)",
+            f"{imp[OURS] - imp['requests']:+.1f} ms",
+            imp[OURS] - imp["requests"] <= 15,
+        ),
+        (
+            "memory vs requests (<= +3 MiB)",
+            f"{mem[OURS] - mem['requests']:+.1f} MiB",
+            mem[OURS] - mem["requests"] <= 3,
+        ),
+    ]
+    print()
+    print("Goals (figures of this run)")
+    print("| goal | measured | met |")
+    print("|---|---:|---|")
+    for goal, measured, met in goals:
+        verdict = "—" if met is None else "yes" if met else "no"
+        print(f"| {goal} | {measured} | {verdict} |")
+    figures["goals"] = [{"goal": g, "measured": m, "met": met} for g, m, met in goals]
     if opts.json:
         opts.json.write_text(json.dumps(figures, indent=2))
     return 0

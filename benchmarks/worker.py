@@ -28,8 +28,13 @@ MODULES = {
     "requests-gracedb": "requests_gracedb",
     "igwn-auth-utils": "igwn_auth_utils.requests",
     "httpx": "httpx",
+    "niquests": "niquests",
     "requests_gracedb_like": "requests_gracedb_like",
 }
+
+#: Suffix of a client name that makes ``get()`` open a new session, send
+#: one request and close it: the pattern of a short script.
+PER_CALL = ", session per request"
 
 
 class Client:
@@ -48,7 +53,42 @@ class Client:
         self.session = session
 
 
-def make(name: str, base: str, token: str, token_file: str, threads: int = 1) -> Client:
+def make(
+    name: str,
+    base: str,
+    token: str,
+    token_file: str,
+    threads: int = 1,
+    headers: int = 0,
+    cookies: int = 0,
+) -> Client:
+    """Build client `name` for the server at `base` with a bearer token;
+    `headers` extra session headers and `cookies` cookies in its jar."""
+    if name.endswith(PER_CALL):
+        return _per_call(name[: -len(PER_CALL)], base, token, token_file)
+    client = _make(name, base, token, token_file, threads)
+    session = client.session
+    for i in range(headers):
+        session.headers[f"X-Bench-Header-{i:03d}"] = f"value-{i:03d}"
+    for i in range(cookies):
+        session.cookies.set(f"bench_cookie_{i:02d}", f"value-{i:02d}")
+    return client
+
+
+def _per_call(name: str, base: str, token: str, token_file: str) -> Client:
+    """``get()`` as a script does it: ``with Session() as s: s.get(...)``."""
+
+    def get() -> bytes:
+        client = _make(name, base, token, token_file, 1)
+        try:
+            return client.get()  # type: ignore[no-any-return]
+        finally:
+            client.close()
+
+    return Client(get, lambda: None)
+
+
+def _make(name: str, base: str, token: str, token_file: str, threads: int) -> Client:
     """Build client `name` for the server at `base` with a bearer token."""
     api = base + "api/"
     upload_url = base + "upload"
@@ -120,6 +160,15 @@ def make(name: str, base: str, token: str, token_file: str, threads: int = 1) ->
                 return c.post(upload_url, files={"file": (path, f)}).content
 
         return Client(lambda: c.get(api).content, c.close, upload, c)
+
+    if name == "niquests":
+        # In its own virtual environment (benchmarks/.venv-niquests): its
+        # urllib3-future would replace the urllib3 of the other clients.
+        import niquests
+
+        n = niquests.Session(pool_maxsize=max(threads, 10))
+        n.headers.update(header)
+        return Client(lambda: n.get(api).content, n.close, post_files(n), n)
 
     if name == "requests_gracedb_like":
         from requests_gracedb_like import Session
@@ -297,6 +346,8 @@ def main() -> None:
             args["token"],
             args["token_file"],
             args.get("threads", 1),
+            args.get("headers", 0),
+            args.get("cookies", 0),
         )
         if task == "perreq":
             result = perreq(client, args["warmup"])

@@ -13,7 +13,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 if TYPE_CHECKING:
     # For type checkers only: building these unions would cost every
     # ``import requests_gracedb_like`` a millisecond.
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterator, Mapping, Sequence
     from typing import Optional
 
     from _typeshed import SupportsRead
@@ -38,5 +38,11 @@ if TYPE_CHECKING:
     ]
 
     #: The ``files=`` argument: field names mapped to :data:`FileSpec`, or
-    #: ``(field, FileSpec)`` pairs.
-    Files = Union[Mapping[str, FileSpec], Iterable[tuple[str, FileSpec]]]
+    #: ``(field, FileSpec)`` pairs in a list, a tuple or an iterator. (Not
+    #: any Iterable, as requests' stubs say: a dict is one too, and mypy then
+    #: cannot infer the type of a dict whose values mix these forms.)
+    Files = Union[
+        Mapping[str, FileSpec],
+        Sequence[tuple[str, FileSpec]],
+        Iterator[tuple[str, FileSpec]],
+    ]

@@ -324,7 +324,7 @@ class ReplaySafeAdapter(LeanHTTPAdapter):
         _ADAPTERS.add(self)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
+        super().__setstate__(state)  # type: ignore[misc]  # not in the stubs
         _ADAPTERS.add(self)
 
     def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:

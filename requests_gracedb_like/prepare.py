@@ -23,6 +23,7 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import check_header_validity, get_netrc_auth
 
 from ._http.arguments import merge_mapping
+from ._http.cookies import CookieHeaders
 from ._http.memo import remember
 
 __all__ = ["SessionHeaders", "SessionPrepareMixin"]
@@ -110,8 +111,12 @@ class SessionPrepareMixin:
       :class:`~requests_gracedb_like.prepare.SessionHeaders`, which counts
       changes); a request's own headers are checked every time;
     * with an empty cookie jar and no request cookies, no cookie header is
-      looked for, and a request without data, files or JSON has no body
-      to encode.
+      looked for; otherwise, for a request without cookies of its own, the
+      ``Cookie`` header is worked out once per URL while the jar's cookies
+      and the set of expired ones stay the same
+      (:class:`~requests_gracedb_like._http.cookies.CookieHeaders`), and
+      dropped by ``close()``;
+    * a request without data, files or JSON has no body to encode.
 
     It overrides ``prepare_request`` because that is where the work is done;
     everything a caller can set (session attributes, per-request arguments)
@@ -124,6 +129,7 @@ class SessionPrepareMixin:
         super().__init__(**kwargs)
         self._prepared_urls: dict[str, str] = {}
         self._checked_headers: Any = None
+        self._cookie_headers = CookieHeaders()
         if type(self.headers) is CaseInsensitiveDict:
             self.headers = SessionHeaders(self.headers)
 
@@ -198,14 +204,14 @@ class SessionPrepareMixin:
             and isinstance(jar, cookiejar.CookieJar)
             and not len(jar)
         )
-        merged_cookies = None
+        merged_cookies: Any = None
         if not no_cookies:
             cookies = request.cookies or {}
             if not isinstance(cookies, cookiejar.CookieJar):
                 cookies = cookiejar_from_dict(cookies)
-            merged_cookies = merge_cookies(
-                merge_cookies(RequestsCookieJar(), jar), cookies
-            )
+            merged_cookies = merge_cookies(RequestsCookieJar(), jar)
+            if request.cookies:
+                merged_cookies = merge_cookies(merged_cookies, cookies)
         auth = request.auth
         if self.trust_env and not auth and not self.auth:  # type: ignore[attr-defined]
             auth = get_netrc_auth(url)
@@ -228,8 +234,10 @@ class SessionPrepareMixin:
         if no_cookies:
             # An empty jar gives no Cookie header.
             p._cookies = RequestsCookieJar()  # type: ignore[attr-defined]
-        else:
+        elif request.cookies or not isinstance(jar, cookiejar.CookieJar):
             p.prepare_cookies(merged_cookies)
+        else:
+            self._cookie_headers.prepare_cookies(p, jar, merged_cookies)
         data = request.data
         if (
             data
@@ -250,8 +258,10 @@ class SessionPrepareMixin:
     def close(self) -> None:
         super().close()  # type: ignore[misc]
         self._prepared_urls.clear()
+        self._cookie_headers = CookieHeaders()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)  # type: ignore[misc]
         self._prepared_urls = {}
         self._checked_headers = None
+        self._cookie_headers = CookieHeaders()

@@ -221,8 +221,9 @@ class Session(
         # forms that SessionFileMixin accepts in ``files=`` (paths,
         # ``(filename, None)``...) and the timeouts SessionTimeoutMixin
         # accepts. At run time the mixins' request() forwards every
-        # argument, as requests' own get(), post()... do.
-        def request(
+        # argument, as requests' own get(), post()... do. ("override": see
+        # _typing.Files for the one form of requests' stubs left out.)
+        def request(  # type: ignore[override]
             self,
             method: Union[str, bytes],
             url: Union[str, bytes],
@@ -242,7 +243,7 @@ class Session(
             json: Optional[_JSON] = None,
         ) -> Response: ...
 
-        def post(
+        def post(  # type: ignore[override]
             self,
             url: Union[str, bytes],
             data: Optional[_Data] = None,
@@ -262,7 +263,7 @@ class Session(
             cert: Optional[_Cert] = None,
         ) -> Response: ...
 
-        def put(
+        def put(  # type: ignore[override]
             self,
             url: Union[str, bytes],
             data: Optional[_Data] = None,
@@ -282,7 +283,7 @@ class Session(
             json: Optional[_JSON] = None,
         ) -> Response: ...
 
-        patch = put
+        patch = put  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} auth from {self.auth_source or 'nowhere'}>"

@@ -1,5 +1,6 @@
-"""Shared fixtures: every test runs with an isolated credential environment,
-and tests that use a local server get loopback sockets."""
+"""Shared fixtures: tests that use a local server get loopback sockets.
+(Every test runs with an isolated credential environment: see the
+top-level ``conftest.py``.)"""
 
 from __future__ import annotations
 
@@ -18,8 +19,6 @@ from hypothesis import settings
 
 if TYPE_CHECKING:
     from requests_gracedb_like.testing import CredentialEnv
-
-pytest_plugins = ["requests_gracedb_like.testing"]
 
 #: Fixtures that start a server on 127.0.0.1; tests using them may open
 #: sockets (to loopback only: --allow-hosts in pyproject.toml).
@@ -47,16 +46,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.enable_socket)
-
-
-@pytest.fixture(autouse=True)
-def _isolated(credential_env: CredentialEnv) -> Iterator[CredentialEnv]:
-    # Files the tests write are private, as credential files should be: a
-    # token file that others can read gets a warning, which tests of that
-    # warning ask for by chmod.
-    umask = os.umask(0o077)
-    yield credential_env
-    os.umask(umask)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ method a subclass may override is still called.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
@@ -93,7 +94,7 @@ class LeanHTTPAdapter(HTTPAdapter):
         self,
         request: PreparedRequest,
         verify: Any,
-        proxies: Optional[dict[str, str]] = None,
+        proxies: Optional[Mapping[str, str]] = None,
         cert: Any = None,
     ) -> Any:
         """The pool for `request`: requests' answer, remembered while the
@@ -125,7 +126,7 @@ class LeanHTTPAdapter(HTTPAdapter):
         return pool
 
     def request_url(
-        self, request: PreparedRequest, proxies: Optional[dict[str, str]]
+        self, request: PreparedRequest, proxies: Optional[Mapping[str, str]]
     ) -> str:
         """The path to send: ``request.path_url`` when there are no proxies
         (what requests returns then), else requests' own choice."""
@@ -157,7 +158,7 @@ class LeanHTTPAdapter(HTTPAdapter):
         timeout: Any = None,
         verify: Any = True,
         cert: Any = None,
-        proxies: Optional[dict[str, str]] = None,
+        proxies: Optional[Mapping[str, str]] = None,
     ) -> Response:
         """Send as :meth:`requests.adapters.HTTPAdapter.send`, with the
         timeout made once per value."""

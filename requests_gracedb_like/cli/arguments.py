@@ -21,6 +21,7 @@ __all__ = [
     "read_argument",
     "retries",
     "seconds",
+    "shown_url",
     "split_pair",
 ]
 
@@ -83,23 +84,56 @@ def retries(text: str) -> int:
     return value
 
 
-def check_url(url: str) -> str:
+# What the user typed before "://", and a user name and password after it.
+_SCHEME = re.compile(r"^\s*([^:/?#]*)://")
+_USERINFO = re.compile(r"^(\s*[^:/?#]*://)?[^/?#]*@")
+
+
+def shown_url(url: str) -> str:
+    """`url` as typed, safe to quote in a message: quoted with ``repr`` (so
+    control characters and escape sequences show as ``\\x1b``), without a
+    user name and password, even when it cannot be parsed.
+
+    Examples
+    --------
+    >>> print(shown_url("https://albert:pw@[gracedb.example.org/api/"))
+    'https://[gracedb.example.org/api/'
+    >>> print(shown_url("albert:pw@gracedb.example.org/\\x1b[2J"))
+    'gracedb.example.org/\\x1b[2J'
+    """
     try:
-        parts = urlsplit(url)
+        urlsplit(url).port  # noqa: B018 - raises ValueError when unparsable
+        safe = redact_url(url)
+    except ValueError:
+        safe = url
+    # also where urlsplit sees no host ("albert:pw@host/" has no scheme)
+    return repr(_USERINFO.sub(lambda m: m.group(1) or "", safe))
+
+
+def check_url(url: str) -> str:
+    """Check a URL typed on the command line; the message of a bad one
+    quotes it (see :func:`shown_url`) and says how to write it."""
+    shown = shown_url(url)
+    typed_scheme = _SCHEME.match(url)
+    if typed_scheme and typed_scheme.group(1).lower() not in ("http", "https"):
+        raise UsageError(
+            f"malformed URL {shown}: the scheme must be http or https, "
+            f"not {typed_scheme.group(1)!r}"
+        )
+    try:
+        parts = urlsplit(url.strip())
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError as exc:
-        raise UsageError(f"malformed URL {redact_url(url)!r}: {exc}") from None
-    if parts.scheme not in ("http", "https"):
-        if not parts.scheme or "." in parts.scheme or not parts.netloc:
-            raise UsageError(
-                f"malformed URL {redact_url(url)!r}: give the scheme, as in "
-                f"'https://{redact_url(url)}'"
-            )
-        raise UsageError(
-            f"malformed URL {redact_url(url)!r}: the scheme must be http or https"
-        )
+        raise UsageError(f"malformed URL {shown}: {exc}") from None
+    if not typed_scheme:
+        rest = _USERINFO.sub("", url.strip())
+        scheme = re.match(r"(?i)(https?)(?::/*|/+)", rest)  # "http:/host", "HTTP//host"
+        if scheme and rest[scheme.end() :]:
+            rest = rest[scheme.end() :]
+        fixed = f"{scheme.group(1).lower() if scheme else 'https'}://{rest}"
+        raise UsageError(f"malformed URL {shown}: give the scheme, as in {fixed!r}")
     if not parts.hostname:
-        raise UsageError(f"malformed URL {redact_url(url)!r}: no host name")
+        raise UsageError(f"malformed URL {shown}: no host name")
     return url
 
 

@@ -9,10 +9,13 @@ import json
 import time
 import warnings
 from typing import Any, Optional
+from urllib.parse import urlsplit
 
+from .._http.origin import is_loopback
 from .._http.redact import printable, redact_url
 from ..credentials.discovery import why_not_looked_at
-from ..credentials.records import Attempt, Request, Source
+from ..credentials.explain import MARKS, duration, format_sources
+from ..credentials.records import HEADER, Attempt, Request, Source
 from ..credentials.sources import SOURCES
 from ..exceptions import CredentialError
 from .arguments import check_url, claim_options
@@ -22,7 +25,11 @@ __all__ = ["auth_report", "format_auth_report", "run"]
 
 
 def auth_report(
-    url: str, *, token: Optional[str] = None, **requirements: Any
+    url: str,
+    *,
+    token: Optional[str] = None,
+    allow_insecure_auth: bool = False,
+    **requirements: Any,
 ) -> dict[str, Any]:
     """Explain which credentials a Session for `url` would use, without any
     secret.
@@ -40,6 +47,9 @@ def auth_report(
         The service URL.
     token : str, optional
         A bearer-token file, as the ``token=`` argument of the Session.
+    allow_insecure_auth : bool, default=False
+        As the Session's argument: whether a header credential may go over
+        plain http to another machine.
     **requirements
         ``token_audience``, ``token_scope``, ``token_issuer`` and
         ``token_expiry_margin``, as the Session takes them.
@@ -56,7 +66,9 @@ def auth_report(
         sources used, or None; ``usable``; ``expiry`` (ISO 8601, UTC) and
         ``expires_in`` (seconds), the earliest of the credentials used,
         when known; ``claims``: the token's ``sub``, ``iss``, ``aud`` and
-        ``scope`` when present, and the certificate's ``subject``.
+        ``scope`` when present, and the certificate's ``subject``;
+        ``refused``: why a request would not carry the credential after all
+        (plain http), or None.
     """
     request = Request(url=url, token=token, **requirements)
     sources = []
@@ -106,6 +118,7 @@ def auth_report(
         "expiry": None,
         "expires_in": None,
         "claims": {},
+        "refused": None,
     }
     used = [a for a in used if a.source != "force_noauth"]
     if not used:
@@ -128,6 +141,20 @@ def auth_report(
     report["claims"] = {
         k: claims[k] for k in ("sub", "iss", "aud", "scope", "subject") if k in claims
     }
+    parts = urlsplit(url)
+    if (
+        not allow_insecure_auth
+        and parts.scheme.lower() == "http"
+        and not is_loopback(parts.hostname or "")
+        and any(a.kind == HEADER for a in used)
+    ):
+        # what SessionTransportMixin does on every request
+        report["refused"] = (
+            "the URL is plain http, where anyone on the network path could read "
+            "the credential: requests refuse to send it. Use https, or add "
+            "--allow-insecure-auth to send it anyway."
+        )
+        report["usable"] = False
     return report
 
 
@@ -142,47 +169,34 @@ def iso(timestamp: float) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def duration(seconds: float) -> str:
-    seconds = abs(int(seconds))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{days} d"] if days else []
-    parts += [f"{hours} h"] if hours else []
-    parts += [f"{minutes} min"] if minutes and not days else []
-    parts += [f"{secs} s"] if not (days or hours) else []
-    return " ".join(parts) or "0 s"
-
-
-_MARKS = {"used": "*", "shadowed": "+", "absent": "-", "error": "!", "ignored": "!"}
+_NOTES = {
+    "shadowed": " (found, not used: an earlier source supplies it)",
+    "error": "  <- a Session stops here",
+}
 
 
 def format_auth_report(report: dict[str, Any]) -> str:
-    """The text form of :func:`auth_report`."""
-    lines = [f"Credential sources for {report['url']}, in discovery order:"]
-    for number, item in enumerate(report["sources"], 1):
+    """The text form of :func:`auth_report`, in the format of
+    :meth:`~requests_gracedb_like.credentials.explain.AuthReport.text`."""
+    rows = []
+    for item in report["sources"]:
         where = f" ({item['location']})" if item["location"] else ""
-        note = {
-            "used": "  <- used",
-            "shadowed": "  (found, not used: an earlier source supplies it)",
-            "error": "  <- a Session stops here with this error",
-        }.get(item["status"], "")
-        lines.append(
-            f"  {_MARKS[item['status']]} {number}. {item['source']}{where}: "
-            f"{item['reason']}{note}"
-        )
+        detail = item["reason"] + _NOTES.get(item["status"], "")
+        mark = MARKS.get("error" if item["status"] == "ignored" else item["status"], "")
+        rows.append((mark, f"{item['source']}{where}", detail))
+    lines = format_sources(report["url"], rows)
     if report["used"] is None:
         failed = [s for s in report["sources"] if s["status"] == "error"]
         if failed:
             where = f" ({failed[0]['location']})" if failed[0]["location"] else ""
             lines.append(
-                f"No usable credential: {failed[0]['source']}{where} "
-                f"{failed[0]['reason']}"
+                f"Using: nothing: a Session stops at {failed[0]['source']}{where}, "
+                f"which {failed[0]['reason']}"
             )
         else:
-            lines.append("No credential found: requests are sent without one.")
+            lines.append("Using: no credential (requests are sent without one)")
         return "\n".join(lines)
-    lines.append(f"Used: {report['used']}")
+    lines.append(f"Using: {report['used']}")
     for key, value in report["claims"].items():
         # claims come from the token file: no escape sequence may reach the
         # terminal
@@ -195,13 +209,20 @@ def format_auth_report(report: dict[str, Any]) -> str:
     else:
         ago = duration(report["expires_in"])
         lines.append(f"Expired: {report['expiry']} ({ago} ago): not usable")
+    if report.get("refused"):
+        lines.append(f"Not sent: {report['refused']}")
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``auth``: print the report; exit 3 when no credential is usable."""
     check_url(args.url)
-    report = auth_report(args.url, token=args.token, **claim_options(args))
+    report = auth_report(
+        args.url,
+        token=args.token,
+        allow_insecure_auth=args.allow_insecure_auth,
+        **claim_options(args),
+    )
     if args.json:
         print(json.dumps(report, indent=2))
     else:

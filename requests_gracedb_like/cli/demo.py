@@ -85,9 +85,9 @@ def walk_through(echo: Callable[[str], None] = print) -> None:
         with _environment(token_file):  # discovery reads it once, here
             session = Session(api, auth_reload=True, auth_reload_timeout=reload_timeout)
         with session as s:
-            for attempt in s.auth_discovery.attempts:
-                mark = "*" if attempt.found else "-"
-                echo(f"   {mark} {attempt.describe()}")
+            # the report `requests-gracedb-like auth URL` prints too
+            for line in s.describe_auth().text().splitlines():
+                echo(f"   {line}")
             echo(f"   session.auth_source = {s.auth_source!r}")
             echo(f"   repr(session.auth) = {s.auth!r}   (never the token)")
             _check(s.auth_source == f"BEARER_TOKEN_FILE ({token_file})", "the file")
@@ -103,8 +103,8 @@ def walk_through(echo: Callable[[str], None] = print) -> None:
             answer = s.post(
                 service.url_for("api/events/G1/files/"),
                 data={"comment": "sky map"},
-                # paths: SessionFileMixin opens them (requests' stubs say no)
-                files={"skymap": skymap, "coinc": (str(coinc), None)},  # type: ignore[arg-type]
+                # paths: SessionFileMixin opens them
+                files={"skymap": skymap, "coinc": (str(coinc), None)},
             ).json()
             for f in answer["files"]:
                 echo(f"   {f['filename']}: {f['content_type']}, {f['size']} bytes")
@@ -136,8 +136,8 @@ def walk_through(echo: Callable[[str], None] = print) -> None:
             time.sleep(max(0.0, expiry - reload_timeout - time.time()) + 0.05)
             answer = s.get(api).json()
             echo(
-                f"   GET {api} -> 200 with token {answer['token_id']!r}, "
-                "re-read from the file"
+                f"   GET {api} -> 200: the session re-read the file and sent the "
+                f"new token (the service knows it as {answer['token_id']!r})"
             )
             _check(answer["token_id"] == "token-2", "the new token")  # noqa: S105
 

@@ -84,6 +84,12 @@ def _run(args: Any) -> int:
         hint = (
             "" if args.debug or status != ExitStatus.ERROR else " (--debug shows more)"
         )
+        retried = getattr(args, "retries_made", 0)
+        if retried:
+            hint += f" (after {retried} {'retry' if retried == 1 else 'retries'})"
         line = printable(" ".join(message.split()))
         print(f"{PROG}: {line}{hint}", file=sys.stderr)
+        # what to try next, set by the command
+        for line in getattr(args, "hints", ()):
+            print(f"{PROG}: {printable(line)}", file=sys.stderr)
         return status

@@ -55,6 +55,18 @@ def _credential_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="send no credential at all (not even ~/.netrc)",
     )
+    _insecure_option(group)
+
+
+def _insecure_option(parser: Any) -> None:
+    parser.add_argument(
+        "--allow-insecure-auth",
+        action="store_true",
+        help=(
+            "send the credential even over plain http to another machine, "
+            "where anyone on the network path can read it"
+        ),
+    )
 
 
 def _claim_options(parser: argparse.ArgumentParser) -> None:
@@ -128,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument(
         "--token", metavar="PATH", help="check this bearer-token file first"
     )
+    _insecure_option(auth)
     _claim_options(auth)
     _common_options(auth, top=False)
     auth.set_defaults(command="auth")

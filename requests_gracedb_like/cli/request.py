@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import stat
 import sys
@@ -15,7 +16,9 @@ from typing import IO, Any, Optional
 
 import requests
 
-from .._http.redact import printable
+from .._http.redact import printable, redact_url
+from ..adapters import Retry
+from ..credentials.records import ABSENT, NOT_LOOKED_AT, Attempt
 from ..exceptions import CredentialError
 from ..file import guess_content_type, prepare_files
 from ..session import Session
@@ -107,7 +110,13 @@ def run(args: argparse.Namespace) -> int:
         options = claim_options(args)
         if args.retries is not None:
             options["retries"] = args.retries
-        session = Session(url, token=args.token, force_noauth=no_auth, **options)
+        session = Session(
+            url,
+            token=args.token,
+            force_noauth=no_auth,
+            allow_insecure_auth=args.allow_insecure_auth,
+            **options,
+        )
     except OSError as exc:
         # Discovery skips discovered files that cannot be read: what cannot
         # be read here is --token's file (or, should that change, the file
@@ -117,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         raise CredentialError(
             f"{option}cannot read {name!r}: {exc.strerror or exc}"
         ) from None
-    with session:
+    with session, _Retries(args) as retries:
         data = progress = None
         if body is not None:
             progress = progress_bar(len(body), "upload", enabled=not args.quiet)
@@ -131,9 +140,15 @@ def run(args: argparse.Namespace) -> int:
                 timeout=args.timeout,
                 stream=True,
             )
+        except requests.HTTPError as exc:
+            status = getattr(exc.response, "status_code", None)
+            if status in (401, 403) and not no_auth:
+                args.hints = [_credential_hint(session, args.url)]
+            raise
         finally:
             if progress is not None:
                 progress.close()
+            args.retries_made = retries.count
         with response:
             try:
                 _write_body(response, args, stdout_tty=stdout_tty)
@@ -143,6 +158,68 @@ def run(args: argparse.Namespace) -> int:
                     exc.request = response.request
                 raise
     return ExitStatus.OK
+
+
+class _Retries(logging.Handler):
+    """Counts the retries of the request (and shows each on standard error
+    as it happens, unless --quiet or --debug, which logs them anyway), so
+    that a failure can say how often it was tried."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        super().__init__(logging.INFO)
+        self.echo = not (args.quiet or args.debug)
+        self.count = 0
+        self._logger = logging.getLogger(Retry.__module__)
+        self._level = self._logger.level
+
+    def __enter__(self) -> _Retries:
+        self._logger.addHandler(self)
+        if not self._logger.isEnabledFor(logging.INFO):
+            self._logger.setLevel(logging.INFO)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._logger.removeHandler(self)
+        self._logger.setLevel(self._level)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "; retrying in " in message:
+            self.count += 1
+            if self.echo:
+                print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _credential_hint(session: Session, url: str) -> str:
+    """What to try after a 401 or 403: which credential was sent, or which
+    configured source could not be used, and the ``auth`` command."""
+    command = f"'{PROG} auth {redact_url(url)}' lists every source"
+    if session.auth_source is not None:
+        return (
+            f"the server refused the credential from {session.auth_source}; "
+            f"{command}, with its expiry"
+        )
+    unusable = [a for a in session.auth_discovery.attempts if _configured(a)]
+    if unusable:
+        return f"no credential was sent: {unusable[0].describe()}; {command}"
+    return f"no credential was found to send; {command} looked at"
+
+
+#: Sources named after an environment variable: set, they were meant to
+#: supply a credential even when the file they name is missing.
+_VARIABLES = {"BEARER_TOKEN", "BEARER_TOKEN_FILE", "SCITOKEN", "SCITOKEN_FILE"}
+_VARIABLES |= {"X509_USER_CERT", "X509_USER_PROXY"}
+
+
+def _configured(attempt: Attempt) -> bool:
+    """Whether a source that yielded nothing was nevertheless configured:
+    its variable set, or its file there but unusable (expired, unreadable,
+    wrong audience...)."""
+    if attempt.found or attempt.status == NOT_LOOKED_AT:
+        return False
+    if attempt.status != ABSENT:
+        return True
+    return attempt.source in _VARIABLES and bool(os.environ.get(attempt.source))
 
 
 def _write_body(

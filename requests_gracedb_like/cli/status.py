@@ -11,7 +11,11 @@ import requests
 import urllib3.exceptions
 
 from .._http.redact import redact_url
-from ..exceptions import CredentialError, ProviderUnreachableError
+from ..exceptions import (
+    CredentialError,
+    InsecureAuthError,
+    ProviderUnreachableError,
+)
 
 __all__ = ["PROG", "ExitStatus", "UsageError", "classify"]
 
@@ -45,6 +49,12 @@ def classify(exc: BaseException) -> tuple[ExitStatus, str]:
         code = exc.response.status_code
         status = ExitStatus.HTTP_5XX if code >= 500 else ExitStatus.HTTP_4XX
         return status, str(exc)
+    if isinstance(exc, InsecureAuthError):
+        # The library's advice names its Python argument: give the flag.
+        refusal = str(exc).partition(" Use https")[0]
+        return ExitStatus.CREDENTIAL, (
+            f"{refusal} Use https, or add --allow-insecure-auth to send it anyway."
+        )
     if isinstance(exc, ProviderUnreachableError):
         return ExitStatus.CONNECTION, str(exc)
     if isinstance(exc, CredentialError):

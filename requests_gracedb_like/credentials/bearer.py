@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import stat
 import threading
 import time
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from requests.auth import AuthBase
 from requests.models import PreparedRequest
 
+from .._http.memo import remember
 from .._http.replay import body_position, replay_on_401
 from .._typing import PathLike
 from ..exceptions import CredentialError
@@ -107,8 +109,37 @@ def read_token_file(path: PathLike) -> str:
     :class:`~requests_gracedb_like.exceptions.CredentialWarning` when
     others may read it. A JWT is read twice and must be the same both
     times (a file being rewritten is read again, a few times at most).
+
+    A private regular file is read again only when it has changed on disk
+    (device, inode, size, modification or status-change time): making many
+    sessions from one unchanged token file costs one ``lstat`` each, not
+    reads and checks. A file that fails to read or check, or that others
+    may read (it warns each time), is never remembered.
     """
     name = os.fspath(path)
+    try:
+        st = os.lstat(name)
+    except (OSError, ValueError):
+        st = None  # reading it raises the error the caller expects
+    key = None
+    if st is not None and stat.S_ISREG(st.st_mode) and not st.st_mode & 0o077:
+        key = (name, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        token = _RECENT_FILES.get(key)
+        if token is not None:
+            return token
+    token = _read_token_file(name)
+    if key is not None:
+        remember(_RECENT_FILES, key, token, MAX_RECENT_FILES)
+    return token
+
+
+#: How many token files (path and state on disk) :func:`read_token_file`
+#: remembers; the tokens stay in this process only, as they do in sessions.
+MAX_RECENT_FILES = 16
+_RECENT_FILES: dict[tuple[Any, ...], str] = {}
+
+
+def _read_token_file(name: str) -> str:
     source = f"file {name!r}"
     raw = read_credential_file(name, what="bearer token file", private=True)
     for _ in range(_STABLE_READS):

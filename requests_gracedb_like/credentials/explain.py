@@ -5,15 +5,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any, Optional
 
 from .._http.redact import redact_url
 from ._frozen import Frozen
-from .records import ABSENT, NOT_LOOKED_AT, USED, Attempt, Discovery
+from .records import USED, Attempt, Discovery
 
-__all__ = ["AuthReport"]
+__all__ = ["AuthReport", "format_sources"]
 
 
 def _when(expiry: float, now: float) -> str:
@@ -23,8 +23,68 @@ def _when(expiry: float, now: float) -> str:
     left = expiry - now
     if left <= 0:
         return f"expired {stamp}"
-    hours, rest = divmod(int(left), 3600)
-    return f"expires {stamp}, in {hours} h {rest // 60:02d} min"
+    return f"expires {stamp}, in {duration(left)}"
+
+
+def duration(seconds: float) -> str:
+    """A time span in words, as discovery reports show it.
+
+    Examples
+    --------
+    >>> duration(7140), duration(59), duration(90061)
+    ('1 h 59 min', '59 s', '1 d 1 h')
+    """
+    seconds = abs(int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{days} d"] if days else []
+    parts += [f"{hours} h"] if hours else []
+    parts += [f"{minutes} min"] if minutes and not days else []
+    parts += [f"{secs} s"] if not (days or hours) else []
+    return " ".join(parts) or "0 s"
+
+
+#: The mark before a source's number: used, found but not used (an earlier
+#: source supplies that kind of credential), where a Session stops.
+MARKS = {"used": "*", "shadowed": "+", "error": "!"}
+
+
+def format_sources(
+    url: Optional[str], rows: Iterable[tuple[str, str, str]]
+) -> list[str]:
+    """The lines every discovery report starts with: a heading, then one
+    numbered line per source.
+
+    This is the one format of :meth:`AuthReport.text`, the command line's
+    ``auth`` and the demo.
+
+    Parameters
+    ----------
+    url : str or None
+        The service URL, already made safe to show.
+    rows : list of tuple
+        For each source in discovery order, three strings: its mark (``*``
+        used, ``+`` found but not used, ``!`` where a Session stops, or
+        ``""``), its name with its location, and what happened to it.
+
+    Examples
+    --------
+    >>> rows = [
+    ...     ("", "BEARER_TOKEN", "not set"),
+    ...     ("*", "BEARER_TOKEN_FILE (/run/token)", "bearer token file"),
+    ... ]
+    >>> for line in format_sources("https://example.org/", rows):
+    ...     print(line)
+    Credential sources for https://example.org/, in discovery order:
+         1. BEARER_TOKEN: not set
+      *  2. BEARER_TOKEN_FILE (/run/token): bearer token file
+    """
+    where = f" for {url}" if url else ""
+    lines = [f"Credential sources{where}, in discovery order:"]
+    for number, (mark, name, detail) in enumerate(rows, 1):
+        lines.append(f"  {mark or ' '} {number:>2}. {name}: {detail}")
+    return lines
 
 
 class AuthReport(Frozen):
@@ -97,22 +157,14 @@ class AuthReport(Frozen):
     def text(self, *, now: Optional[float] = None) -> str:
         """A readable table, one source per line, then the verdict."""
         now = time.time() if now is None else now
-        where = f" for {self.url}" if self.url else ""
-        lines = [f"Credential sources{where}, in discovery order:"]
-        for number, record in enumerate(self.records, 1):
+        rows = []
+        for record in self.records:
             name = record.source + (f" ({record.location})" if record.location else "")
-            mark = "*" if record.status == USED else " "
-            detail = record.reason
-            if (
-                record.status not in (USED, ABSENT, NOT_LOOKED_AT)
-                and record.status not in detail
-            ):
-                detail = f"{record.status}: {detail}"
-            if record.status == NOT_LOOKED_AT:
-                detail = f"not looked at: {detail}"
+            detail = record.detail()
             if record.expiry is not None:
                 detail += f" ({_when(record.expiry, now)})"
-            lines.append(f"{mark}{number:>3}. {name}: {detail}")
+            rows.append((MARKS["used"] if record.status == USED else "", name, detail))
+        lines = format_sources(self.url, rows)
         lines.append(f"Using: {self.source or 'no credential'}")
         return "\n".join(lines)
 

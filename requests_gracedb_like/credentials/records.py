@@ -245,10 +245,19 @@ class Attempt(Frozen):
             expiry=expiry,
         )
 
+    def detail(self) -> str:
+        """What happened, as the discovery report says it: the reason,
+        after the status when the reason does not say it (``not looked at:
+        BEARER_TOKEN_FILE was found first``)."""
+        status, reason = self.status, self.reason
+        if status in (USED, ABSENT) or status in reason:
+            return reason
+        return f"{status}: {reason}"
+
     def describe(self) -> str:
         """One line: the source, its location and what happened."""
         where = f" ({self.location})" if self.location else ""
-        return f"{self.source}{where}: {self.reason}"
+        return f"{self.source}{where}: {self.detail()}"
 
     def to_dict(self) -> dict[str, Any]:
         """The attempt as plain data (no credential object, no secret)."""

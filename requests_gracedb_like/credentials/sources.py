@@ -246,7 +246,7 @@ def xdg_runtime_dir(request: Request) -> Attempt:
     """``$XDG_RUNTIME_DIR/bt_u<euid>``."""
     directory = os.environ.get("XDG_RUNTIME_DIR")
     if not directory:
-        return _absent("XDG_RUNTIME_DIR", None, "XDG_RUNTIME_DIR not set")
+        return _absent("XDG_RUNTIME_DIR", None, "not set")
     path = os.path.join(directory, f"bt_u{os.geteuid()}")
     return _discovered_token_file("XDG_RUNTIME_DIR", path, request)
 
@@ -353,8 +353,10 @@ def x509_user_cert_env(request: Request) -> Attempt:
     """``X509_USER_CERT`` and ``X509_USER_KEY`` (both must be set)."""
     cert, key = os.environ.get("X509_USER_CERT"), os.environ.get("X509_USER_KEY")
     if not cert or not key:
-        missing = "X509_USER_CERT" if not cert else "X509_USER_KEY"
-        return _absent("X509_USER_CERT", cert, f"{missing} not set", kind=CERTIFICATE)
+        # The source is named after X509_USER_CERT: say "not set" of it,
+        # and name X509_USER_KEY only when it is the one missing.
+        reason = "not set" if not cert else "X509_USER_KEY not set"
+        return _absent("X509_USER_CERT", cert, reason, kind=CERTIFICATE)
     return _discovered_cert("X509_USER_CERT", cert, key, request)
 
 

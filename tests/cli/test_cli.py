@@ -237,9 +237,55 @@ def test_a_rejected_token_is_a_4xx(service, tmp_path, monkeypatch):
     monkeypatch.setenv("BEARER_TOKEN_FILE", str(stale))
     result = cli("get", service.url_for("api/"))
     assert result.returncode == 4
-    line = one_line(result.stderr)
-    assert "401 Unauthorized: Invalid token." in line
-    assert "not-issued-by-the-service" not in line
+    first, hint = result.stderr.decode().splitlines()
+    assert "401 Unauthorized: Invalid token." in first
+    assert hint == (
+        f"requests-gracedb-like: the server refused the credential from "
+        f"BEARER_TOKEN_FILE ({stale}); 'requests-gracedb-like auth "
+        f"{service.url_for('api/')}' lists every source, with its expiry"
+    )
+    assert "not-issued-by-the-service" not in result.stderr.decode()
+
+
+def test_a_401_with_a_mistyped_token_file_says_so(service, tmp_path, monkeypatch):
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(tmp_path / "tokn"))
+    result = cli("get", service.url_for("api/"))
+    assert result.returncode == 4
+    first, hint = result.stderr.decode().splitlines()
+    assert "401 Unauthorized" in first
+    assert hint.startswith(
+        f"requests-gracedb-like: no credential was sent: BEARER_TOKEN_FILE "
+        f"({tmp_path / 'tokn'}): no such file; 'requests-gracedb-like auth "
+    )
+
+
+def test_a_401_with_nothing_configured_points_at_auth(service):
+    result = cli("get", service.url_for("api/"))
+    assert result.returncode == 4
+    hint = result.stderr.decode().splitlines()[1]
+    assert hint.startswith("requests-gracedb-like: no credential was found to send;")
+
+
+def test_auth_and_get_agree_on_plain_http(tmp_path, monkeypatch):
+    token = tmp_path / "token"
+    token.write_text("opaque-token\n")
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(token))
+    url = "http://gracedb.example.org/api/"
+    auth = cli("auth", url)
+    assert auth.returncode == 3
+    assert auth.stdout.decode().splitlines()[-1] == (
+        "Not sent: the URL is plain http, where anyone on the network path could "
+        "read the credential: requests refuse to send it. Use https, or add "
+        "--allow-insecure-auth to send it anyway."
+    )
+    get = cli("get", url)  # refused before any connection is tried
+    assert get.returncode == 3
+    assert one_line(get.stderr).endswith(
+        "Use https, or add --allow-insecure-auth to send it anyway.\n"
+    )
+    allowed = cli("auth", url, "--allow-insecure-auth", "--json")
+    assert allowed.returncode == 0
+    assert json.loads(allowed.stdout)["refused"] is None
 
 
 def test_retries_option_retries_a_503(service, token_file):
@@ -250,6 +296,19 @@ def test_retries_option_retries_a_503(service, token_file):
     service.clear()
     result = cli("get", service.url_for("api/flaky/"), "--retries", "0")
     assert [r.path for r in service.requests].count("/api/flaky/") == 1
+
+
+@pytest.mark.enable_socket
+def test_connection_refused_says_how_often_it_was_tried(monkeypatch):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = cli("get", f"http://127.0.0.1:{port}/api/", "--retries", "1")
+    assert result.returncode == 6
+    retrying, failure = result.stderr.decode().splitlines()
+    assert "retrying in" in retrying
+    assert "(attempt 2 of 2)" in retrying
+    assert failure.endswith(": Connection refused (after 1 retry)")
 
 
 def test_connection_refused(tmp_path):
@@ -270,6 +329,26 @@ def test_timeout():
         result = cli("get", url, "--timeout", "0.3")
     assert result.returncode == 7
     assert "timed out" in one_line(result.stderr)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("ht!tp://foo", "'ht!tp://foo': the scheme must be http or https, not 'ht!tp'"),
+        ("http://albert:s3cret@[foo/", "'http://[foo/': Invalid IPv6 URL"),
+        ("albert:s3cret@gracedb.org/", "as in 'https://gracedb.org/'"),
+        ("http:/gracedb.org/", "give the scheme, as in 'http://gracedb.org/'"),
+        ("httpbin.org/\x1b[2J", "'httpbin.org/\\x1b[2J': give the scheme, as in"),
+    ],
+)
+def test_a_malformed_url_is_quoted_as_typed_without_secrets(typed, message):
+    result = cli("get", typed)
+    assert result.returncode == 2
+    line = one_line(result.stderr)
+    assert line.startswith("requests-gracedb-like: malformed URL ")
+    assert message in line
+    assert "s3cret" not in line
+    assert "\x1b" not in line
 
 
 @pytest.mark.parametrize(
@@ -404,8 +483,9 @@ def test_auth_lists_every_source_and_the_winner(service, token_file, env):
     ]
     assert len(lines) > len(order)
     for number, (line, name) in enumerate(zip(lines[1:], order), 1):
-        assert line[4:].startswith(f"{number}. {name}"), line
-    assert f"* 7. BEARER_TOKEN_FILE ({token_file}): bearer token file  <- used" in text
+        assert line[4:].lstrip().startswith(f"{number}. {name}"), line
+    assert f"  *  7. BEARER_TOKEN_FILE ({token_file}): bearer token file\n" in text
+    assert f"Using: BEARER_TOKEN_FILE ({token_file})\n" in text
     assert "+ 18. netrc" in text
     assert "an earlier source supplies it" in text
     assert "sub: albert" in text
@@ -464,7 +544,9 @@ def test_auth_never_prints_a_token_from_the_environment(service, monkeypatch):
 def test_auth_fails_when_nothing_is_found():
     result = cli("auth", "https://gracedb.example.org/api/")
     assert result.returncode == 3
-    assert "No credential found" in result.stdout.decode()
+    assert result.stdout.decode().endswith(
+        "Using: no credential (requests are sent without one)\n"
+    )
 
 
 def test_auth_fails_for_an_expired_token(service, tmp_path):
@@ -482,7 +564,8 @@ def test_auth_names_an_unusable_token_file(tmp_path, monkeypatch):
     result = cli("auth", "https://gracedb.example.org/api/")
     assert result.returncode == 3
     text = result.stdout.decode()
-    assert "! 7. BEARER_TOKEN_FILE: cannot be used" in text
+    assert "  !  7. BEARER_TOKEN_FILE: cannot be used" in text
+    assert "Using: nothing: a Session stops at BEARER_TOKEN_FILE, which cannot" in text
     assert f"{str(bad)!r} is not UTF-8 text" in text
 
 
@@ -550,10 +633,12 @@ def test_demo_runs_offline():
     result = cli("demo")
     assert result.returncode == 0, result.stderr
     text = result.stdout.decode()
-    assert "* BEARER_TOKEN_FILE" in text
+    assert "  *  7. BEARER_TOKEN_FILE (" in text
+    assert "SCITOKEN: not looked at: BEARER_TOKEN_FILE" in text
+    assert "X509_USER_CERT: not set\n" in text
     assert "bayestar.multiorder.fits: application/fits" in text
     assert "NotFound (a requests.HTTPError)" in text
     assert "Superevent S000000 does not exist." in text
-    assert "with token 'token-2'" in text
+    assert "sent the new token (the service knows it as 'token-2')" in text
     assert "Unauthorized" in text
     assert result.stderr == b""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
+from pathlib import Path
+
 import pytest
 
 from requests_gracedb_like.cli import login as cli_login
@@ -70,3 +74,29 @@ def test_denied_login_is_a_credential_failure(oidc_provider, capsys, monkeypatch
     assert main(["login", URL, *args(oidc_provider)]) == 3
     err = capsys.readouterr().err
     assert "the request was denied" in err
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def normalise(text: str, home: str) -> list[str]:
+    """What differs from run to run: ports, codes, times, file names."""
+    text = text.replace(home, "~")
+    text = re.sub(r"http://127\.0\.0\.1:\d+", "ISSUER", text)
+    text = re.sub(r"\b[B-DF-HJ-NP-TV-XZ]{4}-[B-DF-HJ-NP-TV-XZ]{4}\b", "CODE", text)
+    text = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "WHEN", text)
+    text = re.sub(r"oidc/[0-9a-f]{24}\.json", "oidc/CACHE.json", text)
+    return [line.rstrip() for line in text.strip().splitlines()]
+
+
+def test_the_device_page_shows_what_login_prints(provider, capsys, monkeypatch, env):
+    page = (DOCS / "oidc_device.rst").read_text()
+    block = page.split(".. code-block:: console\n\n", 1)[1].split("\n\n", 1)[0]
+    shown = textwrap.dedent(block)
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_ISSUER", provider.issuer)
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_CLIENT_ID", CLIENT_ID)
+    provider.configure(auto_approve=2)
+    assert main(["login", URL]) == 0
+    out, err = capsys.readouterr()
+    ran = f"$ requests-gracedb-like login {URL}\n{err}{out}"
+    assert normalise(ran, str(env.home)) == normalise(shown, str(env.home))

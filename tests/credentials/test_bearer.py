@@ -15,6 +15,7 @@ from requests_gracedb_like.credentials.bearer import (
     BearerTokenAuth,
     ReloadingTokenFileAuth,
     TokenFileAuth,
+    read_token_file,
 )
 from requests_gracedb_like.exceptions import CredentialError
 from requests_gracedb_like.scitoken import SciTokenAuth, SciTokenReloadingAuth
@@ -197,3 +198,48 @@ def test_reload_timeout_validation(make_token, bad):
     value = float(bad) if isinstance(bad, str) else bad
     with pytest.raises((TypeError, ValueError), match="auth_reload_timeout"):
         ReloadingTokenFileAuth(make_token(), value)
+
+
+def test_token_file_read_again_whenever_it_changes_on_disk(tmp_path):
+    path = tmp_path / "token"
+    path.write_text("first-token\n")
+    path.chmod(0o600)
+    assert read_token_file(path) == "first-token"
+    before = os.stat(path)
+    # Same size, and the modification time put back: still seen (the
+    # status-change time moved).
+    path.write_text("other-token\n")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert read_token_file(path) == "other-token"
+    # Replaced by another file (another inode).
+    new = tmp_path / "new"
+    new.write_text("third-token\n")
+    new.chmod(0o600)
+    os.replace(new, path)
+    assert read_token_file(path) == "third-token"
+    assert TokenFileAuth(path).token == "third-token"
+
+
+def test_unreadable_token_file_raises_every_time(tmp_path):
+    path = tmp_path / "token"
+    path.write_text("")
+    path.chmod(0o600)
+    for _ in range(2):
+        with pytest.raises(CredentialError, match="empty"):
+            read_token_file(path)
+    path.write_text("good-token")
+    assert read_token_file(path) == "good-token"
+    path.unlink()
+    with pytest.raises(FileNotFoundError):
+        read_token_file(path)
+
+
+def test_token_file_others_may_read_warns_every_time(tmp_path):
+    from requests_gracedb_like.exceptions import CredentialWarning
+
+    path = tmp_path / "token"
+    path.write_text("shared-token\n")
+    path.chmod(0o644)
+    for _ in range(2):
+        with pytest.warns(CredentialWarning, match="can be read by others"):
+            assert read_token_file(path) == "shared-token"

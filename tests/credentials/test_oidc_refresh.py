@@ -13,10 +13,10 @@ import time
 
 import pytest
 import time_machine
-from oidc_helpers import cache_of, device_login
+from oidc_helpers import cache_of, configure, device_login
 
 from requests_gracedb_like import Session
-from requests_gracedb_like.credentials.oidc import OIDCTokenAuth
+from requests_gracedb_like.credentials.oidc import OIDCTokenAuth, login
 from requests_gracedb_like.exceptions import (
     LoginRequiredError,
     ProviderUnreachableError,
@@ -221,3 +221,18 @@ def test_token_for_another_audience_is_not_sent(monkeypatch, oidc_provider, api)
         assert s.auth_source is None
     assert attempt.status == "wrong audience"
     assert "https://other.example" in attempt.reason
+
+
+def test_bearer_token_file_is_rewritten_at_each_refresh(
+    monkeypatch, oidc_provider, api, env
+):
+    configure(monkeypatch, oidc_provider)
+    oidc_provider.configure(auto_approve=1)
+    login(api, echo=print, sleep=lambda s: None, bearer_token_file=True)
+    path = env.runtime_dir / f"bt_u{env.uid}"
+    with time_machine.travel(time.time(), tick=False) as clock, Session(api) as s:
+        assert path.read_text().strip() == s.auth.token
+        clock.shift(LIFETIME / 2 + 1)
+        s.get(api)
+        assert oidc_provider.refreshes == 1
+        assert path.read_text().strip() == s.auth.token

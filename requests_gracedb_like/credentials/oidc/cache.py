@@ -236,9 +236,11 @@ class TokenCache:
             write_bearer_token_file(tokens.bearer_token_file, tokens.access_token)
 
     def remove(self) -> bool:
-        """Delete the file (and its lock); whether there was one."""
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.path + ".lock")
+        """Delete the file; whether there was one.
+
+        The lock file stays: removing it while another process waits on it
+        would let a third lock a new file, and both refresh.
+        """
         try:
             os.unlink(self.path)
         except FileNotFoundError:

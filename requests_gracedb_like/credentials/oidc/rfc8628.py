@@ -112,12 +112,11 @@ def device_login(
 
     from authlib.integrations.base_client import OAuthError
 
-    while True:
+    # Polls are at least a second apart, so there are at most expires_in of
+    # them, even with a clock that does not move (a frozen one in tests).
+    for _ in range(expires_in):
         if time.time() + interval > deadline:
-            raise LoginDeniedError(
-                f"device login at {issuer}: the code expired before it was "
-                "approved; run the login again"
-            )
+            break
         sleep(interval)
         with provider_errors(issuer, "device login", settings.url):
             try:
@@ -133,3 +132,7 @@ def device_login(
                     interval += SLOW_DOWN_STEP
                 elif exc.error != "authorization_pending":
                     raise
+    raise LoginDeniedError(
+        f"device login at {issuer}: the code expired before it was approved; "
+        "run the login again"
+    )
