@@ -196,7 +196,8 @@ class SessionAuthMixin:
        `url` (refreshed by the session; see :doc:`/oidc`),
        ``$XDG_RUNTIME_DIR/bt_u<euid>``, then
        ``/tmp/bt_u<euid>``; a file
-       counts only if it exists and is readable, a token only if it has
+       counts only if it exists, is readable and is a regular file of at
+       most 1 MiB, a token only if it has
        `token_expiry_margin` seconds left and matches `token_audience`,
        `token_scope` and `token_issuer`.
     4. X.509 discovery, looked at even when a token was found (both are
