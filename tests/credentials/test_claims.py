@@ -7,6 +7,8 @@ import pickle
 
 import pytest
 import time_machine
+from hypothesis import given
+from hypothesis import strategies as st
 
 from requests_gracedb_like import Session
 from requests_gracedb_like.cli.auth import auth_report
@@ -455,3 +457,30 @@ def test_requirements_and_mismatches_pickle():
     assert pickle.loads(pickle.dumps(need)) == need
     assert pickle.loads(pickle.dumps(wrong)) == wrong
     assert "x" in repr(wrong)
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=20)
+    | st.sampled_from(["read:/", "read", "read:", "storage.read:/a/../b", AUD, "ANY"]),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=10,
+)
+_CLAIM_NAMES = ["aud", "iss", "scope", "scp", "exp", "nbf", "iat", "ver", "wlcg.ver"]
+
+
+@given(
+    st.dictionaries(st.sampled_from(_CLAIM_NAMES) | st.text(max_size=5), _JSON),
+    st.sampled_from([None, "read:/frames", "storage.read gracedb.read"]),
+    st.sampled_from([None, "https://issuer.example"]),
+)
+def test_odd_claims_are_judged_never_raised(claims, scope, issuer):
+    need = ClaimRequirements.from_arguments(URL, scope=scope, issuer=issuer)
+    for wrong in (time_mismatch(claims, now=T0), need.mismatch(claims)):
+        assert wrong is None or "\x1b" not in wrong.reason
