@@ -61,12 +61,13 @@ def make(
     threads: int = 1,
     headers: int = 0,
     cookies: int = 0,
+    discover: bool = False,
 ) -> Client:
     """Build client `name` for the server at `base` with a bearer token;
     `headers` extra session headers and `cookies` cookies in its jar."""
     if name.endswith(PER_CALL):
         return _per_call(name[: -len(PER_CALL)], base, token, token_file)
-    client = _make(name, base, token, token_file, threads)
+    client = _make(name, base, token, token_file, threads, discover)
     session = client.session
     for i in range(headers):
         session.headers[f"X-Bench-Header-{i:03d}"] = f"value-{i:03d}"
@@ -88,7 +89,14 @@ def _per_call(name: str, base: str, token: str, token_file: str) -> Client:
     return Client(get, lambda: None)
 
 
-def _make(name: str, base: str, token: str, token_file: str, threads: int) -> Client:
+def _make(
+    name: str,
+    base: str,
+    token: str,
+    token_file: str,
+    threads: int,
+    discover: bool = False,
+) -> Client:
     """Build client `name` for the server at `base` with a bearer token."""
     api = base + "api/"
     upload_url = base + "upload"
@@ -176,7 +184,9 @@ def _make(name: str, base: str, token: str, token_file: str, threads: int) -> Cl
         # Every default feature on: credential discovery, errors raised,
         # User-Agent, default timeout, retries, and URLs relative to the
         # service URL where the session resolves them.
-        s = Session(base, token=token_file)
+        # With `discover`, the token file is found where discovery looks
+        # ($XDG_RUNTIME_DIR/bt_u<uid>), not named.
+        s = Session(base) if discover else Session(base, token=token_file)
         relative = getattr(s, "base_url", None) == base
         here, there = ("api/", "upload") if relative else (api, upload_url)
 
@@ -277,12 +287,17 @@ def threaded(client: Client, threads: int, per_thread: int) -> dict[str, Any]:
     }
 
 
-def construct(name: str, n: int, base: str, token: str, token_file: str) -> dict:
-    make(name, base, token, token_file).close()  # imports, caches warmed
+def construct(
+    name: str, n: int, base: str, token: str, token_file: str, discover: bool
+) -> dict:
+    first = make(name, base, token, token_file, discover=discover)  # warmed
+    if discover and getattr(first.session, "auth_source", "") is None:
+        raise SystemExit(f"{name}: discovery found no token")
+    first.close()
     times = []
     for _ in range(n):
         t0 = time.perf_counter()
-        c = make(name, base, token, token_file)
+        c = make(name, base, token, token_file, discover=discover)
         times.append(time.perf_counter() - t0)
         c.close()
     return {"us": statistics.median(times) * 1e6}
@@ -337,7 +352,12 @@ def main() -> None:
         result = {"mib": _rss_kib() / 1024, "startup_mib": base_kib / 1024}
     elif task == "construct":
         result = construct(
-            name, args["n"], args["base"], args["token"], args["token_file"]
+            name,
+            args["n"],
+            args["base"],
+            args["token"],
+            args["token_file"],
+            args.get("discover", False),
         )
     else:
         client = make(

@@ -32,6 +32,7 @@ nitpick_ignore_regex = [
     (r"py:class", r"sequence"),
     (r"py:class", r"(mapping|collection)"),
     (r"py:.*", r"(http|urllib)\..*"),
+    (r"py:.*", r"(scitokens|netrc)(\..*)?"),
     (r"py:class", r"default=.*"),
     (r"py:obj", r".*\.(auth|attempts|source|location|found|reason)"),
     (r"py:class", r"(ClaimRequirements|CertificateInfo|X509Credential|Attempt)"),

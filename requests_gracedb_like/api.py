@@ -2,7 +2,7 @@
 
 Each function opens a :class:`~requests_gracedb_like.Session` for the URL
 (so credentials are discovered for its host), sends one request and closes
-the session.
+the session; given ``session=``, it sends through that session instead.
 """
 
 from __future__ import annotations
@@ -19,8 +19,11 @@ __all__ = ["delete", "get", "head", "options", "patch", "post", "put", "request"
 _REQUEST_ARGS = frozenset(REQUEST_ARGS)
 
 
-def request(method: str, url: str, **kwargs: Any) -> requests.Response:
-    """Send one request through a new session and close it.
+def request(
+    method: str, url: str, *, session: Any = None, **kwargs: Any
+) -> requests.Response:
+    """Send one request through a new session and close it, or through
+    `session`.
 
     Parameters
     ----------
@@ -28,6 +31,9 @@ def request(method: str, url: str, **kwargs: Any) -> requests.Response:
         The HTTP method.
     url : str
         The absolute URL; credentials are discovered for its host.
+    session : requests.Session, optional
+        Send through this session (which is left open) instead: every
+        other argument goes to its ``request()``.
     **kwargs
         Arguments of :meth:`requests.Session.request` (``params``, ``json``,
         ``timeout``...) go to the request; the others (``token``,
@@ -50,6 +56,8 @@ def request(method: str, url: str, **kwargs: Any) -> requests.Response:
         rgl.get("https://gracedb.example.org/api/superevents/S190425z/").json()
         rgl.post(url, json={"comment": "ok"}, token="/run/user/1000/token")
     """
+    if session is not None:
+        return session.request(method, url, **kwargs)  # type: ignore[no-any-return]
     options = {k: v for k, v in kwargs.items() if k not in _REQUEST_ARGS}
     arguments = {k: v for k, v in kwargs.items() if k in _REQUEST_ARGS}
     with Session(url, **options) as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from typing import TYPE_CHECKING, Any, Optional, Union
@@ -9,11 +10,12 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 import requests
 from requests.models import PreparedRequest
 
-from ._http.arguments import forward_url
+from ._http.arguments import forward_url, request_kwargs
 from ._http.origin import same_origin, strip_credential_headers
 from ._typing import PathLike
 from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .credentials.discovery import discover
+from .credentials.noauth import NoAuth
 from .credentials.records import Discovery, Request
 from .credentials.sources import SOURCES
 from .credentials.x509 import X509Credential
@@ -21,9 +23,17 @@ from .credentials.x509 import X509Credential
 if TYPE_CHECKING:
     from .credentials.explain import AuthReport
 
-__all__ = ["SessionAuthMixin", "close_pools_with_cert", "credential_expiry"]
+__all__ = [
+    "SessionAuthMixin",
+    "close_pools_with_cert",
+    "credential_expiry",
+    "without_netrc",
+]
 
 log = logging.getLogger(__name__)
+
+#: The arguments that choose a token by its claims, also per request.
+_CLAIM_ARGUMENTS = ("token_audience", "token_scope", "token_issuer")
 
 
 def _check_reload_timeout(value: Any) -> float:
@@ -37,17 +47,8 @@ def _check_reload_timeout(value: Any) -> float:
     return float(value)
 
 
-def _no_true(name: str, value: Any) -> None:
-    if value is True:
-        raise TypeError(
-            f"{name}=True is not supported: discovery is the default; pass "
-            "fail_if_noauth=True to require a credential"
-        )
-
-
 def _check_cert(value: Any) -> Any:
-    _no_true("cert", value)
-    if value is None or value is False:
+    if value is None or isinstance(value, bool):
         return value
     if isinstance(value, (str, os.PathLike)):
         return value
@@ -61,6 +62,24 @@ def _check_cert(value: Any) -> Any:
         "cert must be the path of a PEM file or a (cert, key) pair of paths, "
         f"not {type(value).__name__}"
     )
+
+
+def without_netrc(session: Any, request: requests.Request) -> requests.Request:
+    """`request`, or a copy of it that requests will not add ``~/.netrc``
+    credentials to.
+
+    :meth:`requests.Session.prepare_request` reads ``~/.netrc`` for a
+    request when neither it nor the session has ``auth``. Discovery has
+    already looked there, and ``force_noauth=True`` means nothing at all;
+    so such a request is given a
+    :class:`~requests_gracedb_like.credentials.noauth.NoAuth`, and
+    ``session.auth`` stays None.
+    """
+    if request.auth or getattr(session, "auth", None):
+        return request
+    request = copy.copy(request)
+    request.auth = NoAuth()
+    return request
 
 
 def credential_expiry(session: Any) -> Optional[float]:
@@ -116,11 +135,14 @@ class SessionAuthMixin:
         The service URL. Its host name selects the netrc entry; its scheme
         and host are the default token audience.
     token : str or os.PathLike or bool, optional
-        Path of a bearer-token file; False skips bearer-token discovery.
+        Path of a bearer-token file; False skips bearer-token discovery;
+        True requires it to find a token (else
+        :class:`~requests_gracedb_like.exceptions.NoCredentialsError`,
+        naming each place looked at).
     cert : str or os.PathLike or tuple or bool, optional
         An X.509 client certificate: a PEM file holding certificate and key
         (a proxy), or a ``(cert, key)`` pair of paths; False skips
-        certificate discovery.
+        certificate discovery; True requires it to find one.
     api_key : str, optional
         An API key, sent in the `auth_header_name` header.
     auth_header_name : str, default="Authorization"
@@ -174,7 +196,8 @@ class SessionAuthMixin:
        `url` (refreshed by the session; see :doc:`/oidc`),
        ``$XDG_RUNTIME_DIR/bt_u<euid>``, then
        ``/tmp/bt_u<euid>``; a file
-       counts only if it exists and is readable, a token only if it has
+       counts only if it exists, is readable and is a regular file of at
+       most 1 MiB, a token only if it has
        `token_expiry_margin` seconds left and matches `token_audience`,
        `token_scope` and `token_issuer`.
     4. X.509 discovery, looked at even when a token was found (both are
@@ -186,6 +209,9 @@ class SessionAuthMixin:
        a ``machine`` entry matching the host name of `url`, only when nothing
        else was found.
     6. Nothing found: with ``fail_if_noauth=True`` raise, else send nothing.
+       With ``token=True`` (or ``cert=True``), no token (no certificate)
+       found raises too; an argument of the other kind does not stop that
+       search.
 
     ``session.auth`` holds the header credential, ``session.cert`` the
     certificate (``session.auth_cert`` its details and expiry).
@@ -244,10 +270,9 @@ class SessionAuthMixin:
             raise ValueError("auth_header_name and api_key_prefix need api_key.")
         if url is not None and not isinstance(url, str):
             raise TypeError(f"url must be a str, not {type(url).__name__}")
-        _no_true("token", token)
-        if token not in (None, False) and not isinstance(token, (str, os.PathLike)):
+        if not isinstance(token, (type(None), bool, str, os.PathLike)):
             raise TypeError(
-                "token must be the path of a token file or False, "
+                "token must be the path of a token file, True or False, "
                 f"not {type(token).__name__}"
             )
         for name, value in (
@@ -283,7 +308,37 @@ class SessionAuthMixin:
         self.auth_discovery = discovery
         self.auth_source = discovery.source
         self.auth_url = url
+        self._auth_request = request
         log.debug("using credential from %s", self.auth_source or "no source")
+
+    def request(
+        self, method: str, url: Any, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        """Send a request; ``token_audience``, ``token_scope`` and
+        ``token_issuer`` choose the bearer token for this request alone.
+
+        With any of them, the token sources are looked at again with these
+        claims (the session's other arguments unchanged) and the token
+        found is sent instead of the session's; when none matches, no
+        header credential is sent. An ``auth=`` given to the request wins.
+        """
+        if args:
+            kwargs = request_kwargs(args, kwargs)
+            args = ()
+        claims = {k: kwargs.pop(k) for k in _CLAIM_ARGUMENTS if k in kwargs}
+        if kwargs.get("auth") is None and any(v is not None for v in claims.values()):
+            kwargs["auth"] = self._auth_with_claims(url, claims)
+        return super().request(method, url, *args, **kwargs)  # type: ignore[misc, no-any-return]
+
+    def _auth_with_claims(self, url: Any, claims: dict[str, Any]) -> Any:
+        """The header credential discovery finds with other claims."""
+        previous = self._auth_request
+        fields = {name: getattr(previous, name) for name in Request._fields}
+        if isinstance(url, str) and "://" in url:
+            fields["url"] = url
+        fields.update({k: v for k, v in claims.items() if v is not None})
+        found = discover(Request(**fields), SOURCES).auth
+        return NoAuth() if found is None else found
 
     def describe_auth(self) -> AuthReport:
         """Explain which credential this session uses and why.
@@ -332,6 +387,15 @@ class SessionAuthMixin:
         expiry = credential_expiry(self)
         return None if expiry is None else float(expiry)
 
+    def prepare_request(self, request: requests.Request) -> PreparedRequest:
+        """Prepare `request`, never with credentials from ``~/.netrc``.
+
+        Overridden because :meth:`requests.Session.prepare_request` reads
+        ``~/.netrc`` when neither the request nor the session has ``auth``
+        (see :func:`~requests_gracedb_like.auth.without_netrc`).
+        """
+        return super().prepare_request(without_netrc(self, request))  # type: ignore[misc, no-any-return]
+
     def rebuild_auth(
         self, prepared_request: PreparedRequest, response: requests.Response
     ) -> None:
@@ -358,4 +422,5 @@ class SessionAuthMixin:
         state["auth_discovery"] = self.auth_discovery
         state["auth_cert"] = self.auth_cert
         state["auth_url"] = self.auth_url
+        state["_auth_request"] = self._auth_request
         return state

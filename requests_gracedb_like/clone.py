@@ -91,6 +91,13 @@ class SessionCloneMixin:
         headers : mapping
             Header names and values; a value of None removes that header.
 
+        Notes
+        -----
+        A header that carries a credential (``Authorization``, an API-key
+        header, any header named like a key, token, secret or session) is
+        sent only to the service's origin, as the session's own credential
+        is (see :class:`~requests_gracedb_like.transport.SessionTransportMixin`).
+
         Raises
         ------
         TypeError

@@ -409,10 +409,13 @@ class SessionErrorMixin:
     request).
     """
 
+    #: The response hook that raises; a subclass may give its own.
+    _status_hook = staticmethod(raise_for_status)
+
     def __init__(self, *, raise_for_status: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if raise_for_status:
-            self.hooks["response"].append(_hook)  # type: ignore[attr-defined]
+            self.hooks["response"].append(self._status_hook)  # type: ignore[attr-defined]
 
     def request(
         self, method: str, url: Any, *args: Any, **kwargs: Any
@@ -421,6 +424,7 @@ class SessionErrorMixin:
             kwargs = request_kwargs(args, kwargs)
             args = ()
         hooks = kwargs.get("hooks")
+        _hook = self._status_hook
         if hooks and _hook in self.hooks["response"]:  # type: ignore[attr-defined]
             response_hooks = hooks.get("response")
             if response_hooks is not None:
@@ -450,7 +454,9 @@ class SessionErrorMixin:
         try:
             return super().send(request, **kwargs)  # type: ignore[misc, no-any-return]
         except requests.RequestException as exc:
-            if exc.request is None:
+            # Not every subclass calls RequestException.__init__ (which sets
+            # the attribute): ligo-gracedb's HTTPError does not.
+            if getattr(exc, "request", None) is None:
                 exc.request = request
             raise
 
@@ -478,6 +484,3 @@ def _header_error(
         f"{which} cannot be sent: it must be Latin-1 text without CR, LF or "
         "leading white space"
     )
-
-
-_hook = raise_for_status

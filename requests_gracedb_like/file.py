@@ -20,6 +20,7 @@ __all__ = [
     "SessionFileMixin",
     "guess_content_type",
     "prepare_files",
+    "read_opened",
 ]
 
 #: Uploads whose files on disk add up to at least this many bytes are
@@ -71,18 +72,25 @@ def guess_content_type(filename: str) -> str:
     return mimetypes.guess_type(name, strict=False)[0] or DEFAULT_CONTENT_TYPE
 
 
-def _open(key: Any, path: str | os.PathLike[str], stack: ExitStack) -> Any:
+def _open(
+    key: Any, path: str | os.PathLike[str], stack: ExitStack, opened: list[Any]
+) -> Any:
     if os.fspath(path) == "-":
         # stdin is the caller's: read from it but never close it.
-        return sys.stdin.buffer
-    try:
-        return stack.enter_context(open(path, "rb"))
-    except ValueError as exc:
-        # a NUL byte or an unencodable character: open() does not say where
-        raise ValueError(f"files[{key!r}]: cannot open {path!r}: {exc}") from None
+        f = sys.stdin.buffer
+    else:
+        try:
+            f = stack.enter_context(open(path, "rb"))  # noqa: SIM115 - on the stack
+        except ValueError as exc:
+            # a NUL byte or an unencodable character: open() does not say where
+            raise ValueError(f"files[{key!r}]: cannot open {path!r}: {exc}") from None
+    opened.append(f)
+    return f
 
 
-def _prepare(key: Any, val: Any, stack: ExitStack) -> tuple[Any, Any]:
+def _prepare(
+    key: Any, val: Any, stack: ExitStack, opened: list[Any]
+) -> tuple[Any, Any]:
     if isinstance(val, PurePath):
         val = (os.fspath(val), None)
     if isinstance(val, (tuple, list)):
@@ -94,7 +102,7 @@ def _prepare(key: Any, val: Any, stack: ExitStack) -> tuple[Any, Any]:
                 raise ValueError(
                     f"files[{key!r}] gives neither a file name nor content"
                 )
-            content = _open(key, filename, stack)
+            content = _open(key, filename, stack, opened)
             filename = os.path.basename(os.fspath(filename))
             val = (filename, content, *val[2:])
         elif isinstance(filename, PurePath):
@@ -107,7 +115,7 @@ def _prepare(key: Any, val: Any, stack: ExitStack) -> tuple[Any, Any]:
     return key, (filename, val, guess_content_type(filename))
 
 
-def prepare_files(files: Any, stack: ExitStack) -> Any:
+def prepare_files(files: Any, stack: ExitStack, opened: list[Any] | None = None) -> Any:
     """Open the paths named in `files` and add guessed MIME types.
 
     Parameters
@@ -116,6 +124,9 @@ def prepare_files(files: Any, stack: ExitStack) -> Any:
         The ``files=`` argument of :meth:`requests.Session.request`.
     stack : contextlib.ExitStack
         Files opened here are registered on it, for the caller to close.
+    opened : list, optional
+        Files opened here (and standard input, for ``-``) are appended to
+        it.
 
     Returns
     -------
@@ -131,7 +142,24 @@ def prepare_files(files: Any, stack: ExitStack) -> Any:
     """
     if files is None:
         return None
-    return [_prepare(k, v, stack) for k, v in to_key_val_list(files)]
+    opened = [] if opened is None else opened
+    return [_prepare(k, v, stack, opened) for k, v in to_key_val_list(files)]
+
+
+def read_opened(files: list[tuple[Any, Any]], opened: list[Any]) -> list[Any]:
+    """Replace the `opened` files in prepared `files` by their content.
+
+    This is what requests-gracedb passes to requests for a path, and what
+    requests would read into memory anyway for an upload that is not
+    streamed.
+    """
+    ids = {id(f) for f in opened}
+    return [
+        (k, (v[0], v[1].read(), *v[2:]))
+        if isinstance(v, tuple) and len(v) > 1 and id(v[1]) in ids
+        else (k, v)
+        for k, v in files
+    ]
 
 
 class SessionFileMixin:
@@ -163,7 +191,8 @@ class SessionFileMixin:
     use does not grow with the file; the bytes sent are those requests
     would send. Smaller uploads, and files whose size cannot be known
     beforehand (standard input, pipes), are built in memory by requests as
-    before.
+    before; the paths among them reach requests as their bytes, as
+    requests-gracedb passes them.
     """
 
     #: Stream uploads whose regular files add up to at least this many bytes.
@@ -179,9 +208,12 @@ class SessionFileMixin:
         if files is None:
             return super().request(method, url, **kwargs)  # type: ignore[misc]
         with ExitStack() as stack:
-            kwargs["files"] = prepare_files(files, stack)
+            opened: list[Any] = []
+            kwargs["files"] = prepare_files(files, stack, opened)
             if self._should_stream(kwargs):
                 self._stream(kwargs)
+            elif opened:
+                kwargs["files"] = read_opened(kwargs["files"], opened)
             return super().request(method, url, **kwargs)  # type: ignore[misc]
 
     def __getstate__(self) -> dict[str, Any]:

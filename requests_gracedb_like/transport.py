@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 from typing import Any, Optional
 
@@ -179,6 +180,21 @@ class SessionTransportMixin:
         host: str,
         kwargs: dict[str, Any],
     ) -> None:
+        loopback = is_loopback(host)
+        proxy = None
+        if loopback:
+            # The common case of tests and local services: nothing to check
+            # unless a proxy is on the way.
+            proxies = kwargs.get("proxies")
+            if proxies is None:
+                proxies = resolve_proxies(
+                    request,
+                    getattr(self, "proxies", {}),
+                    getattr(self, "trust_env", True),
+                )
+            proxy = select_proxy(url, proxies) if proxies else None
+            if not proxy:
+                return
         names = [
             name
             for name in session_credential_headers(
@@ -189,27 +205,20 @@ class SessionTransportMixin:
         if not names:
             return
         what = f"a credential ({', '.join(names)} header)"
-        if not is_loopback(host):
+        if not loopback:
             raise InsecureAuthError(
                 f"refusing to send {what} over plain {scheme or 'text'} to "
                 f"{redact_url(url)}: anyone on the network path could read it. "
                 "Use https, or pass allow_insecure_auth=True to the session to "
                 "accept the risk."
             )
-        proxies = kwargs.get("proxies")
-        if proxies is None:
-            proxies = resolve_proxies(
-                request, getattr(self, "proxies", {}), getattr(self, "trust_env", True)
-            )
-        proxy = select_proxy(url, proxies)
-        if proxy:
-            raise InsecureAuthError(
-                f"refusing to send {what} to {redact_url(url)} over plain http "
-                f"through the proxy {redact_url(proxy)}, which would read it. "
-                "Use https (its proxy only relays encrypted bytes), bypass the "
-                "proxy with no_proxy, or pass allow_insecure_auth=True to the "
-                "session to accept the risk."
-            )
+        raise InsecureAuthError(
+            f"refusing to send {what} to {redact_url(url)} over plain http "
+            f"through the proxy {redact_url(proxy)}, which would read it. "
+            "Use https (its proxy only relays encrypted bytes), bypass the "
+            "proxy with no_proxy, or pass allow_insecure_auth=True to the "
+            "session to accept the risk."
+        )
 
     def rebuild_auth(
         self, prepared_request: PreparedRequest, response: requests.Response
@@ -234,6 +243,9 @@ class SessionTransportMixin:
         return state
 
 
+# A pure function of the string, and as costly as a request's preparation:
+# sessions made again and again for one service URL ask it once.
+@functools.lru_cache(maxsize=256)
 def _prepared_origin(url: str) -> Any:
     """The origin of `url` as a request for it is sent (IDNA-encoded,
     normalised by requests), or as urllib3 reads it if it cannot be

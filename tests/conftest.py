@@ -54,6 +54,21 @@ def env(credential_env: CredentialEnv) -> CredentialEnv:
     return credential_env
 
 
+@pytest.fixture
+def scoped_tokens(
+    credential_env: CredentialEnv, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, str]:
+    """Two discoverable tokens for any audience: ``read:/`` in
+    ``BEARER_TOKEN``, ``write:/`` in ``$XDG_RUNTIME_DIR/bt_u<uid>``."""
+    from requests_gracedb_like.testing import make_jwt
+
+    read = make_jwt({"aud": "ANY", "scope": "read:/"})
+    write = make_jwt({"aud": "ANY", "scope": "write:/"})
+    monkeypatch.setenv("BEARER_TOKEN", read)
+    credential_env.write_runtime_token(write)
+    return read, write
+
+
 # -- X.509 and TLS ----------------------------------------------------------
 
 

@@ -109,3 +109,13 @@ def test_streamed_body_readable_after_return(httpserver):
     httpserver.expect_request("/big").respond_with_data(b"x" * 100_000)
     response = rgl.get(httpserver.url_for("/big"), stream=True)
     assert len(response.content) == 100_000
+
+
+def test_session_argument_sends_through_that_session(httpserver):
+    httpserver.expect_request("/a").respond_with_data("ok")
+    with rgl.Session(force_noauth=True) as s:
+        s.headers["X-From"] = "mine"
+        assert rgl.get(httpserver.url_for("/a"), session=s).text == "ok"
+        assert rgl.post(httpserver.url_for("/a"), session=s, data=b"x").text == "ok"
+        assert s.adapters  # left open
+    assert [r.headers["X-From"] for r, _ in httpserver.log] == ["mine", "mine"]

@@ -17,7 +17,6 @@ from requests_gracedb_like.credentials.bearer import (
     ReloadingTokenFileAuth,
     TokenFileAuth,
 )
-from requests_gracedb_like.credentials.noauth import NoAuth
 from requests_gracedb_like.exceptions import (
     CredentialError,
     CredentialWarning,
@@ -49,7 +48,7 @@ def test_force_noauth_wins_over_everything(env, make_token, monkeypatch):
     monkeypatch.setenv("BEARER_TOKEN", "abc")
     env.write_netrc(f"machine gracedb.example.org login albert password {SECRET}\n")
     s = Session(URL, force_noauth=True, token=make_token())
-    assert isinstance(s.auth, NoAuth)
+    assert s.auth is None
     assert s.auth_source == "force_noauth"
 
 
@@ -119,7 +118,7 @@ def test_permission_denied_token_file_is_skipped(env):
     path = env.write_runtime_token("x")
     path.chmod(0)
     s = Session(URL)
-    assert isinstance(s.auth, NoAuth)
+    assert s.auth is None
     reasons = {a.source: a.reason for a in s.auth_discovery.attempts}
     assert "not readable" in reasons["XDG_RUNTIME_DIR"]
 
@@ -146,13 +145,13 @@ def test_netrc_variable_overrides_home(env, tmp_path, monkeypatch):
 def test_netrc_default_entry_is_not_used(env):
     env.write_netrc(f"default login albert password {SECRET}\n")
     s = Session(URL)
-    assert isinstance(s.auth, NoAuth)
+    assert s.auth is None
     assert s.auth_source is None
 
 
 def test_netrc_without_url_is_not_consulted(env):
     env.write_netrc(f"machine gracedb.example.org login albert password {SECRET}\n")
-    assert isinstance(Session().auth, NoAuth)
+    assert Session().auth is None
 
 
 def test_world_readable_netrc_warns_naming_file(env):
@@ -162,7 +161,7 @@ def test_world_readable_netrc_warns_naming_file(env):
     with pytest.warns(CredentialWarning, match="too permissive") as record:
         s = Session(URL)
     assert str(path) in str(record[0].message)
-    assert isinstance(s.auth, NoAuth)
+    assert s.auth is None
 
 
 def test_malformed_netrc_warns_without_echoing_content(env):
@@ -204,8 +203,8 @@ def test_conflicting_arguments(kwargs, match):
     ("kwargs", "name"),
     [
         ({"token": 42}, "token"),
-        ({"token": True}, "fail_if_noauth"),
-        ({"cert": True}, "fail_if_noauth"),
+        ({"token": True}, "token=True: no bearer token found"),
+        ({"cert": True}, "cert=True: no X.509 certificate found"),
         ({"username": 1, "password": "x"}, "username"),
         ({"auth_reload_timeout": "5"}, "auth_reload_timeout"),
         ({"auth_reload_timeout": -1}, "auth_reload_timeout"),
@@ -340,4 +339,89 @@ def test_condor_creds_missing_directory(monkeypatch, tmp_path):
     s = Session(URL)
     attempt = {a.source: a for a in s.auth_discovery.attempts}["_CONDOR_CREDS"]
     assert attempt.status == "absent"
-    assert isinstance(s.auth, NoAuth)
+    assert s.auth is None
+
+
+# -- session.auth is None without a header credential; netrc stays out -----
+
+
+def test_auth_is_none_and_requests_never_adds_netrc(httpserver, env):
+    env.write_netrc(f"machine localhost login albert password {SECRET}\n")
+    httpserver.expect_request("/").respond_with_data("ok")
+    url = httpserver.url_for("/")
+    for options in ({"force_noauth": True}, {}):
+        with Session(**options) as s:  # no url: netrc is not matched
+            assert s.auth is None
+            s.get(url)
+    assert [r.headers.get("Authorization") for r, _ in httpserver.log] == [None] * 2
+
+
+def test_mixin_alone_keeps_netrc_out_too(httpserver, env):
+    env.write_netrc(f"machine localhost login albert password {SECRET}\n")
+    httpserver.expect_request("/").respond_with_data("ok")
+    with AuthOnly(force_noauth=True) as s:
+        assert s.auth is None
+        s.get(httpserver.url_for("/"))
+    assert "Authorization" not in httpserver.log[0][0].headers
+
+
+# -- token=True and cert=True: require one --------------------------------
+
+
+def test_token_true_finds_a_discovered_token(monkeypatch):
+    token = make_jwt({"aud": "https://gracedb.example.org"})
+    monkeypatch.setenv("BEARER_TOKEN", token)
+    s = Session(URL, token=True)
+    assert s.auth.token == token
+
+
+def test_token_true_is_not_stopped_by_a_cert_argument(monkeypatch, pki):
+    monkeypatch.setenv("BEARER_TOKEN", make_jwt({"aud": "ANY"}))
+    cert = pki.client("albert")
+    s = Session(URL, token=True, cert=cert)
+    assert isinstance(s.auth, BearerTokenAuth)
+    assert s.auth_source == f"cert argument ({cert}) + BEARER_TOKEN"
+
+
+def test_token_true_without_token_names_what_was_looked_at(env):
+    env.write_netrc(f"machine gracedb.example.org login albert password {SECRET}\n")
+    with pytest.raises(NoCredentialsError) as info:
+        Session(URL, token=True)
+    message = str(info.value)
+    assert message.startswith("token=True: no bearer token found; looked at: ")
+    for source in ("BEARER_TOKEN", "SCITOKEN_FILE", "_CONDOR_CREDS", "/tmp"):
+        assert source in message
+    assert SECRET not in message
+
+
+def test_cert_true_without_certificate_names_what_was_looked_at():
+    with pytest.raises(NoCredentialsError, match=r"cert=True: .*X509_USER_PROXY"):
+        Session(URL, cert=True)
+
+
+def test_cert_true_finds_the_proxy(env, pki):
+    proxy = env.write_tmp_proxy(pki.pem("albert"))
+    assert Session(URL, cert=True).cert == str(proxy)
+
+
+# -- per-request token claims ---------------------------------------------
+
+
+def test_per_request_scope_chooses_another_token(httpserver, scoped_tokens):
+    read, write = scoped_tokens
+    httpserver.expect_request("/").respond_with_data("ok")
+    url = httpserver.url_for("/")
+    with Session(url) as s:
+        s.get(url)
+        s.post(url, token_scope="write:/")
+        s.post(url, token_scope="admin:/")  # no token has it: none is sent
+        s.get(url)
+    sent = [r.headers.get("Authorization") for r, _ in httpserver.log]
+    assert sent == [f"Bearer {read}", f"Bearer {write}", None, f"Bearer {read}"]
+
+
+def test_per_request_audience_on_a_given_token_file_is_checked(make_token):
+    path = make_token({"aud": "https://gracedb.example.org"})
+    s = Session(URL, token=path)
+    with pytest.raises(CredentialError, match="audience"):
+        s.get(URL, token_audience="https://other.example.org")

@@ -208,3 +208,28 @@ def test_error_response_with_werkzeug_json_body(httpserver):
     )
     with pytest.raises(exc.TooManyRequests, match="quota"), ErrorsOnly() as s:
         s.get(httpserver.url_for("/"))
+
+
+class BareHTTPError(requests.HTTPError):
+    """Like ligo-gracedb's HTTPError: never calls RequestException.__init__,
+    so it has no ``request`` attribute."""
+
+    def __init__(self, response):
+        self.response = response
+        Exception.__init__(self, response.status_code)
+
+
+def test_hook_raising_an_error_without_request_attribute(httpserver):
+    httpserver.expect_request("/x").respond_with_data("no", status=404)
+
+    def raise_bare(response, *args, **kwargs):
+        if response.status_code >= 400:
+            response.content  # noqa: B018 - as ligo-gracedb's hook reads .text
+            raise BareHTTPError(response)
+
+    with Session(force_noauth=True) as s:
+        s.hooks["response"] = [raise_bare]
+        with pytest.raises(BareHTTPError) as info:
+            s.get(httpserver.url_for("/x"))
+    assert info.value.response.status_code == 404
+    assert info.value.request.url == httpserver.url_for("/x")

@@ -197,3 +197,18 @@ def test_path_object_as_filename_in_tuple(echo):
         s.post(url, files={"f": (Path("dir/sky.fits"), b"data")})
     # The name is sent as given; only paths read from disk are shortened.
     assert seen[0]["f"] == ("dir/sky.fits", "application/fits", b"data")
+
+
+def test_small_path_uploads_reach_requests_as_bytes(tmp_path, monkeypatch):
+    # As requests-gracedb builds them: (basename, content, content type).
+    seen = []
+    monkeypatch.setattr(
+        requests.Session, "request", lambda self, *a, **kw: seen.append(kw["files"])
+    )
+    path = tmp_path / "coinc.xml"
+    path.write_bytes(b"<!--example data-->")
+    with FilesOnly() as s:
+        s.post("https://example.org/", files={"key": (str(path), None)})
+        s.post("https://example.org/", files={"key": path})
+    expected = [("key", ("coinc.xml", b"<!--example data-->", "application/xml"))]
+    assert seen == [expected, expected]

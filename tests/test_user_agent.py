@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 import types
 
+import pytest
 import requests
 
 import requests_gracedb_like
 from requests_gracedb_like import Session, SessionUserAgentMixin
-from requests_gracedb_like.user_agent import package_user_agent
+from requests_gracedb_like.user_agent import package_user_agent, user_agent_for
 
 
 class AgentOnly(SessionUserAgentMixin, requests.Session):
@@ -24,9 +25,30 @@ def test_session_announces_package(httpserver):
     assert agent == f"requests_gracedb_like/{requests_gracedb_like.__version__}"
 
 
-def test_mixin_alone_names_its_own_module():
-    # This test module is a top-level module with no version.
-    assert AgentOnly().headers["User-Agent"] == "test_user_agent"
+OURS = f"requests_gracedb_like/{requests_gracedb_like.__version__}"
+
+
+def test_module_without_version_is_not_announced():
+    # This test module is a top-level module with no version: a bare module
+    # name would tell a service operator nothing.
+    assert AgentOnly().headers["User-Agent"] == OURS
+
+
+def test_class_defined_in_main_is_not_announced_as_main():
+    user_agent_for.cache_clear()
+    Script = type("Script", (Session,), {"__module__": "__main__"})
+    agent = Script(force_noauth=True).headers["User-Agent"]
+    assert agent == OURS
+    assert "__main__" not in agent
+
+
+def test_installed_distribution_comes_first_in_the_chain():
+    # pytest is installed as a distribution; a class in one of its modules
+    # is announced as the distribution, then this package.
+    user_agent_for.cache_clear()
+    Embedded = type("Embedded", (Session,), {"__module__": "_pytest.main"})
+    agent = Embedded(force_noauth=True).headers["User-Agent"]
+    assert agent == f"pytest/{pytest.__version__} {OURS}"
 
 
 def test_subclass_in_another_package_uses_its_name_and_version(monkeypatch):
@@ -36,8 +58,10 @@ def test_subclass_in_another_package_uses_its_name_and_version(monkeypatch):
     monkeypatch.setitem(sys.modules, "mysdk", package)
     monkeypatch.setitem(sys.modules, "mysdk.client", module)
     package_user_agent.cache_clear()
+    user_agent_for.cache_clear()
     Client = type("Client", (Session,), {"__module__": "mysdk.client"})
-    assert Client(force_noauth=True).headers["User-Agent"] == "mysdk/2.5.1"
+    agent = Client(force_noauth=True).headers["User-Agent"]
+    assert agent == f"mysdk/2.5.1 {OURS}"
 
 
 def test_installed_distribution_version_is_used():

@@ -12,7 +12,7 @@ from typing import Any, Optional
 from urllib.parse import urlsplit
 
 from .._http.origin import is_loopback
-from .._http.redact import redact_url
+from .._http.redact import printable, redact_url
 from ..credentials.discovery import why_not_looked_at
 from ..credentials.explain import MARKS, duration, format_sources
 from ..credentials.records import HEADER, Attempt, Request, Source
@@ -198,7 +198,9 @@ def format_auth_report(report: dict[str, Any]) -> str:
         return "\n".join(lines)
     lines.append(f"Using: {report['used']}")
     for key, value in report["claims"].items():
-        lines.append(f"  {key}: {value}")
+        # claims come from the token file: no escape sequence may reach the
+        # terminal
+        lines.append(f"  {key}: {printable(str(value))}")
     if report["expiry"] is None:
         lines.append("Expires: no expiry known")
     elif report["expires_in"] > 0:

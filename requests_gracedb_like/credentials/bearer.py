@@ -109,14 +109,18 @@ def read_token_file(path: PathLike) -> str:
     :class:`~requests_gracedb_like.exceptions.CredentialWarning` when
     others may read it. A JWT is read twice and must be the same both
     times (a file being rewritten is read again, a few times at most).
-
-    A private regular file is read again only when it has changed on disk
-    (device, inode, size, modification or status-change time): making many
-    sessions from one unchanged token file costs one ``lstat`` each, not
-    reads and checks. A file that fails to read or check, or that others
-    may read (it warns each time), is never remembered.
     """
-    name = os.fspath(path)
+    return _read_token_file(os.fspath(path))
+
+
+def _remembered_token_file(path: str) -> str:
+    """:func:`read_token_file`, for a new session: a private regular file
+    is read again only when it has changed on disk (device, inode, size,
+    modification or status-change time), so making many sessions from one
+    unchanged token file costs one ``lstat`` each, not reads and checks.
+    A file that fails to read or check, or that others may read (it warns
+    each time), is never remembered. Reloads always read the file."""
+    name = path
     try:
         st = os.lstat(name)
     except (OSError, ValueError):
@@ -133,8 +137,22 @@ def read_token_file(path: PathLike) -> str:
     return token
 
 
-#: How many token files (path and state on disk) :func:`read_token_file`
-#: remembers; the tokens stay in this process only, as they do in sessions.
+def _claims_of(token: str) -> dict[str, Any] | None:
+    """:func:`~requests_gracedb_like.credentials.jwt.decode_claims`, decoded
+    once per token; each caller gets its own copy of the claims."""
+    claims = _RECENT_CLAIMS.get(token)
+    if claims is None:
+        claims = decode_claims(token)
+        if claims is None:
+            return None
+        remember(_RECENT_CLAIMS, token, claims, MAX_RECENT_FILES)
+    return dict(claims)
+
+
+_RECENT_CLAIMS: dict[str, dict[str, Any]] = {}
+
+#: How many token files (path and state on disk) new sessions remember; the
+#: tokens stay in this process only, as they do in the sessions.
 MAX_RECENT_FILES = 16
 _RECENT_FILES: dict[tuple[Any, ...], str] = {}
 
@@ -207,7 +225,7 @@ class BearerTokenAuth(AuthBase):
         self._set_token(validate_token(token, source))
 
     def _set_token(self, token: str) -> None:
-        self.claims = decode_claims(token)
+        self.claims = _claims_of(token)
         self.expiry = expiry_of(self.claims)
         # One attribute holds the whole header value, so a thread reading it
         # while another reloads sees either the old token or the new one.
@@ -263,7 +281,12 @@ class TokenFileAuth(BearerTokenAuth):
     def __init__(self, path: PathLike) -> None:
         self.path = os.fspath(path)
         self.source = f"file {self.path!r}"
-        self.refresh()
+        self._first_read()
+
+    def _first_read(self) -> None:
+        # A new object may take the token another one read from the same
+        # file, unchanged on disk since; refresh() always reads.
+        self._set_token(_remembered_token_file(self.path))
 
     def refresh(self) -> None:
         """Read the token file again."""
@@ -345,6 +368,9 @@ class ReloadingTokenFileAuth(TokenFileAuth):
         self._lock = threading.Lock()
         self._stat_key: tuple[int, int, int] | None = None
         super().__init__(path)
+
+    def _first_read(self) -> None:
+        self.refresh()  # a reloading token watches the file itself
 
     def _set_token(self, token: str) -> None:
         super()._set_token(token)

@@ -22,6 +22,11 @@ presented in the TLS handshake). The rules, in order:
    and both are sent, as igwn-auth-utils does: the service uses the one it
    accepts.
 4. netrc, the last resort, is looked at only when nothing else was found.
+5. ``token=True`` or ``cert=True`` requires a credential of that kind:
+   an argument of the other kind does not stop its search (rule 2), and
+   finding none raises
+   :class:`~requests_gracedb_like.exceptions.NoCredentialsError` naming
+   each place looked at.
 """
 
 from __future__ import annotations
@@ -33,9 +38,10 @@ from typing import Optional
 from requests.auth import AuthBase
 
 from ..exceptions import NoCredentialsError
-from .noauth import NoAuth
+from .bearer import BearerTokenAuth
 from .records import (
     CERTIFICATE,
+    HEADER,
     NOTHING,
     Attempt,
     Discovery,
@@ -50,16 +56,20 @@ __all__ = ["discover", "why_not_looked_at"]
 log = logging.getLogger(__name__)
 
 
-def why_not_looked_at(source: Source, winners: Sequence[Source]) -> Optional[str]:
+def why_not_looked_at(
+    source: Source, winners: Sequence[Source], required: frozenset[str] = frozenset()
+) -> Optional[str]:
     """Why `source` is not looked at once `winners` have yielded credentials,
-    or None when it is: the rules of the module docstring, in order."""
+    or None when it is: the rules of the module docstring, in order.
+    `required` holds the kinds asked for with ``token=True`` or
+    ``cert=True``: an argument of another kind does not stop their search."""
     for winner in winners:
         if winner.kind == NOTHING:
             return f"{winner.name} was given"
     if source.last_resort and winners:
         return f"{winners[0].name} was found first"
     for winner in winners:
-        if winner.argument and not source.argument:
+        if winner.argument and not source.argument and source.kind not in required:
             return f"{winner.name} was given"
         if winner.kind == source.kind:
             what = "certificate" if source.kind == CERTIFICATE else "header credential"
@@ -89,7 +99,7 @@ def discover(
     Returns
     -------
     Discovery
-        The header credential (``NoAuth`` when none), the certificate (or
+        The header credential (None when none), the certificate (or
         None) and an attempt for every source.
     """
     attempts: list[Attempt] = []
@@ -97,9 +107,10 @@ def discover(
     auth: Optional[AuthBase] = None
     cert: Optional[X509Credential] = None
     debug = log.isEnabledFor(logging.DEBUG)
+    required = _required(request)
     for source in sources:
         # With no winner yet every source is looked at.
-        why_not = why_not_looked_at(source, winners) if winners else None
+        why_not = why_not_looked_at(source, winners, required) if winners else None
         if why_not is not None:
             attempts.append(_not_looked_at(source.name, why_not, source.kind))
             continue
@@ -116,4 +127,33 @@ def discover(
     if not winners and fail_if_noauth:
         looked = "; ".join(a.describe() for a in attempts if a.kind != NOTHING)
         raise NoCredentialsError(f"no authentication credentials found: {looked}")
-    return Discovery(auth if auth is not None else NoAuth(), tuple(attempts), cert)
+    if request.force_noauth:
+        return Discovery(auth, tuple(attempts), cert)
+    if request.token is True and not isinstance(auth, BearerTokenAuth):
+        raise _not_found("token=True", "no bearer token found", HEADER, attempts)
+    if request.cert is True and cert is None:
+        raise _not_found(
+            "cert=True", "no X.509 certificate found", CERTIFICATE, attempts
+        )
+    return Discovery(auth, tuple(attempts), cert)
+
+
+def _required(request: Request) -> frozenset[str]:
+    """The kinds of credential that must be found."""
+    kinds = set()
+    if request.token is True:
+        kinds.add(HEADER)
+    if request.cert is True:
+        kinds.add(CERTIFICATE)
+    return frozenset(kinds)
+
+
+def _not_found(
+    argument: str, problem: str, kind: str, attempts: Sequence[Attempt]
+) -> NoCredentialsError:
+    looked = "; ".join(
+        a.describe()
+        for a in attempts
+        if a.kind == kind and not a.source.endswith("argument")
+    )
+    return NoCredentialsError(f"{argument}: {problem}; looked at: {looked}")

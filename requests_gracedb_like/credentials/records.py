@@ -278,10 +278,9 @@ class Discovery(Frozen):
 
     Attributes
     ----------
-    auth : requests.auth.AuthBase
-        The header credential to use;
-        :class:`~requests_gracedb_like.credentials.noauth.NoAuth` when none was found
-        or ``force_noauth`` was given.
+    auth : requests.auth.AuthBase or None
+        The header credential to use; None when none was found or
+        ``force_noauth`` was given.
     attempts : tuple of Attempt
         Every source in order, including those not looked at.
     cert : requests_gracedb_like.credentials.x509.X509Credential or None
@@ -291,13 +290,13 @@ class Discovery(Frozen):
     _fields = ("auth", "attempts", "cert")
     _uncompared = frozenset({"cert"})
 
-    auth: AuthBase
+    auth: Optional[AuthBase]
     attempts: tuple[Attempt, ...]
     cert: Optional[X509Credential]
 
     def __init__(
         self,
-        auth: AuthBase,
+        auth: Optional[AuthBase],
         attempts: tuple[Attempt, ...],
         cert: Optional[X509Credential] = None,
     ) -> None:

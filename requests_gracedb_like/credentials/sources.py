@@ -28,7 +28,6 @@ from .basic import BasicAuth
 from .bearer import BearerTokenAuth, ReloadingTokenFileAuth, TokenFileAuth
 from .claims import time_mismatch
 from .files import read_credential_file
-from .noauth import NoAuth
 from .records import (
     ABSENT,
     CERTIFICATE,
@@ -125,7 +124,6 @@ def force_noauth(request: Request) -> Attempt:
             None,
             True,
             "no credential by request",
-            NoAuth(),
             kind=NOTHING,
         )
     return _absent("force_noauth", None, "not set", kind=NOTHING)
@@ -140,6 +138,8 @@ def token_argument(request: Request) -> Attempt:
     """
     if request.token is None or request.token is False:
         return _absent("token argument", None, "not given")
+    if request.token is True:
+        return _absent("token argument", None, "token=True: looked for below")
     path = os.fspath(request.token)  # type: ignore[arg-type]
     auth = _token_file_auth(path, request)
     claims = request.claims
@@ -284,6 +284,8 @@ def cert_argument(request: Request) -> Attempt:
     name = "cert argument"
     if request.cert is None or request.cert is False:
         return _absent(name, None, "not given", kind=CERTIFICATE)
+    if request.cert is True:
+        return _absent(name, None, "cert=True: looked for below", kind=CERTIFICATE)
     if isinstance(request.cert, tuple):
         cert_file, key_file = (os.fspath(p) for p in request.cert)
     else:

@@ -589,6 +589,19 @@ def test_auth_says_which_claim_made_a_token_unusable(monkeypatch):
             assert part.encode() not in result.stdout + result.stderr
 
 
+def test_auth_shows_claims_without_terminal_escapes(monkeypatch):
+    from requests_gracedb_like.testing import make_jwt
+
+    claims = {"sub": "\x1b]0;pwned\x07albert\x1b[2J", "scope": "read:/\x9b2J"}
+    monkeypatch.setenv("BEARER_TOKEN", make_jwt(claims))
+    result = cli("auth", "https://gracedb.example.org/api/")
+    assert result.returncode == 0
+    text = result.stdout.decode()
+    assert "  sub: albert\n" in text
+    assert "\x1b" not in text
+    assert "\x9b" not in text
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -15,7 +15,6 @@ from requests_gracedb_like.credentials.bearer import (
     BearerTokenAuth,
     ReloadingTokenFileAuth,
     TokenFileAuth,
-    read_token_file,
 )
 from requests_gracedb_like.exceptions import CredentialError
 from requests_gracedb_like.scitoken import SciTokenAuth, SciTokenReloadingAuth
@@ -200,38 +199,38 @@ def test_reload_timeout_validation(make_token, bad):
         ReloadingTokenFileAuth(make_token(), value)
 
 
-def test_token_file_read_again_whenever_it_changes_on_disk(tmp_path):
+def test_new_token_file_auth_reads_again_whenever_the_file_changes(tmp_path):
     path = tmp_path / "token"
     path.write_text("first-token\n")
     path.chmod(0o600)
-    assert read_token_file(path) == "first-token"
+    assert TokenFileAuth(path).token == "first-token"
     before = os.stat(path)
     # Same size, and the modification time put back: still seen (the
     # status-change time moved).
     path.write_text("other-token\n")
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
-    assert read_token_file(path) == "other-token"
+    assert TokenFileAuth(path).token == "other-token"
     # Replaced by another file (another inode).
     new = tmp_path / "new"
     new.write_text("third-token\n")
     new.chmod(0o600)
     os.replace(new, path)
-    assert read_token_file(path) == "third-token"
+    assert TokenFileAuth(path).token == "third-token"
     assert TokenFileAuth(path).token == "third-token"
 
 
-def test_unreadable_token_file_raises_every_time(tmp_path):
+def test_unreadable_token_file_raises_for_every_new_auth(tmp_path):
     path = tmp_path / "token"
     path.write_text("")
     path.chmod(0o600)
     for _ in range(2):
         with pytest.raises(CredentialError, match="empty"):
-            read_token_file(path)
+            TokenFileAuth(path)
     path.write_text("good-token")
-    assert read_token_file(path) == "good-token"
+    assert TokenFileAuth(path).token == "good-token"
     path.unlink()
     with pytest.raises(FileNotFoundError):
-        read_token_file(path)
+        TokenFileAuth(path)
 
 
 def test_token_file_others_may_read_warns_every_time(tmp_path):
@@ -242,4 +241,4 @@ def test_token_file_others_may_read_warns_every_time(tmp_path):
     path.chmod(0o644)
     for _ in range(2):
         with pytest.warns(CredentialWarning, match="can be read by others"):
-            assert read_token_file(path) == "shared-token"
+            assert TokenFileAuth(path).token == "shared-token"

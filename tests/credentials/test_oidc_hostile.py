@@ -8,8 +8,13 @@ import json
 
 import pytest
 
-from requests_gracedb_like.credentials.oidc import login
-from requests_gracedb_like.exceptions import ProviderError
+from requests_gracedb_like.credentials.oidc import Tokens, login
+from requests_gracedb_like.credentials.oidc.refresh import refresh
+from requests_gracedb_like.exceptions import (
+    LoginRequiredError,
+    ProviderError,
+    ProviderUnreachableError,
+)
 
 pytest.importorskip("authlib")
 
@@ -102,3 +107,30 @@ def test_long_error_description_is_cut_and_cleaned(httpserver):
     assert "server_error" in message
     assert len(message) < 400
     assert "\x1b" not in message
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error", "text"),
+    [
+        (503, "<html>maintenance</html>", ProviderUnreachableError, "HTTP 503"),
+        (400, {"error": "invalid_grant"}, LoginRequiredError, "log in again"),
+        (400, {"error": "invalid_client"}, ProviderError, "invalid_client"),
+        (200, {"access_token": ""}, ProviderError, "no access_token"),
+    ],
+)
+def test_refresh_failures(httpserver, status, body, error, text):
+    httpserver.expect_request("/token").respond_with_data(
+        body if isinstance(body, str) else json.dumps(body),
+        status=status,
+        content_type="application/json",
+    )
+    tokens = Tokens(
+        httpserver.url_for("").rstrip("/"),
+        "c",
+        "ACCESS",
+        "REFRESH-SECRET",
+        token_endpoint=httpserver.url_for("/token"),
+    )
+    with pytest.raises(error, match=text) as raised:
+        refresh(tokens, url="https://svc.example/")
+    assert "REFRESH-SECRET" not in str(raised.value)

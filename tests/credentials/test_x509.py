@@ -142,7 +142,7 @@ def test_x509_user_cert_and_key(pki, monkeypatch):
     s = Session(URL)
     assert s.cert == (str(cert), str(key))
     assert s.auth_source == f"X509_USER_CERT ({cert})"
-    assert isinstance(s.auth, NoAuth)
+    assert s.auth is None
     assert statuses(s)["X509_USER_PROXY"] == NOT_LOOKED_AT
 
 
@@ -256,7 +256,7 @@ def test_certificate_beats_netrc(pki, env):
     env.write_netrc("machine gracedb.example.org login albert password pw\n")
     env.write_tmp_proxy(pki.pem("proxy"))
     s = Session(URL)
-    assert isinstance(s.auth, NoAuth)
+    assert s.auth is None
     assert statuses(s)["netrc"] == NOT_LOOKED_AT
 
 

@@ -58,6 +58,8 @@ class Recorder:
     heads: list[bytes] = field(default_factory=list)
     peers: list[int] = field(default_factory=list)
     accepted: int = 0
+    #: An ``ssl.SSLContext`` to speak https with, or None for plain http.
+    context: Any = None
 
     def __post_init__(self) -> None:
         self._server = socket.create_server(("127.0.0.1", 0))
@@ -70,7 +72,8 @@ class Recorder:
         self._accepting.start()
 
     def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        scheme = "https" if self.context is not None else "http"
+        return f"{scheme}://{host}:{self.port}{path}"
 
     def saw(self, secret: str) -> bool:
         """Whether `secret` arrived in any request head."""
@@ -92,6 +95,10 @@ class Recorder:
     def _serve(self, conn: socket.socket) -> None:
         buffer = b""
         with contextlib.suppress(OSError):
+            if self.context is not None:
+                plain = conn
+                conn = self.context.wrap_socket(plain, server_side=True)
+                self._conns[self._conns.index(plain)] = conn
             while not self._stop.is_set():
                 while b"\r\n\r\n" not in buffer:
                     chunk = conn.recv(65536)
@@ -140,12 +147,12 @@ class Recorder:
 
 @pytest.fixture
 def recorder() -> Iterator[Callable[..., Recorder]]:
-    """``recorder(answer=...)`` starts a :class:`Recorder`; all are closed
-    after the test."""
+    """``recorder(answer=..., context=...)`` starts a :class:`Recorder`
+    (https with an ``ssl.SSLContext``); all are closed after the test."""
     started: list[Recorder] = []
 
-    def start(answer: Optional[Answer] = None) -> Recorder:
-        server = Recorder(answer) if answer is not None else Recorder()
+    def start(answer: Optional[Answer] = None, context: Any = None) -> Recorder:
+        server = Recorder(answer or (lambda head: OK), context=context)
         started.append(server)
         return server
 

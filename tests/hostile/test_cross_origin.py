@@ -168,3 +168,27 @@ def test_threads_sharing_a_session_never_leak_across_origins(servers):
     assert len(b.heads) == 40
     assert not b.saw(SECRET)
     assert sum(SECRET.encode() in h for h in a.heads) == 40
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "https://localhost:{B}\\@localhost:{A}/x",
+        "https://localhost:{B}\\@127.0.0.1:{A}/x",
+        "//localhost:{B}\\@localhost:{A}/x",
+    ],
+)
+def test_odd_https_url_sends_no_credential_to_the_other_origin(recorder, pki, template):
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    pki.ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    a, b = recorder(context=context), recorder(context=context)
+    with Session(a.url(host="localhost"), api_key=SECRET) as s:
+        s.verify = pki.ca_file
+        with contextlib.suppress(Exception):
+            s.get(template.format(A=a.port, B=b.port), timeout=5)
+        s.get(a.url("/home", host="localhost"), timeout=5)
+    assert b.heads, "the request went to B"
+    assert not b.saw(SECRET)
+    assert a.saw(SECRET)
