@@ -33,7 +33,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator, Mapping
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 from urllib.parse import urlsplit
 
 import requests
@@ -763,6 +763,11 @@ class Session(
 
     def __init__(self, url: Optional[str] = None, **kwargs: Any) -> None:
         super().__init__(url=url, **kwargs)
+
+    if TYPE_CHECKING:
+        # For type checkers: requests' signature (the mixins' request()
+        # forwards every argument to it).
+        request = requests.Session.request
 
 
 # -- one-shot requests ------------------------------------------------------

@@ -1,11 +1,10 @@
 """What the README and the docs show is what runs: the README's commands
 are the ones CI runs, and every console transcript of the docs prints what
-it shows. (The docs' Python examples are doctests: see docs/conftest.py.)"""
+it shows. (The docs' Python examples are doctests: see conftest.py.)"""
 
 from __future__ import annotations
 
 import doctest
-import importlib.util
 import os
 import re
 import subprocess
@@ -16,16 +15,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# docs/conftest.py prepares the home directory the examples take as given
-_spec = importlib.util.spec_from_file_location(
-    "docs_conftest", ROOT / "docs" / "conftest.py"
-)
-assert _spec is not None
-assert _spec.loader is not None
-_docs = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_docs)
-prepare_home = _docs.prepare_home
 
 
 def _try_it_commands() -> list[str]:
@@ -93,11 +82,12 @@ def _transcripts() -> list[tuple[str, list[tuple[str, str]]]]:
     ("where", "steps"), _transcripts(), ids=[w for w, _ in _transcripts()]
 )
 def test_console_transcripts_show_what_the_commands_print(
-    where, steps, credential_env, monkeypatch
+    where, steps, docs_home, monkeypatch
 ):
     """Each transcript runs in a shell, in the home directory the doctests
-    use (see docs/conftest.py); ``export`` lines set the environment."""
-    home = prepare_home(credential_env)
+    use (see the top-level conftest.py); ``export`` lines set the
+    environment."""
+    home = docs_home
     bindir = str(Path(sys.executable).parent)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     checker = doctest.OutputChecker()
