@@ -23,6 +23,8 @@ The tree, with the standard exceptions each class also derives from::
     ValueError
     └── CredentialError                     a credential that cannot be used
         ├── NoCredentialsError              fail_if_noauth and nothing found
+        │   └── IgwnAuthError               ... in requests_gracedb_like.igwn;
+        │                                   also a RuntimeError
         ├── EncryptedKeyError               a private key needs a passphrase
         ├── CredentialFileError             a credential file that cannot be
         │                                   read safely (also an OSError)
@@ -73,6 +75,7 @@ __all__ = [
     "Forbidden",
     "GatewayTimeout",
     "HTTPError",
+    "IgwnAuthError",
     "InsecureAuthError",
     "InternalServerError",
     "LoginDeniedError",
@@ -239,6 +242,19 @@ class NoCredentialsError(CredentialError):
     """``fail_if_noauth=True`` and no credential source yielded anything.
 
     The message lists every source that was looked at, in order.
+    """
+
+
+class IgwnAuthError(NoCredentialsError, RuntimeError):
+    """No usable credential of a kind that was required.
+
+    A :class:`RuntimeError` as igwn-auth-utils' ``IgwnAuthError`` is, and a
+    :class:`ValueError` (through
+    :class:`~requests_gracedb_like.exceptions.NoCredentialsError`) as this
+    package's credential errors are. When ``igwn_auth_utils`` has been
+    imported, the instances raised here are also instances of its
+    ``IgwnAuthError``, so ``except igwn_auth_utils.IgwnAuthError`` keeps
+    working in code that still imports it.
     """
 
 

@@ -13,8 +13,9 @@ None; the same auth keywords per request and on the one-shot functions,
 which also take ``session=``; a bearer token is looked for on each request,
 for the audience of its URL; :class:`HTTPSciTokenAuth` with equality;
 ``IGWN_AUTH_UTILS_FIND_X509`` and ``IGWN_AUTH_UTILS_FIND_SCITOKEN``;
-:class:`IgwnAuthError`, a :class:`RuntimeError` (as there) and also a
-:class:`ValueError` (as this package's credential errors are).
+:class:`~requests_gracedb_like.exceptions.IgwnAuthError`, a
+:class:`RuntimeError` (as there) and also a :class:`ValueError` (as this
+package's credential errors are).
 
 What is this package's (see ``docs/compat.rst`` for each and why):
 requests never adds ``~/.netrc`` credentials behind discovery's back (not
@@ -27,13 +28,8 @@ pickling one session does not change every other session class.
 
 from __future__ import annotations
 
-import functools
 import os
-import sys
-import time
-import warnings
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlsplit
 
 import requests
@@ -45,14 +41,20 @@ from ._http.redact import redact_url
 from .auth import SessionAuthMixin as _MainAuthMixin
 from .auth import without_netrc
 from .closing import SessionCloseMixin
-from .credentials.basic import BasicAuth
 from .credentials.bearer import _same_secret
-from .credentials.jwt import decode_claims
-from .credentials.records import CERTIFICATE, HEADER, Request
-from .credentials.sources import SOURCES, oidc_login
+from .credentials.igwn import (
+    DiscoveredToken,
+    auth_error,
+    find_credential,
+    find_scitoken,
+    find_x509_credentials,
+    get_netrc_auth,
+    scitoken_audience,
+    scitoken_authorization_header,
+)
 from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin as _MainErrorMixin
-from .exceptions import NoCredentialsError, http_error_class
+from .exceptions import IgwnAuthError, http_error_class
 from .prepare import SessionPrepareMixin
 from .transport import SessionTransportMixin
 from .user_agent import SessionUserAgentMixin
@@ -78,301 +80,6 @@ __all__ = [
     "scitoken_authorization_header",
 ]
 
-# -- errors -----------------------------------------------------------------
-
-
-class IgwnAuthError(NoCredentialsError, RuntimeError):
-    """No usable credential of a kind that was required.
-
-    A :class:`RuntimeError` as igwn-auth-utils' ``IgwnAuthError`` is, and a
-    :class:`ValueError` (through
-    :class:`~requests_gracedb_like.exceptions.NoCredentialsError`) as this
-    package's credential errors are. When ``igwn_auth_utils`` has been
-    imported, the instances raised here are also instances of its
-    ``IgwnAuthError``, so ``except igwn_auth_utils.IgwnAuthError`` keeps
-    working in code that still imports it.
-    """
-
-
-def _igwn_error_class() -> Optional[type]:
-    """igwn-auth-utils' own error class, if something imported it; it is
-    never imported here."""
-    module = sys.modules.get("igwn_auth_utils.error")
-    cls = getattr(module, "IgwnAuthError", None)
-    return cls if isinstance(cls, type) and issubclass(cls, Exception) else None
-
-
-@functools.lru_cache(maxsize=4)
-def _with_igwn_class(theirs: type) -> type:
-    return type("IgwnAuthError", (IgwnAuthError, theirs), {"__module__": __name__})
-
-
-def _auth_error(message: str) -> IgwnAuthError:
-    theirs = _igwn_error_class()
-    if theirs is None or issubclass(IgwnAuthError, theirs):
-        return IgwnAuthError(message)
-    return _with_igwn_class(theirs)(message)  # type: ignore[no-any-return]
-
-
-def _is_auth_error(exc: BaseException) -> bool:
-    theirs = _igwn_error_class()
-    return isinstance(exc, IgwnAuthError) or (
-        theirs is not None and isinstance(exc, theirs)
-    )
-
-
-def _find_cred(func: Any, *args: Any, error: bool = True, **kwargs: Any) -> Any:
-    """Call a finder; with ``error=False`` an auth error means None."""
-    try:
-        return func(*args, **kwargs)
-    except Exception as exc:
-        if error or not _is_auth_error(exc):
-            raise
-        return None
-
-
-# -- tokens -----------------------------------------------------------------
-
-
-def scitoken_audience(url: str, include_any: bool = True) -> list[str]:
-    """The ``aud`` values that authorise a request to `url`:
-    ``scheme://host`` (a bare host name means https), and ``ANY`` with
-    `include_any`, as igwn-auth-utils' ``target_audience``.
-
-    Examples
-    --------
-    >>> scitoken_audience("https://datafind.example.org:443/api", include_any=False)
-    ['https://datafind.example.org']
-    >>> scitoken_audience("segments.example.org")
-    ['https://segments.example.org', 'ANY']
-    """
-    if "//" not in url:
-        url = f"//{url}"
-    parts = urlsplit(url, scheme="https")
-    audience = [f"{parts.scheme}://{parts.hostname}"]
-    if include_any:
-        audience.append("ANY")
-    return audience
-
-
-class DiscoveredToken(Mapping):  # type: ignore[type-arg]
-    """A bearer token found by :func:`find_scitoken`: its claims as a
-    read-only mapping (``token["exp"]``), as a ``scitokens.SciToken``
-    offers them, without verifying the signature (the server does).
-
-    :meth:`serialize` returns the token as bytes; ``repr`` and ``str`` name
-    where it came from, never the token.
-    """
-
-    def __init__(self, serialized: str, source: str) -> None:
-        self._token = serialized
-        self.source = source
-        self._claims = decode_claims(serialized) or {}
-
-    # igwn-auth-utils' token_authorization_header() reads this attribute.
-    @property
-    def _serialized_token(self) -> str:
-        return self._token
-
-    def serialize(self) -> bytes:
-        """The token, as ``scitokens.SciToken.serialize()`` returns it."""
-        return self._token.encode("ascii")
-
-    def claims(self) -> Iterator[tuple[str, Any]]:
-        """The claims, as ``(name, value)`` pairs."""
-        return iter(self._claims.items())
-
-    def __getitem__(self, name: str) -> Any:
-        return self._claims[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._claims)
-
-    def __len__(self) -> int:
-        return len(self._claims)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DiscoveredToken):
-            return NotImplemented
-        return _same_secret(self._token, other._token)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"<DiscoveredToken from {self.source}>"
-
-    __str__ = __repr__
-
-
-def _serialized(token: Any) -> str:
-    if isinstance(token, bytes):
-        return token.decode("ascii")
-    if isinstance(token, str):
-        return token
-    serialized = getattr(token, "_serialized_token", None)
-    if serialized:
-        return str(serialized)
-    raw = token.serialize()
-    return raw.decode("ascii") if isinstance(raw, bytes) else str(raw)
-
-
-def scitoken_authorization_header(token: Any, scheme: str = "Bearer") -> str:
-    """The ``Authorization`` header value for `token`: a
-    ``scitokens.SciToken``, a :class:`DiscoveredToken`, or a serialized
-    token (``str`` or ``bytes``)."""
-    return f"{scheme} {_serialized(token)}"
-
-
-# The token places igwn-auth-utils knows of (an OIDC login is this
-# package's own, kept by its session for its URL).
-_TOKEN_SOURCES = tuple(
-    s
-    for s in SOURCES
-    if s.kind == HEADER
-    and not s.argument
-    and not s.last_resort
-    and s.find is not oidc_login
-)
-_CERT_SOURCES = tuple(s for s in SOURCES if s.kind == CERTIFICATE and not s.argument)
-
-
-def _time_left(expiry: Optional[float]) -> float:
-    return float("inf") if expiry is None else expiry - time.time()
-
-
-def find_scitoken(
-    audience: Any,
-    scope: Any,
-    issuer: Any = None,
-    timeleft: float = 60,
-    **kwargs: Any,
-) -> DiscoveredToken:
-    """Find a bearer token for `audience` and `scope`, as igwn-auth-utils'
-    ``find_token`` does, in this package's token sources.
-
-    Parameters
-    ----------
-    audience : str or list of str or None
-        Accepted ``aud`` values (``ANY`` always matches).
-    scope : str or list of str or None
-        Scopes the token must grant.
-    issuer : str or list of str, optional
-        Accepted ``iss`` values.
-    timeleft : float, default=60
-        Seconds the token must still be valid for.
-    **kwargs
-        Accepted for igwn-auth-utils' signature and ignored: the
-        signature is not verified here.
-
-    Returns
-    -------
-    DiscoveredToken
-        The first matching token, in the order of
-        :data:`~requests_gracedb_like.credentials.sources.SOURCES`.
-
-    Raises
-    ------
-    IgwnAuthError
-        When no source holds a matching token; the message lists each
-        source and why it was skipped.
-    """
-    request = Request(
-        token_audience=audience,
-        token_scope=scope,
-        token_issuer=issuer,
-        token_expiry_margin=timeleft,
-    )
-    skipped = []
-    for source in _TOKEN_SOURCES:
-        attempt = source(request)
-        if attempt.found:
-            return DiscoveredToken(attempt.auth.token, attempt.describe())  # type: ignore[union-attr]
-        skipped.append(attempt.describe())
-    raise _auth_error(
-        "could not find a valid SciToken, please verify the audience and scope, "
-        "or generate a new token and try again; looked at: " + "; ".join(skipped)
-    )
-
-
-def find_x509_credentials(timeleft: float = 600) -> Union[str, tuple[str, str]]:
-    """Find an X.509 client certificate, as igwn-auth-utils'
-    ``find_credentials`` does, in this package's certificate sources.
-
-    Returns
-    -------
-    str or tuple of str
-        A proxy file, or a ``(cert, key)`` pair, valid for at least
-        `timeleft` seconds.
-
-    Raises
-    ------
-    IgwnAuthError
-        When none is found; the message lists each source and why.
-    """
-    warnings.warn(
-        "Support for identity-based X.509 credentials is being retired by "
-        "IGWN services in favour of SciTokens (warned on each look-up, as "
-        "igwn-auth-utils 1.4 does)",
-        DeprecationWarning,
-        stacklevel=2,
-    )
-    request = Request()
-    skipped = []
-    for source in _CERT_SOURCES:
-        attempt = source(request)
-        if attempt.found and _time_left(attempt.expiry) >= timeleft:
-            return attempt.cert.cert  # type: ignore[union-attr]
-        if attempt.found:
-            skipped.append(f"{attempt.source}: less than {timeleft:g} s left")
-        else:
-            skipped.append(attempt.describe())
-    raise _auth_error(
-        "could not find an X.509 credential; looked at: " + "; ".join(skipped)
-    )
-
-
-def get_netrc_auth(url: Optional[str], raise_errors: bool = False) -> Any:
-    """The netrc credentials for `url`'s host, read with safe-netrc.
-
-    As :func:`requests.utils.get_netrc_auth` reads ``$NETRC``, else
-    ``~/.netrc``, else ``~/_netrc``; only a ``machine`` entry for the host
-    is used (a ``default`` entry would hand the password to any host).
-
-    Returns
-    -------
-    BasicAuth or None
-        Equal to (and unpacking as) the ``(login, password)`` tuple.
-
-    Raises
-    ------
-    netrc.NetrcParseError, OSError
-        With `raise_errors`, when the file is unsafe or cannot be parsed.
-    """
-    netrc_file = os.environ.get("NETRC")
-    if netrc_file:
-        candidates = [netrc_file]
-    else:
-        candidates = [os.path.expanduser(f"~/{n}") for n in (".netrc", "_netrc")]
-    path = next((p for p in candidates if os.path.exists(p)), None)
-    if path is None:
-        return None
-
-    from safe_netrc import NetrcParseError  # type: ignore[import-untyped]
-    from safe_netrc import netrc as safe_netrc  # type: ignore[import-untyped]
-
-    try:
-        hosts = safe_netrc(path).hosts
-    except (NetrcParseError, OSError):
-        if raise_errors:
-            raise
-        return None
-    host = urlsplit(url).hostname if url else None
-    entry = hosts.get(host) if host else None
-    if entry is None:
-        return None
-    login, _, password = entry
-    return BasicAuth(login or "", password or "")
-
 
 def _is_plain_http_remote(url: Optional[str]) -> bool:
     if not url or not isinstance(url, str):
@@ -388,8 +95,9 @@ class HTTPSciTokenAuth(AuthBase):
     ----------
     token : scitokens.SciToken or str or bytes or bool, optional
         The token (object or serialized); True looks for one on each
-        request and raises :class:`IgwnAuthError` when there is none; None
-        looks for one and sends nothing when there is none.
+        request and raises
+        :class:`~requests_gracedb_like.exceptions.IgwnAuthError` when there
+        is none; None looks for one and sends nothing when there is none.
     audience, scope, issuer : str or list of str, optional
         What a token looked for must carry; the audience defaults to
         ``scheme://host`` of each request's URL.
@@ -457,7 +165,7 @@ class HTTPSciTokenAuth(AuthBase):
             audience = scitoken_audience(url, include_any=False)
         # Looked up in the module at each call, as in igwn-auth-utils, so
         # that patching find_scitoken here takes effect.
-        return _find_cred(
+        return find_credential(
             find_scitoken, audience, self.scope, issuer=self.issuer, error=error
         )
 
@@ -558,7 +266,7 @@ def _prepare_auth(
         token = _bool_env("IGWN_AUTH_UTILS_FIND_SCITOKEN")
 
     if cert is None or cert is True:
-        cert = _find_cred(find_x509_credentials, error=cert is True)
+        cert = find_credential(find_x509_credentials, error=cert is True)
 
     if auth is not None:
         pass
@@ -574,7 +282,7 @@ def _prepare_auth(
 
     sent = session_auth if auth is None else auth
     if fail_if_noauth and cert in (None, False) and _no_header(sent, url):
-        raise _auth_error("no valid authorisation credentials found")
+        raise auth_error("no valid authorisation credentials found")
     return auth, cert
 
 
@@ -624,7 +332,8 @@ class SessionAuthMixin:
     force_noauth : bool, default=False
         No credential at all.
     fail_if_noauth : bool, default=False
-        Raise :class:`IgwnAuthError` when no credential is found.
+        Raise :class:`~requests_gracedb_like.exceptions.IgwnAuthError` when
+        no credential is found.
 
     Notes
     -----
@@ -687,7 +396,7 @@ class SessionAuthMixin:
             # Another origin: the transport rules leave the session's
             # credentials off; nothing is looked for on its behalf.
             if options.get("fail_if_noauth"):
-                raise _auth_error(
+                raise auth_error(
                     "no valid authorisation credentials found for "
                     f"{redact_url(str(url))}: the session's are for its own origin"
                 )

@@ -14,11 +14,15 @@ from datetime import timedelta
 from typing import Any
 
 import requests
+import urllib3
 from requests.cookies import extract_cookies_to_jar
+from requests.exceptions import ChunkedEncodingError, ContentDecodingError
+from requests.exceptions import SSLError as RequestsSSLError
 from requests.hooks import dispatch_hook
-from requests.models import PreparedRequest, Request
+from requests.models import CONTENT_CHUNK_SIZE, PreparedRequest, Request
 from requests.sessions import preferred_clock
 from requests.utils import resolve_proxies
+from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSLError
 
 __all__ = ["SessionSendMixin"]
 
@@ -149,5 +153,31 @@ class SessionSendMixin:
                     )
 
         if not stream:
-            r.content  # noqa: B018 (reads the body, as requests does)
+            _read_body(r)
         return r
+
+
+def _read_body(r: requests.Response) -> None:
+    """``r.content``: the body read from urllib3 in requests' chunks, with
+    requests' exceptions, without the generators of ``iter_content``."""
+    raw = r.raw
+    if (
+        r._content is not False  # type: ignore[attr-defined]
+        or r._content_consumed  # type: ignore[attr-defined]
+        or r.status_code == 0
+        or type(raw) is not urllib3.HTTPResponse
+    ):
+        r.content  # noqa: B018 (requests' own path, errors included)
+        return
+    try:
+        chunks = list(raw.stream(CONTENT_CHUNK_SIZE, decode_content=True))
+    except ProtocolError as e:
+        raise ChunkedEncodingError(e)  # noqa: B904 (as requests raises it)
+    except DecodeError as e:
+        raise ContentDecodingError(e)  # noqa: B904
+    except ReadTimeoutError as e:
+        raise requests.ConnectionError(e)  # noqa: B904
+    except SSLError as e:
+        raise RequestsSSLError(e)  # noqa: B904
+    r._content = b"".join(chunks)  # type: ignore[attr-defined]
+    r._content_consumed = True  # type: ignore[attr-defined]

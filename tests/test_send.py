@@ -143,3 +143,20 @@ def test_a_replaced_requests_send_is_used():
 def test_sending_a_request_instead_of_a_prepared_one_raises_as_requests():
     with _S() as s, pytest.raises(ValueError, match="PreparedRequests"):
         s.send(requests.Request("GET", "https://example.org/"))
+
+
+@pytest.mark.parametrize(
+    "fault", ["short-body", "reset-mid-body", "drip", "garbage", "ok", "json-error"]
+)
+def test_body_failures_raise_as_requests(fault_server, fault):
+    url = fault_server.url(fault)
+
+    def outcome(session):
+        try:
+            r = session.get(url, timeout=5)
+        except requests.RequestException as exc:
+            return type(exc), str(exc)
+        return r.status_code, r.content
+
+    with _S() as ours, requests.Session() as plain:
+        assert outcome(ours) == outcome(plain)

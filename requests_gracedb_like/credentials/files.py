@@ -31,7 +31,7 @@ import stat
 import warnings
 
 from .._typing import PathLike
-from ..exceptions import CredentialFileError, CredentialWarning
+from ..exceptions import CredentialError, CredentialFileError, CredentialWarning
 
 __all__ = ["MAX_CREDENTIAL_FILE", "file_kind", "read_credential_file"]
 
@@ -73,6 +73,7 @@ def read_credential_file(
     what: str = "credential file",
     limit: int = MAX_CREDENTIAL_FILE,
     private: bool = False,
+    refuse_shared: bool = False,
 ) -> bytes:
     """Read a credential file, boundedly and without blocking.
 
@@ -86,6 +87,10 @@ def read_credential_file(
         The most bytes read.
     private : bool, default=False
         Warn when group or others may read or write the file.
+    refuse_shared : bool, default=False
+        Raise :class:`~requests_gracedb_like.exceptions.CredentialError`
+        instead when group or others may read or write the file (for files
+        the package writes itself, private from the start).
 
     Returns
     -------
@@ -100,6 +105,8 @@ def read_credential_file(
     CredentialFileError
         If it is not a regular file, is larger than `limit` bytes or grows
         past it while read.
+    CredentialError
+        With `refuse_shared`, if group or others may read or write it.
     CredentialWarning
         (a warning) With `private`, if group or others may read it.
     """
@@ -113,6 +120,11 @@ def read_credential_file(
         if st.st_size > limit:
             raise CredentialFileError(
                 name, f"is larger than {limit} bytes: not a credential", what
+            )
+        if refuse_shared and st.st_mode & 0o077:
+            raise CredentialError(
+                f"{what} {name!r} has mode {stat.S_IMODE(st.st_mode):o}; "
+                "others may read it: use chmod 600"
             )
         if private and st.st_mode & 0o077:
             mode = stat.S_IMODE(st.st_mode)

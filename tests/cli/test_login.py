@@ -79,24 +79,38 @@ def test_denied_login_is_a_credential_failure(oidc_provider, capsys, monkeypatch
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-def normalise(text: str, home: str) -> list[str]:
+def normalise(text: str, home: str, tmp: str = "/tmp") -> list[str]:
     """What differs from run to run: ports, codes, times, file names."""
-    text = text.replace(home, "~")
+    text = text.replace(home, "~").replace(tmp, "/tmp")
     text = re.sub(r"http://127\.0\.0\.1:\d+", "ISSUER", text)
     text = re.sub(r"\b[B-DF-HJ-NP-TV-XZ]{4}-[B-DF-HJ-NP-TV-XZ]{4}\b", "CODE", text)
     text = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "WHEN", text)
     text = re.sub(r"oidc/[0-9a-f]{24}\.json", "oidc/CACHE.json", text)
+    text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(in [^)]*\)", "WHEN", text)
+    text = re.sub(r"_u\d+\b", "_uUID", text)
     return [line.rstrip() for line in text.strip().splitlines()]
 
 
-def test_the_device_page_shows_what_login_prints(provider, capsys, monkeypatch, env):
-    page = (DOCS / "oidc_device.rst").read_text()
-    block = page.split(".. code-block:: console\n\n", 1)[1].split("\n\n", 1)[0]
-    shown = textwrap.dedent(block)
+def console_block(page: str, number: int = 0) -> str:
+    text = (DOCS / page).read_text()
+    block = text.split(".. code-block:: console\n\n")[number + 1]
+    return textwrap.dedent(block.split("\n\n", 1)[0])
+
+
+def test_the_pages_show_what_login_and_auth_print(provider, capsys, monkeypatch, env):
+    """The transcripts of docs/oidc_device.rst and docs/oidc.rst (written by
+    docs/_scripts/oidc_transcript.py --write) are what the commands print."""
     monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_ISSUER", provider.issuer)
     monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_CLIENT_ID", CLIENT_ID)
+    monkeypatch.delenv("XDG_RUNTIME_DIR")  # as in the transcript
     provider.configure(auto_approve=2)
-    assert main(["login", URL]) == 0
-    out, err = capsys.readouterr()
-    ran = f"$ requests-gracedb-like login {URL}\n{err}{out}"
-    assert normalise(ran, str(env.home)) == normalise(shown, str(env.home))
+    home, tmp = str(env.home), str(env.tmp_dir)
+    for page, number, argv in [
+        ("oidc_device.rst", 0, ["login", URL]),
+        ("oidc.rst", 0, ["auth", URL]),
+    ]:
+        assert main(argv) == 0
+        out, err = capsys.readouterr()
+        ran = f"$ requests-gracedb-like {' '.join(argv)}\n{err}{out}"
+        shown = console_block(page, number)
+        assert normalise(ran, home, tmp) == normalise(shown, home)

@@ -147,3 +147,27 @@ def test_command_line_token_gets_one_line_and_status_3(tmp_path, kind):
     assert stderr.count("\n") == 1, stderr
     assert path in stderr
     assert "None" not in stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "sparse-1GiB"])
+def test_oidc_configuration_file_is_skipped(tmp_path, monkeypatch, kind):
+    path = _hostile(tmp_path / "oidc.ini", kind)
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_CONFIG", path)
+    result = _session()
+    assert result["source"] is None
+    assert any(SAYS[kind] in reason for reason in result["reasons"])
+
+
+@pytest.mark.parametrize("kind", ["fifo", "sparse-1GiB", "directory"])
+def test_oidc_token_cache_is_skipped(tmp_path, monkeypatch, kind):
+    from requests_gracedb_like.credentials.oidc.cache import TokenCache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_ISSUER", "https://issuer.example")
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_CLIENT_ID", "client")
+    cache = TokenCache("https://issuer.example", "client").path
+    os.makedirs(os.path.dirname(cache), mode=0o700)
+    _hostile(cache, kind)
+    result = _session()
+    assert result["source"] is None
+    assert any(SAYS[kind] in reason for reason in result["reasons"])

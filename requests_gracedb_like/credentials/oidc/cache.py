@@ -20,13 +20,13 @@ import contextlib
 import hashlib
 import json
 import os
-import stat
 import time
 from collections.abc import Iterator
 from typing import Any, Optional
 
 from ...exceptions import CredentialError
 from .._frozen import Frozen
+from ..files import read_credential_file
 
 __all__ = ["TokenCache", "Tokens", "cache_dir", "write_bearer_token_file"]
 
@@ -195,21 +195,15 @@ class TokenCache:
             message names the file, never its content.
         """
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            raw = read_credential_file(
+                self.path, what="OIDC token cache", refuse_shared=True
+            )
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise CredentialError(
                 f"OIDC token cache {self.path!r}: {exc.strerror}"
             ) from None
-        with os.fdopen(fd, "rb") as f:
-            mode = os.fstat(f.fileno()).st_mode
-            if mode & (stat.S_IRWXG | stat.S_IRWXO):
-                raise CredentialError(
-                    f"OIDC token cache {self.path!r} has mode "
-                    f"{stat.S_IMODE(mode):o}; others may read it: use chmod 600"
-                )
-            raw = f.read()
         try:
             data = json.loads(raw)
         except ValueError:

@@ -34,6 +34,7 @@ from typing import Any, Optional
 from urllib.parse import urlsplit
 
 from .._frozen import Frozen
+from ..files import read_credential_file
 
 __all__ = [
     "DEFAULT_SCOPES",
@@ -175,8 +176,8 @@ def _from_file(url: Optional[str], path: str) -> tuple[dict[str, str], str]:
 
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        with open(path, encoding="utf-8") as f:
-            parser.read_file(f)
+        text = read_credential_file(path, what="OIDC configuration file")
+        parser.read_string(text.decode("utf-8"), path)
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
         problem = getattr(exc, "strerror", None) or type(exc).__name__
         raise ValueError(f"OIDC configuration file {path!r}: {problem}") from None
