@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from ..exceptions import IgwnAuthError
 from .basic import BasicAuth
 from .bearer import _same_secret
+from .files import read_credential_file
 from .jwt import decode_claims
 from .records import CERTIFICATE, HEADER, Request
 from .sources import SOURCES, oidc_login
@@ -309,6 +310,9 @@ def get_netrc_auth(url: Optional[str], raise_errors: bool = False) -> Any:
     from safe_netrc import netrc as safe_netrc  # type: ignore[import-untyped]
 
     try:
+        # safe-netrc opens the file by name: check first that it is a small
+        # regular file, without blocking on a FIFO.
+        read_credential_file(path, what="netrc file")
         hosts = safe_netrc(path).hosts
     except (NetrcParseError, OSError):
         if raise_errors:

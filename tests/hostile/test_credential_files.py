@@ -171,3 +171,13 @@ def test_oidc_token_cache_is_skipped(tmp_path, monkeypatch, kind):
     result = _session()
     assert result["source"] is None
     assert any(SAYS[kind] in reason for reason in result["reasons"])
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_igwn_get_netrc_auth_does_not_hang(tmp_path, monkeypatch, kind):
+    monkeypatch.setenv("NETRC", _hostile(tmp_path / "netrc", kind))
+    result = isolated(
+        "from requests_gracedb_like.credentials.igwn import get_netrc_auth\n"
+        "result = repr(get_netrc_auth('https://gracedb.example.org/'))"
+    )
+    assert result == "None"
