@@ -25,6 +25,7 @@ def isolated(tmp_path, monkeypatch):
 def test_client_reads_and_uploads_with_its_token(httpserver, tmp_path):
     token = tmp_path / "token"
     token.write_text("opaque-token")
+    token.chmod(0o600)
     httpserver.expect_request("/api/superevents/S1/").respond_with_json(
         {"superevent_id": "S1"}
     )
