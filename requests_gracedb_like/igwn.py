@@ -448,7 +448,9 @@ class SessionErrorMixin(_MainErrorMixin):
     _status_hook = staticmethod(_raise_for_status)
 
 
-class Session(
+# SessionAuthMixin.request forwards (method, url, *args, **kwargs), wider
+# than the stubs of requests.Session.request, which mypy reports as a clash.
+class Session(  # type: ignore[misc]
     SessionAuthMixin,
     SessionTransportMixin,
     SessionErrorMixin,
