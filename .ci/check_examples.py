@@ -26,11 +26,14 @@ PRELUDE = """\
 import os
 import pathlib
 
-from requests_gracedb_like import Session
+import requests_gracedb_like
 
 url = "https://gracedb.example.org/api/"
-session = Session(url)
+session = requests_gracedb_like.Session(url)
 """
+
+#: Added to the prelude unless the example imports a Session of its own.
+SESSION = "from requests_gracedb_like import Session\n"
 
 _RST_BLOCK = re.compile(r"^(?P<indent>[ \t]*)\.\. code-block:: python[ \t]*\n")
 
@@ -78,7 +81,10 @@ def examples() -> dict[str, str]:
         for number, block in enumerate(extract(path.read_text()), 1):
             name = f"{prefix}_{number}"
             where = f"# {path.relative_to(ROOT)}, example {number}\n"
-            found[name] = f"{where}{PRELUDE}\n{_source(block)}"
+            source = _source(block)
+            own = re.search(r"^\s*from \S+ import .*\bSession\b", source, re.M)
+            prelude = PRELUDE if own else PRELUDE + SESSION
+            found[name] = f"{where}{prelude}\n{source}"
     return found
 
 

@@ -29,7 +29,7 @@ pickling one session does not change every other session class.
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlsplit
 
 import requests
@@ -448,7 +448,9 @@ class SessionErrorMixin(_MainErrorMixin):
     _status_hook = staticmethod(_raise_for_status)
 
 
-class Session(
+# SessionAuthMixin.request forwards (method, url, *args, **kwargs), wider
+# than the stubs of requests.Session.request, which mypy reports as a clash.
+class Session(  # type: ignore[misc]
     SessionAuthMixin,
     SessionTransportMixin,
     SessionErrorMixin,
@@ -472,6 +474,11 @@ class Session(
 
     def __init__(self, url: Optional[str] = None, **kwargs: Any) -> None:
         super().__init__(url=url, **kwargs)
+
+    if TYPE_CHECKING:
+        # For type checkers: requests' signature (the mixins' request()
+        # forwards every argument to it).
+        request = requests.Session.request
 
 
 # -- one-shot requests ------------------------------------------------------

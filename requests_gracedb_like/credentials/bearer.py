@@ -12,7 +12,6 @@ import hmac
 import logging
 import os
 import stat
-import threading
 import time
 from typing import Any
 
@@ -23,6 +22,7 @@ from .._http.memo import remember
 from .._http.replay import body_position, replay_on_401
 from .._typing import PathLike
 from ..exceptions import CredentialError
+from ._locks import fork_safe_lock
 from .files import read_credential_file
 from .jwt import decode_claims, expiry_of, signature_complete
 
@@ -365,7 +365,7 @@ class ReloadingTokenFileAuth(TokenFileAuth):
                 f"auth_reload_timeout must be >= 0 seconds, got {reload_timeout!r}"
             )
         self.reload_timeout = float(reload_timeout)
-        self._lock = threading.Lock()
+        self._lock = fork_safe_lock(self)
         self._stat_key: tuple[int, int, int] | None = None
         super().__init__(path)
 
@@ -477,5 +477,5 @@ class ReloadingTokenFileAuth(TokenFileAuth):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._lock = threading.Lock()
+        self._lock = fork_safe_lock(self)
         super().__setstate__(state)

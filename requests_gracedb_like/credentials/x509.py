@@ -14,7 +14,6 @@ import logging
 import os
 import re
 import stat
-import threading
 import time
 import warnings
 from datetime import datetime, timezone
@@ -22,6 +21,7 @@ from typing import Any, Optional, Union
 
 from .._typing import PathLike
 from ..exceptions import CredentialError, CredentialWarning, EncryptedKeyError
+from ._locks import fork_safe_lock
 from .files import read_credential_file
 
 __all__ = [
@@ -224,7 +224,7 @@ class X509Credential:
         self.key_file = None if key_file is None else os.fspath(key_file)
         self.reload_timeout = reload_timeout
         self.source = source
-        self._lock = threading.Lock()
+        self._lock = fork_safe_lock(self)
         self._window_read = False
         self._stat_key = self._file_key()
         if info is None:
@@ -360,4 +360,4 @@ class X509Credential:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._lock = threading.Lock()
+        self._lock = fork_safe_lock(self)

@@ -50,6 +50,31 @@ def test_a_forked_child_opens_its_own_connection(recorder):
     assert port["/parent-2"] == port["/parent-1"]
 
 
+def test_a_forked_child_does_not_inherit_a_held_reload_lock(make_token):
+    from requests_gracedb_like.credentials.bearer import ReloadingTokenFileAuth
+
+    auth = ReloadingTokenFileAuth(make_token())
+    read, write = os.pipe()
+    with auth._lock:  # another thread is re-reading the file as we fork
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:
+            try:
+                auth._reload_rejected(auth._header)  # takes the lock
+                os.write(write, b"done")
+            finally:
+                os._exit(0)
+    os.close(write)
+    ready, _, _ = select.select([read], [], [], 15)
+    outcome = os.read(read, 16) if ready else b"hung"
+    os.close(read)
+    if not ready:
+        os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    assert outcome == b"done"
+
+
 def test_a_pickled_session_does_not_carry_a_token_read_from_a_file(make_token):
     path = make_token({"sub": "first"})
     first = path.read_text().strip()

@@ -4,7 +4,6 @@ that sends it: :class:`OIDCTokenAuth`."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -17,6 +16,7 @@ from ...exceptions import (
     LoginRequiredError,
     ProviderUnreachableError,
 )
+from .._locks import fork_safe_lock
 from ..bearer import BearerTokenAuth
 from .cache import TokenCache, Tokens
 
@@ -90,7 +90,7 @@ class OIDCTokenAuth(BearerTokenAuth):
         self.reload_timeout = float(reload_timeout)
         self.url = url
         self.source = f"OIDC login for {tokens.client_id} at {tokens.issuer}"
-        self._lock = threading.Lock()
+        self._lock = fork_safe_lock(self)
         self._retry_at = 0.0
         self._login_required: Optional[str] = None
         self._adopt(tokens)
@@ -226,4 +226,4 @@ class OIDCTokenAuth(BearerTokenAuth):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._lock = threading.Lock()
+        self._lock = fork_safe_lock(self)

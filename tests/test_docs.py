@@ -1,0 +1,110 @@
+"""What the README and the docs show is what runs: the README's commands
+are the ones CI runs, and every console transcript of the docs prints what
+it shows. (The docs' Python examples are doctests: see conftest.py.)"""
+
+from __future__ import annotations
+
+import doctest
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _try_it_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Try it", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```bash\n(.*?)```", section, flags=re.S)
+    return [line for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_readme_gives_two_commands_that_make_their_own_venv():
+    demo, tests = _try_it_commands()
+    for command in (demo, tests):
+        assert command.startswith("python3 -m venv .venv && . .venv/bin/activate && ")
+    assert demo.endswith("pip install -e . && python -m requests_gracedb_like demo")
+    assert "pip install -e '.[test]' && python -m pytest" in tests
+
+
+def test_ci_runs_the_readme_commands():
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    demo, tests = _try_it_commands()
+    for command in (demo, tests):
+        run = command.rpartition(" && ")[2]
+        assert run in ci, f".ci/run must run {run!r}, as the README says"
+
+
+# --- console transcripts ------------------------------------------------------
+
+_CONSOLE = re.compile(r"^(?P<indent>[ \t]*)\.\. code-block:: console[ \t]*\n")
+
+#: The reST comment that marks a console block whose output this test checks.
+MARKER = ".. this transcript is run by tests/test_docs.py"
+
+
+def _transcripts() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every console block of docs/*.rst marked with :data:`MARKER`: where
+    it is, and each ``$ command`` with the output shown after it."""
+    found = []
+    for page in sorted((ROOT / "docs").glob("*.rst")):
+        lines = page.read_text().splitlines(keepends=True)
+        for number, line in enumerate(lines):
+            match = _CONSOLE.match(line)
+            before = [t.strip() for t in lines[:number] if t.strip()]
+            if not match or not before or before[-1] != MARKER:
+                continue
+            indent = len(match.group("indent"))
+            body = []
+            for following in lines[number + 1 :]:
+                if (
+                    following.strip()
+                    and len(following) - len(following.lstrip()) <= indent
+                ):
+                    break
+                body.append(following)
+            steps: list[tuple[str, str]] = []
+            for text in textwrap.dedent("".join(body)).strip("\n").splitlines():
+                if text.startswith("$ "):
+                    steps.append((text[2:], ""))
+                elif steps:
+                    steps[-1] = (steps[-1][0], steps[-1][1] + text + "\n")
+            found.append((f"{page.name}:{number + 1}", steps))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("where", "steps"), _transcripts(), ids=[w for w, _ in _transcripts()]
+)
+def test_console_transcripts_show_what_the_commands_print(
+    where, steps, docs_home, monkeypatch
+):
+    """Each transcript runs in a shell, in the home directory the doctests
+    use (see the top-level conftest.py); ``export`` lines set the
+    environment."""
+    home = docs_home
+    bindir = str(Path(sys.executable).parent)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    checker = doctest.OutputChecker()
+    for command, expected in steps:
+        if command.startswith("export "):
+            name, _, value = command[len("export ") :].partition("=")
+            monkeypatch.setenv(name, value)
+            continue
+        result = subprocess.run(
+            ["bash", "-c", command],
+            cwd=home,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        got = result.stdout + result.stderr
+        assert checker.check_output(expected, got, doctest.ELLIPSIS), (
+            f"{where}: $ {command}\n--- shown:\n{expected}--- printed:\n{got}"
+        )
