@@ -118,8 +118,9 @@ def _remembered_token_file(path: str) -> str:
     is read again only when it has changed on disk (device, inode, size,
     modification or status-change time), so making many sessions from one
     unchanged token file costs one ``lstat`` each, not reads and checks.
-    A file that fails to read or check, or that others may read (it warns
-    each time), is never remembered. Reloads always read the file."""
+    A file that fails to read or check, that others may read (it warns
+    each time), or that changed in the last few seconds is never
+    remembered. Reloads always read the file."""
     name = path
     try:
         st = os.lstat(name)
@@ -132,7 +133,11 @@ def _remembered_token_file(path: str) -> str:
         if token is not None:
             return token
     token = _read_token_file(name)
-    if key is not None:
+    # As git does with racily clean files: a file changed in the last few
+    # seconds could be rewritten again within its file system's timestamp
+    # resolution (and even reuse its inode), keeping the same key.
+    settled = time.time_ns() - _SETTLED_NS
+    if key is not None and max(key[4], key[5]) < settled:
         remember(_RECENT_FILES, key, token, MAX_RECENT_FILES)
     return token
 
@@ -155,6 +160,9 @@ _RECENT_CLAIMS: dict[str, dict[str, Any]] = {}
 #: tokens stay in this process only, as they do in the sessions.
 MAX_RECENT_FILES = 16
 _RECENT_FILES: dict[tuple[Any, ...], str] = {}
+#: A file is remembered only once it has not changed for this long (FAT
+#: keeps times to 2 s).
+_SETTLED_NS = 3_000_000_000
 
 
 def _read_token_file(name: str) -> str:
