@@ -151,6 +151,8 @@ class Session(
       (:class:`~.closing.SessionCloseMixin`);
     * proxy and CA-bundle variables read once, not on every request
       (:class:`~.environment.SessionEnvironmentMixin`);
+    * sending without cookie or redirect machinery for responses that
+      need none (:class:`~.send.SessionSendMixin`);
     * request preparation that does not repeat work between requests
       (:class:`~.prepare.SessionPrepareMixin`).
 
