@@ -104,7 +104,11 @@ def test_console_transcripts_show_what_the_commands_print(
             timeout=60,
             check=False,
         )
-        got = result.stdout + result.stderr
-        assert checker.check_output(expected, got, doctest.ELLIPSIS), (
-            f"{where}: $ {command}\n--- shown:\n{expected}--- printed:\n{got}"
-        )
+        got = result.stdout
+        if not checker.check_output(expected, got, doctest.ELLIPSIS):
+            example = doctest.Example(command, expected)
+            difference = checker.output_difference(example, got, doctest.ELLIPSIS)
+            pytest.fail(
+                f"{where}: $ {command}\n{difference}\nstandard error:\n{result.stderr}",
+                pytrace=False,
+            )
