@@ -16,7 +16,7 @@ from ._typing import PathLike
 from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .credentials.discovery import discover
 from .credentials.noauth import NoAuth
-from .credentials.records import Discovery, Request
+from .credentials.records import HEADER, Discovery, Request
 from .credentials.sources import SOURCES
 from .credentials.x509 import X509Credential
 
@@ -355,8 +355,15 @@ class SessionAuthMixin:
         # cost every ``import requests_gracedb_like``.
         from .credentials.explain import AuthReport
 
+        discovery = self.auth_discovery
+        refused = None
+        # The transport mixin's rule, when it is part of the session.
+        check = getattr(self, "cleartext_refusal", None)
+        header = any(a.kind == HEADER for a in discovery.winners)
+        if check is not None and self.auth_url and header:
+            refused = check(self.auth_url)
         return AuthReport.from_discovery(
-            self.auth_discovery, self.auth_url, credential_expiry(self)
+            discovery, self.auth_url, credential_expiry(self), refused
         )
 
     def send(self, request: PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]

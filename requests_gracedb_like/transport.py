@@ -112,6 +112,26 @@ class SessionTransportMixin:
             or origin_of(url) == self.auth_origin
         )
 
+    def cleartext_refusal(self, url: str) -> Optional[str]:
+        """Why a header credential would not be sent to `url`, or None.
+
+        The rule :meth:`send` applies, for reports such as
+        :meth:`~requests_gracedb_like.auth.SessionAuthMixin.describe_auth`:
+        plain http to a host other than this machine, unless
+        ``allow_insecure_auth=True``. (A proxy on the way to this machine is
+        known only per request.)
+        """
+        if self.allow_insecure_auth:
+            return None
+        scheme, host, _ = origin_of(url)
+        if scheme == "https" or is_loopback(host):
+            return None
+        return (
+            f"{redact_url(url)} is plain {scheme or 'text'}, where anyone on the "
+            "network path could read the credential: requests refuse to send "
+            "it. Use https, or pass allow_insecure_auth=True to accept the risk."
+        )
+
     def prepare_request(self, request: requests.Request) -> PreparedRequest:
         """Leave the session's credentials off requests for other origins,
         and never let requests add ``~/.netrc`` credentials.

@@ -104,14 +104,18 @@ class AuthReport(Frozen):
         The same text as ``session.auth_source``.
     expiry : float or None
         The earliest expiry of the credentials used (POSIX time), if known.
+    refused : str or None
+        Why requests would not carry the header credential after all (a
+        plain-http URL to another host), or None.
     """
 
-    _fields = ("url", "records", "source", "expiry")
+    _fields = ("url", "records", "source", "expiry", "refused")
 
     url: Optional[str]
     records: tuple[Attempt, ...]
     source: Optional[str]
     expiry: Optional[float]
+    refused: Optional[str]
 
     def __init__(
         self,
@@ -119,12 +123,19 @@ class AuthReport(Frozen):
         records: tuple[Attempt, ...],
         source: Optional[str],
         expiry: Optional[float],
+        refused: Optional[str] = None,
     ) -> None:
-        self._set(url=url, records=records, source=source, expiry=expiry)
+        self._set(
+            url=url, records=records, source=source, expiry=expiry, refused=refused
+        )
 
     @classmethod
     def from_discovery(
-        cls, discovery: Discovery, url: Optional[str], expiry: Optional[float]
+        cls,
+        discovery: Discovery,
+        url: Optional[str],
+        expiry: Optional[float],
+        refused: Optional[str] = None,
     ) -> AuthReport:
         """Build from a
         :class:`~requests_gracedb_like.credentials.records.Discovery`."""
@@ -132,7 +143,7 @@ class AuthReport(Frozen):
         # The URL may carry a user name and password or a ?token=: shown
         # without them, in str(), repr() and to_dict() alike.
         shown = redact_url(url) if url else url
-        return cls(shown, records, discovery.source, expiry)
+        return cls(shown, records, discovery.source, expiry, refused)
 
     @property
     def used(self) -> tuple[Attempt, ...]:
@@ -151,6 +162,7 @@ class AuthReport(Frozen):
             "url": self.url,
             "source": self.source,
             "expiry": self.expiry,
+            "refused": self.refused,
             "sources": [r.to_dict() for r in self.records],
         }
 
@@ -166,6 +178,8 @@ class AuthReport(Frozen):
             rows.append((MARKS["used"] if record.status == USED else "", name, detail))
         lines = format_sources(self.url, rows)
         lines.append(f"Using: {self.source or 'no credential'}")
+        if self.refused is not None:
+            lines.append(f"Not sent: {self.refused}")
         return "\n".join(lines)
 
     def __str__(self) -> str:

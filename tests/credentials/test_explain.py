@@ -9,6 +9,7 @@ import time_machine
 
 from requests_gracedb_like import Session
 from requests_gracedb_like.credentials.sources import SOURCES
+from requests_gracedb_like.exceptions import InsecureAuthError
 from requests_gracedb_like.testing import make_jwt
 
 URL = "https://gracedb.example.org/api/"
@@ -119,3 +120,58 @@ def test_records_are_immutable_comparable_and_picklable(env, monkeypatch):
     report = s.describe_auth()
     assert report.records[5].auth is None
     assert report.records[5].found
+
+
+# -- what a request would really do with the credential ----------------------
+
+
+def test_report_says_a_plain_http_credential_would_not_be_sent(env, make_token):
+    token = make_jwt({"aud": "http://gracedb.example.org"})
+    path = make_token(path=env.home / "token")
+    path.write_text(token)
+    s = Session("http://gracedb.example.org/api/", token=path)
+    report = s.describe_auth()
+    assert report.refused is not None
+    assert "http://gracedb.example.org/api/ is plain http" in report.refused
+    assert "allow_insecure_auth=True" in report.refused
+    last = str(report).splitlines()[-1]
+    assert last == f"Not sent: {report.refused}"
+    assert json.loads(json.dumps(report.to_dict()))["refused"] == report.refused
+    for shown in (str(report), repr(report), json.dumps(report.to_dict())):
+        assert token not in shown
+    # what the report says is what sending does
+    with pytest.raises(InsecureAuthError, match="refusing to send a credential"):
+        s.get("http://gracedb.example.org/api/")
+
+
+@pytest.mark.parametrize(
+    ("url", "options"),
+    [
+        ("https://gracedb.example.org/api/", {"api_key": "k"}),
+        ("http://127.0.0.1:8080/api/", {"api_key": "k"}),
+        (
+            "http://gracedb.example.org/api/",
+            {"api_key": "k", "allow_insecure_auth": True},
+        ),
+        ("http://gracedb.example.org/api/", {}),
+        ("http://gracedb.example.org/api/", {"force_noauth": True}),
+    ],
+)
+def test_report_refuses_nothing_that_would_be_sent(env, url, options):
+    report = Session(url, **options).describe_auth()
+    assert report.refused is None
+    assert "Not sent" not in str(report)
+    assert report.to_dict()["refused"] is None
+
+
+def test_report_of_the_auth_mixin_alone_has_no_transport_rule(env):
+    import requests
+
+    from requests_gracedb_like import SessionAuthMixin
+
+    class _S(SessionAuthMixin, requests.Session):
+        pass
+
+    # without SessionTransportMixin nothing refuses plain http
+    report = _S(url="http://gracedb.example.org/api/", api_key="k").describe_auth()
+    assert report.refused is None
