@@ -38,8 +38,9 @@ Fixtures
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .environment import CredentialEnv
@@ -72,15 +73,6 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    # Lazy: the pytest entry point imports this package in every test run
-    # of every project that has it installed.
-    try:
-        module = _HOMES[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(f".{module}", __name__), name)
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+# Lazy: the pytest entry point imports this package in every test run
+# of every project that has it installed.
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES, __all__)

@@ -24,8 +24,9 @@ a provider, when they do: ``import requests_gracedb_like`` does not load it.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .api import BROWSER, DEVICE, login, logout
@@ -58,15 +59,6 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    # Lazy: discovery imports this package for every session, and most
-    # sessions have no OIDC login to look at.
-    try:
-        module = _HOMES[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(f".{module}", __name__), name)
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+# Lazy: discovery imports this package for every session, and most
+# sessions have no OIDC login to look at.
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES, __all__)
