@@ -1,7 +1,8 @@
 """A drop-in for ``igwn_auth_utils.requests``: the same names, arguments
 and behaviour (igwn-auth-utils 1.4), on this package's safety rules.
 
-Change only the import::
+Change only the import (one module, as the one it replaces: its names
+read best side by side)::
 
     from igwn_auth_utils.requests import Session, get    # before
     from requests_gracedb_like.igwn import Session, get  # after

@@ -9,7 +9,9 @@ endpoints of RFC 6749, RFC 7636, RFC 7009 and RFC 8628) on
 and prints ``ready <issuer URL>`` on standard output once it listens.
 :class:`OIDCProvider` starts and stops it from Python.
 
-It offers:
+One module, longer than most here, because it is one thing: a provider
+process whose parts (grants, endpoints, request handler) make sense only
+together. It offers:
 
 * ``/.well-known/openid-configuration`` (OpenID Connect Discovery);
 * the device authorization grant (RFC 8628): ``/device_authorization``
