@@ -24,7 +24,7 @@ from ._http.redact import redact_url
 from .credentials.noauth import NoAuth
 from .exceptions import InsecureAuthError
 
-__all__ = ["SessionTransportMixin"]
+__all__ = ["SessionTransportMixin", "in_clear_to_remote"]
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +121,9 @@ class SessionTransportMixin:
         ``allow_insecure_auth=True``. (A proxy on the way to this machine is
         known only per request.)
         """
-        if self.allow_insecure_auth:
+        if self.allow_insecure_auth or not in_clear_to_remote(url):
             return None
-        scheme, host, _ = origin_of(url)
-        if scheme == "https" or is_loopback(host):
-            return None
+        scheme = origin_of(url)[0]
         return (
             f"{redact_url(url)} is plain {scheme or 'text'}, where anyone on the "
             "network path could read the credential: requests refuse to send "
@@ -266,6 +264,18 @@ class SessionTransportMixin:
 # A pure function of the string, and as costly as a request's preparation:
 # sessions made again and again for one service URL ask it once.
 @functools.lru_cache(maxsize=256)
+def in_clear_to_remote(url: str) -> bool:
+    """Whether `url` is not https and goes to another machine: where
+    :class:`SessionTransportMixin` refuses to send a credential.
+
+    The host is the one urllib3 connects to, which is not always the one
+    :func:`urllib.parse.urlsplit` reads (``http://a\\@127.0.0.1/`` goes to
+    ``a``).
+    """
+    scheme, host, _ = origin_of(url)
+    return scheme != "https" and not is_loopback(host)
+
+
 def _prepared_origin(url: str) -> Any:
     """The origin of `url` as a request for it is sent (IDNA-encoded,
     normalised by requests), or as urllib3 reads it if it cannot be

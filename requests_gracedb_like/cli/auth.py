@@ -9,15 +9,14 @@ import json
 import time
 import warnings
 from typing import Any, Optional
-from urllib.parse import urlsplit
 
-from .._http.origin import is_loopback
 from .._http.redact import printable, redact_url
 from ..credentials.discovery import why_not_looked_at
 from ..credentials.explain import MARKS, duration, format_sources
 from ..credentials.records import HEADER, Attempt, Request, Source
 from ..credentials.sources import SOURCES
 from ..exceptions import CredentialError
+from ..transport import in_clear_to_remote
 from .arguments import check_url, claim_options
 from .status import ExitStatus
 
@@ -141,11 +140,9 @@ def auth_report(
     report["claims"] = {
         k: claims[k] for k in ("sub", "iss", "aud", "scope", "subject") if k in claims
     }
-    parts = urlsplit(url)
     if (
         not allow_insecure_auth
-        and parts.scheme.lower() == "http"
-        and not is_loopback(parts.hostname or "")
+        and in_clear_to_remote(url)
         and any(a.kind == HEADER for a in used)
     ):
         # what SessionTransportMixin does on every request

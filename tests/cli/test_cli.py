@@ -288,6 +288,20 @@ def test_auth_and_get_agree_on_plain_http(tmp_path, monkeypatch):
     assert json.loads(allowed.stdout)["refused"] is None
 
 
+def test_auth_and_get_agree_on_a_url_that_parsers_read_two_ways(tmp_path, monkeypatch):
+    # urlsplit reads the host as 127.0.0.1; urllib3 connects to evil.example
+    token = tmp_path / "token"
+    token.write_text("opaque-token\n")
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(token))
+    url = "http://evil.example\\@127.0.0.1/api/"
+    auth = cli("auth", url)
+    assert auth.returncode == 3
+    assert auth.stdout.decode().splitlines()[-1].startswith("Not sent: ")
+    get = cli("get", url)  # refused before any connection is tried
+    assert get.returncode == 3
+    assert "refusing to send a credential" in get.stderr.decode()
+
+
 def test_retries_option_retries_a_503(service, token_file):
     service.respond("GET", "/api/flaky/", status=503, headers={"Retry-After": "0"})
     result = cli("get", service.url_for("api/flaky/"), "--retries", "2")
