@@ -30,14 +30,20 @@ from .._http.memo import remember
 from .records import Attempt
 
 __all__ = [
+    "ASK_AGAIN",
+    "MAX_WALKS",
     "Notes",
     "Recollection",
     "exists",
+    "forget",
     "getenv",
     "home",
     "looked_inside",
+    "noting",
     "recall",
     "remember_walk",
+    "stop_noting",
+    "walk_key",
 ]
 
 #: How many walks (argument sets) are remembered.
