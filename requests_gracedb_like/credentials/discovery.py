@@ -169,7 +169,7 @@ def _walk(request: Request, sources: Sequence[Source]) -> list[Attempt]:
             notes.append(noted)
     if recording:
         assert key is not None
-        remember_walk(key, plan, notes)
+        remember_walk(key, sources, plan, notes)
     return attempts
 
 

@@ -121,14 +121,17 @@ class Recollection:
     :data:`ASK_AGAIN`, and every variable and path those attempts
     depended on."""
 
-    __slots__ = ("_encoded", "paths", "plan", "variables")
+    __slots__ = ("_encoded", "paths", "plan", "sources", "variables")
 
     def __init__(
         self,
+        sources: Any,
         plan: tuple[Union[Attempt, None], ...],
         variables: dict[str, Optional[str]],
         paths: dict[str, bool],
     ) -> None:
+        # Held, so that the id()s in the walk's key stay these sources'.
+        self.sources = tuple(sources)
         self.plan = plan
         self.variables = variables
         self.paths = paths
@@ -185,7 +188,9 @@ def walk_key(request: Any, sources: Any) -> Optional[tuple[Any, ...]]:
     # for) is part of what they depend on.
     from . import sources as _sources
 
-    key = (request._key(), id(sources), os.geteuid(), _sources.TMP_DIR)
+    # The sources by identity: the remembered walk holds them, so no other
+    # source can take one's id() while it is remembered.
+    key = (request._key(), tuple(map(id, sources)), os.geteuid(), _sources.TMP_DIR)
     try:
         hash(key)
     except TypeError:
@@ -202,7 +207,10 @@ def recall(key: tuple[Any, ...]) -> Optional[Recollection]:
 
 
 def remember_walk(
-    key: tuple[Any, ...], plan: list[Union[Attempt, None]], notes: list[Notes]
+    key: tuple[Any, ...],
+    sources: Any,
+    plan: list[Union[Attempt, None]],
+    notes: list[Notes],
 ) -> None:
     """Remember a walk whose every reused attempt has reusable notes."""
     variables: dict[str, Optional[str]] = {}
@@ -214,7 +222,8 @@ def remember_walk(
             return
         variables.update(noted.variables)
         paths.update(noted.paths)
-    remember(_WALKS, key, Recollection(tuple(plan), variables, paths), MAX_WALKS)
+    walk = Recollection(sources, tuple(plan), variables, paths)
+    remember(_WALKS, key, walk, MAX_WALKS)
 
 
 def forget() -> None:

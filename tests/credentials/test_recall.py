@@ -207,3 +207,22 @@ def test_two_threads_making_sessions_agree(env, make_token):
     assert not errors
     assert len(set(sources)) == 1
     assert len(sources) == 200
+
+
+def test_a_walk_over_other_sources_is_not_taken_for_another(env, make_token):
+    """A list of sources changed in place, or another list, is walked
+    afresh: a walk is remembered for the very sources it asked."""
+    from requests_gracedb_like.credentials.discovery import discover
+    from requests_gracedb_like.credentials.records import Request
+    from requests_gracedb_like.credentials.sources import SOURCES
+
+    env.write_runtime_token(make_token().read_text())
+    request = Request(url=URL)
+    sources = list(SOURCES[:5])
+    assert len(discover(request, sources).attempts) == 5
+    sources.extend(SOURCES[5:12])
+    found = discover(request, sources)
+    assert [a.source for a in found.attempts][-1] == "XDG_RUNTIME_DIR"
+    assert found.auth is not None
+    for cut in (12, 5, 12, 5):
+        assert len(discover(request, tuple(SOURCES[:cut])).attempts) == cut
