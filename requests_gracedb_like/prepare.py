@@ -24,6 +24,7 @@ from requests.utils import check_header_validity, get_netrc_auth
 
 from ._http.arguments import merge_mapping
 from ._http.cookies import CookieHeaders
+from ._http.headers import case_insensitive, header_store
 from ._http.memo import remember
 
 __all__ = ["SessionHeaders", "SessionPrepareMixin"]
@@ -109,7 +110,8 @@ class SessionPrepareMixin:
     * the session's headers are checked once, and again only after they
       change (``session.headers`` is a
       :class:`~requests_gracedb_like.prepare.SessionHeaders`, which counts
-      changes); a request's own headers are checked every time;
+      changes), and the result copied into each request's headers at once;
+      a request's own headers are checked every time;
     * with an empty cookie jar and no request cookies, no cookie header is
       looked for; otherwise, for a request without cookies of its own, the
       ``Cookie`` header is worked out once per URL while the jar's cookies
@@ -133,9 +135,11 @@ class SessionPrepareMixin:
         if type(self.headers) is CaseInsensitiveDict:
             self.headers = SessionHeaders(self.headers)
 
-    def _session_headers(self) -> Optional[list[tuple[str, Any]]]:
-        """The session's headers, checked, from memory while unchanged;
-        None when they cannot be remembered or one is invalid."""
+    def _session_headers(self) -> Any:
+        """The session's headers, checked, as the contents of a
+        case-insensitive dictionary (:func:`~._http.headers.header_store`),
+        from memory while unchanged; None when they cannot be remembered or
+        one is invalid."""
         headers = self.headers
         if type(headers) is not SessionHeaders:
             return None
@@ -148,9 +152,11 @@ class SessionPrepareMixin:
             return checked[2]  # type: ignore[no-any-return]
         version = headers.version
         items = _checked_items(headers)
-        if items is not None:
-            self._checked_headers = (headers, version, items)
-        return items
+        if items is None:
+            return None
+        store = header_store(items)
+        self._checked_headers = (headers, version, store)
+        return store
 
     def _prepare_headers(self, p: PreparedRequest, request: Any) -> bool:
         """Set ``p.headers`` as requests would from the session's and the
@@ -159,10 +165,10 @@ class SessionPrepareMixin:
         own = request.headers
         if own is not None and type(own) not in (dict, CaseInsensitiveDict):
             return False
-        items = self._session_headers()
-        if items is None:
+        store = self._session_headers()
+        if store is None:
             return False
-        headers = CaseInsensitiveDict(items)
+        headers = case_insensitive(store.copy())
         if own:
             # requests' order: every request header set in turn (a new one
             # at the end, a replaced one where it was), then those set to

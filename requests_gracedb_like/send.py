@@ -158,8 +158,10 @@ class SessionSendMixin:
 
 
 def _read_body(r: requests.Response) -> None:
-    """``r.content``: the body read from urllib3 in requests' chunks, with
-    requests' exceptions, without the generators of ``iter_content``."""
+    """``r.content``: the body read from urllib3 with requests' exceptions,
+    without the generators of ``iter_content``: a chunked body in requests'
+    chunks, any other in one read (the same bytes; a body cut short raises
+    the same error)."""
     raw = r.raw
     if (
         r._content is not False  # type: ignore[attr-defined]
@@ -170,7 +172,10 @@ def _read_body(r: requests.Response) -> None:
         r.content  # noqa: B018 (requests' own path, errors included)
         return
     try:
-        chunks = list(raw.stream(CONTENT_CHUNK_SIZE, decode_content=True))
+        if raw.chunked:
+            body = b"".join(raw.stream(CONTENT_CHUNK_SIZE, decode_content=True))
+        else:
+            body = raw.read(decode_content=True)
     except ProtocolError as e:
         raise ChunkedEncodingError(e)  # noqa: B904 (as requests raises it)
     except DecodeError as e:
@@ -179,5 +184,5 @@ def _read_body(r: requests.Response) -> None:
         raise requests.ConnectionError(e)  # noqa: B904
     except SSLError as e:
         raise RequestsSSLError(e)  # noqa: B904
-    r._content = b"".join(chunks)  # type: ignore[attr-defined]
+    r._content = body  # type: ignore[attr-defined]
     r._content_consumed = True  # type: ignore[attr-defined]
