@@ -12,7 +12,9 @@ does.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from http import cookiejar
+from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any, Optional
 
 from requests.cookies import RequestsCookieJar, cookiejar_from_dict, merge_cookies
@@ -38,9 +40,37 @@ MAX_URLS = 256
 # so concurrent changes never share a version.
 _versions = itertools.count(1)
 
+#: Hook types that are callable for certain (requests checks each hook
+#: against :class:`collections.abc.Callable`, an ABC check).
+_FUNCTIONS = (FunctionType, MethodType, BuiltinFunctionType)
+
 #: Per-request ``data`` values that mean "no body" to requests
 #: (``Session.request`` turns any false value into ``{}``).
 _NO_DATA = (dict, list, tuple, type(None))
+
+
+def _no_params(params: Any) -> bool:
+    return params is None or (type(params) is dict and not params)
+
+
+def _register_hooks(p: PreparedRequest, hooks: Any) -> bool:
+    """``p.prepare_hooks(hooks)`` for hooks held as sessions hold them (a
+    dict of lists, of known events), without requests' generic checks for
+    each; False (``p`` untouched) for anything else."""
+    if type(hooks) is not dict:
+        return False
+    registered = p.hooks
+    for event, given in hooks.items():
+        if type(given) is not list or event not in registered:
+            return False
+    for event, given in hooks.items():
+        # requests keeps the callables of a list and drops anything else
+        registered[event].extend(
+            h
+            for h in given
+            if type(h) in _FUNCTIONS or isinstance(h, Callable)  # type: ignore[arg-type]
+        )
+    return True
 
 
 class SessionHeaders(CaseInsensitiveDict):  # type: ignore[type-arg]
@@ -118,7 +148,11 @@ class SessionPrepareMixin:
       and the set of expired ones stay the same
       (:class:`~requests_gracedb_like._http.cookies.CookieHeaders`), and
       dropped by ``close()``;
-    * a request without data, files or JSON has no body to encode.
+    * a request without data, files or JSON has no body to encode, and
+      one without parameters (none on the session either) none to merge;
+    * hooks held in lists, as sessions hold them, are registered without
+      requests' per-hook type checks (non-callables are dropped as
+      requests drops them).
 
     It overrides ``prepare_request`` because that is where the work is done;
     everything a caller can set (session attributes, per-request arguments)
@@ -221,7 +255,10 @@ class SessionPrepareMixin:
         auth = request.auth
         if self.trust_env and not auth and not self.auth:  # type: ignore[attr-defined]
             auth = get_netrc_auth(url)
-        params = merge_mapping(request.params, self.params)  # type: ignore[attr-defined]
+        params = request.params
+        session_params = self.params  # type: ignore[attr-defined]
+        if not (_no_params(params) and _no_params(session_params)):
+            params = merge_mapping(params, session_params)
         auth = auth if auth is not None else self.auth  # type: ignore[attr-defined]
         hooks = merge_hooks(request.hooks, self.hooks)  # type: ignore[attr-defined]
 
@@ -258,7 +295,8 @@ class SessionPrepareMixin:
             # No body; methods that may carry one say it is empty.
             p.headers["Content-Length"] = "0"
         p.prepare_auth(auth, url)
-        p.prepare_hooks(hooks)
+        if not _register_hooks(p, hooks):
+            p.prepare_hooks(hooks)
         return p
 
     def close(self) -> None:

@@ -19,7 +19,7 @@ from requests.cookies import extract_cookies_to_jar
 from requests.exceptions import ChunkedEncodingError, ContentDecodingError
 from requests.exceptions import SSLError as RequestsSSLError
 from requests.hooks import dispatch_hook
-from requests.models import CONTENT_CHUNK_SIZE, PreparedRequest, Request
+from requests.models import CONTENT_CHUNK_SIZE, REDIRECT_STATI, PreparedRequest, Request
 from requests.sessions import preferred_clock
 from requests.utils import resolve_proxies
 from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSLError
@@ -64,6 +64,7 @@ _KNOWN_SEND = (
     "content",
 )
 _REQUESTS_SEND = requests.Session.send
+_GET_REDIRECT_TARGET = requests.Session.get_redirect_target
 _SAME_SEND = _REQUESTS_SEND.__code__.co_names == _KNOWN_SEND
 
 
@@ -93,7 +94,9 @@ class SessionSendMixin:
     * cookies are extracted only from responses that carry a
       ``Set-Cookie`` or ``Set-Cookie2`` header;
     * the redirect machinery runs only for a response that
-      :meth:`~requests.Session.get_redirect_target` says redirects.
+      :meth:`~requests.Session.get_redirect_target` says redirects (and
+      requests' own method is not asked about a response whose status is
+      not a redirect status; an overriding method is asked every time).
 
     Anything else (the response hooks, the adapter lookup, proxies) runs
     as in requests, through the same overridable methods. Should a requests
@@ -136,7 +139,7 @@ class SessionSendMixin:
             extract_cookies_to_jar(cookies, request, r.raw)
 
         # resolve_redirects does nothing else when there is no target.
-        if self.get_redirect_target(r):  # type: ignore[attr-defined]
+        if _may_redirect(self, r) and self.get_redirect_target(r):  # type: ignore[attr-defined]
             if allow_redirects:
                 gen = self.resolve_redirects(r, request, **kwargs)  # type: ignore[attr-defined]
                 history = list(gen)
@@ -155,6 +158,17 @@ class SessionSendMixin:
         if not stream:
             _read_body(r)
         return r
+
+
+def _may_redirect(session: Any, r: Any) -> bool:
+    """False when requests' ``get_redirect_target(r)`` would say there is
+    no redirect: without its method's work (the ``Location`` lookup
+    raises and catches a KeyError when there is none)."""
+    return not (
+        type(session).get_redirect_target is _GET_REDIRECT_TARGET
+        and type(r) is requests.Response
+        and r.status_code not in REDIRECT_STATI
+    )
 
 
 def _read_body(r: requests.Response) -> None:

@@ -260,3 +260,46 @@ def test_chunked_bodies_read_as_requests_reads_them(chunked_server):
             assert got.raw.chunked
             assert _view(got) == _view(want)
             assert got.content == b"chunked " * 5000
+
+
+def test_an_overridden_redirect_target_is_asked_for_every_response(httpserver):
+    # A session that follows a Refresh header (not a redirect to requests)
+    # is asked about the 200 too, and its answer followed.
+    httpserver.expect_request("/start").respond_with_response(
+        Response("later", headers=[("Refresh", "/plain")])
+    )
+    _serve(httpserver)
+    asked = []
+
+    class Following(_S):
+        def get_redirect_target(self, resp):
+            asked.append(resp.status_code)
+            if "Refresh" in resp.headers and not resp.history:
+                return resp.headers["Refresh"]
+            return super().get_redirect_target(resp)
+
+    with Following() as s:
+        r = s.get(httpserver.url_for("/start"))
+    assert r.content == b"plain body"
+    assert [h.status_code for h in r.history] == [200]
+    assert asked[0] == 200
+
+
+def test_a_response_replaced_by_a_hook_may_redirect(httpserver):
+    # A hook's own Response class decides what a redirect is.
+    _serve(httpserver)
+
+    class Moved(requests.Response):
+        @property
+        def is_redirect(self):
+            return "location" in self.headers
+
+    def hook(response, **kwargs):
+        moved = Moved()
+        moved.__dict__.update(response.__dict__)
+        moved.headers["Location"] = "/plain"
+        return moved if response.status_code == 404 else None
+
+    with _S() as s:
+        r = s.get(httpserver.url_for("/missing"), hooks={"response": hook})
+    assert (r.status_code, r.content) == (200, b"plain body")

@@ -12,6 +12,7 @@ method a subclass may override is still called.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Optional
@@ -68,6 +69,15 @@ def _new_response(headers: CaseInsensitiveDict) -> Response:  # type: ignore[typ
         request=None,
     )
     return response
+
+
+# A pure function of the header, and the same few types recur.
+@functools.lru_cache(maxsize=64)
+def _encoding_of(content_type: str) -> Optional[str]:
+    """requests' encoding for a response of `content_type`."""
+    return get_encoding_from_headers(
+        CaseInsensitiveDict({"Content-Type": content_type})
+    )
 
 
 def _response_view(r: Response) -> dict[str, Any]:
@@ -237,7 +247,11 @@ class LeanHTTPAdapter(HTTPAdapter):
             response = Response()
             response.headers = copied
         response.status_code = getattr(resp, "status", None)  # type: ignore[assignment]
-        response.encoding = get_encoding_from_headers(response.headers)
+        content_type = copied.get("content-type")
+        if type(content_type) is str:
+            response.encoding = _encoding_of(content_type)
+        else:
+            response.encoding = get_encoding_from_headers(copied)
         response.raw = resp
         response.reason = resp.reason
         url = req.url

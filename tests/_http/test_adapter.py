@@ -185,3 +185,24 @@ def test_responses_built_as_requests_builds_them(httpserver, monkeypatch, fast):
 
 def test_requests_response_layout_is_recognised():
     assert adapter_module._SAME_RESPONSE
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "text/html; charset=UTF-8",
+        "application/json",
+        "application/octet-stream",
+        'text/csv; charset="latin-1"; header=present',
+        "",
+    ],
+)
+def test_encoding_as_requests_reads_it(content_type):
+    from requests.utils import get_encoding_from_headers
+
+    headers = {"content-type": content_type}
+    for _ in range(2):  # the second time from memory
+        assert adapter_module._encoding_of(content_type) == get_encoding_from_headers(
+            headers
+        )
