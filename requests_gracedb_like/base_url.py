@@ -25,6 +25,7 @@ _HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _DROPPED = re.compile(r"[\x00-\x20\x7f]")
 
 
+@functools.lru_cache(maxsize=64)
 def normalize_base_url(url: str) -> str:
     """Check that `url` is absolute and make its path end with ``/``.
 

@@ -45,5 +45,7 @@ class SessionCloseMixin:
     def close(self) -> None:
         """Close every pooled connection of every adapter, then the
         adapters."""
-        for adapter in self.adapters.values():  # type: ignore[attr-defined]
+        # One adapter may serve several prefixes: close each once.
+        adapters = self.adapters.values()  # type: ignore[attr-defined]
+        for adapter in {id(a): a for a in adapters}.values():
             close_pools(adapter)

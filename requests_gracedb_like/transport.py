@@ -276,6 +276,8 @@ def in_clear_to_remote(url: str) -> bool:
     return scheme != "https" and not is_loopback(host)
 
 
+# Remembered: a session is made for the same service URL again and again.
+@functools.lru_cache(maxsize=64)
 def _prepared_origin(url: str) -> Any:
     """The origin of `url` as a request for it is sent (IDNA-encoded,
     normalised by requests), or as urllib3 reads it if it cannot be

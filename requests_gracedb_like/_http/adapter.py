@@ -29,6 +29,7 @@ from urllib3.util import Timeout
 
 from .headers import case_insensitive, header_store
 from .memo import remember
+from .pools import POOL_CLASSES
 
 _HeaderDict: Any = getattr(urllib3, "HTTPHeaderDict", None)  # exported since 2.0
 
@@ -130,6 +131,9 @@ class LeanHTTPAdapter(HTTPAdapter):
       cookie-jar lookups that ``Response()`` makes and requests replaces;
     * request bodies are sent in blocks of :data:`SEND_BLOCKSIZE` bytes
       (urllib3 2 only), through the pool manager's connection settings.
+    * a pool that does not block (``pool_block=False``, the default) keeps
+      only idle connections in its queue, not urllib3's ``None``
+      placeholders (:mod:`~requests_gracedb_like._http.pools`).
 
     Each step is the method requests calls (``get_connection_with_tls_context``,
     ``request_url``, ``build_response``...), so a subclass that overrides one
@@ -142,6 +146,9 @@ class LeanHTTPAdapter(HTTPAdapter):
         if _HAS_BLOCKSIZE:
             pool_kwargs.setdefault("blocksize", SEND_BLOCKSIZE)
         super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        if not block:
+            # Pools that never wait for a connection need no placeholders.
+            self.poolmanager.pool_classes_by_scheme = POOL_CLASSES
         self._pools: dict[Any, tuple[Any, Any, Any]] = {}
         self._timeouts: dict[Any, Timeout] = {}
 

@@ -35,10 +35,17 @@ import logging
 from collections.abc import Sequence
 from typing import Optional
 
-from requests.auth import AuthBase
-
 from ..exceptions import NoCredentialsError
 from .bearer import BearerTokenAuth
+from .recall import (
+    ASK_AGAIN,
+    Notes,
+    noting,
+    recall,
+    remember_walk,
+    stop_noting,
+    walk_key,
+)
 from .records import (
     CERTIFICATE,
     HEADER,
@@ -49,7 +56,6 @@ from .records import (
     Source,
     _not_looked_at,
 )
-from .x509 import X509Credential
 
 __all__ = ["discover", "why_not_looked_at"]
 
@@ -102,28 +108,10 @@ def discover(
         The header credential (None when none), the certificate (or
         None) and an attempt for every source.
     """
-    attempts: list[Attempt] = []
-    winners: list[Source] = []
-    auth: Optional[AuthBase] = None
-    cert: Optional[X509Credential] = None
-    debug = log.isEnabledFor(logging.DEBUG)
-    required = _required(request)
-    for source in sources:
-        # With no winner yet every source is looked at.
-        why_not = why_not_looked_at(source, winners, required) if winners else None
-        if why_not is not None:
-            attempts.append(_not_looked_at(source.name, why_not, source.kind))
-            continue
-        attempt = source(request)
-        if debug:
-            log.debug("credential source %s", attempt.describe())
-        if attempt.found:
-            winners.append(source)
-            if auth is None and attempt.auth is not None:
-                auth = attempt.auth
-            if cert is None and attempt.cert is not None:
-                cert = attempt.cert
-        attempts.append(attempt)
+    attempts = _walk(request, sources)
+    winners = [a for a in attempts if a.found]
+    auth = next((a.auth for a in winners if a.auth is not None), None)
+    cert = next((a.cert for a in winners if a.cert is not None), None)
     if not winners and fail_if_noauth:
         looked = "; ".join(a.describe() for a in attempts if a.kind != NOTHING)
         raise NoCredentialsError(f"no authentication credentials found: {looked}")
@@ -136,6 +124,72 @@ def discover(
             "cert=True", "no X.509 certificate found", CERTIFICATE, attempts
         )
     return Discovery(auth, tuple(attempts), cert)
+
+
+def _walk(request: Request, sources: Sequence[Source]) -> list[Attempt]:
+    """Ask each source in turn, by the rules; reuse a remembered walk
+    (:mod:`~requests_gracedb_like.credentials.recall`) when it still holds."""
+    debug = log.isEnabledFor(logging.DEBUG)
+    # With debug logging on, every source is asked, so that each is logged.
+    key = None if debug else walk_key(request, sources)
+    if key is not None:
+        known = recall(key)
+        if known is not None:
+            replayed = _replay(known.plan, request, sources)
+            if replayed is not None:
+                return replayed
+    recording = key is not None and all(s.recallable for s in sources)
+    attempts: list[Attempt] = []
+    plan: list[Optional[Attempt]] = []
+    notes: list[Notes] = []
+    winners: list[Source] = []
+    required = _required(request)
+    for source in sources:
+        # With no winner yet every source is looked at.
+        why_not = why_not_looked_at(source, winners, required) if winners else None
+        if why_not is not None:
+            attempt = _not_looked_at(source.name, why_not, source.kind)
+            noted = _NOTHING_NOTED
+        elif recording:
+            noted = Notes()
+            token = noting(noted)
+            try:
+                attempt = source(request)
+            finally:
+                stop_noting(token)
+        else:
+            attempt, noted = source(request), _NOTHING_NOTED
+        if debug:
+            log.debug("credential source %s", attempt.describe())
+        if attempt.found:
+            winners.append(source)
+        attempts.append(attempt)
+        if recording:
+            plan.append(ASK_AGAIN if attempt.found else attempt)
+            notes.append(noted)
+    if recording:
+        assert key is not None
+        remember_walk(key, sources, plan, notes)
+    return attempts
+
+
+#: What a source that is not asked looks at.
+_NOTHING_NOTED = Notes()
+
+
+def _replay(
+    plan: Sequence[Optional[Attempt]], request: Request, sources: Sequence[Source]
+) -> Optional[list[Attempt]]:
+    """The attempts of a remembered walk, each source that found a
+    credential asked again; None when one of them no longer finds it."""
+    attempts: list[Attempt] = []
+    for source, planned in zip(sources, plan):
+        if planned is ASK_AGAIN:
+            planned = source(request)
+            if not planned.found:
+                return None
+        attempts.append(planned)
+    return attempts
 
 
 def _required(request: Request) -> frozenset[str]:

@@ -341,15 +341,21 @@ class Source(Frozen):
         Whether it reads a caller's argument rather than the environment.
     last_resort : bool
         Whether it is looked at only when nothing else was found.
+    recallable : bool
+        Whether it reads the environment and checks for files only through
+        :mod:`~requests_gracedb_like.credentials.recall`, so that an answer
+        of it that found nothing can be reused while what it looked at is
+        unchanged.
     """
 
-    _fields = ("name", "kind", "find", "argument", "last_resort")
+    _fields = ("name", "kind", "find", "argument", "last_resort", "recallable")
 
     name: str
     kind: str
     find: Callable[[Request], Attempt]
     argument: bool
     last_resort: bool
+    recallable: bool
 
     def __init__(
         self,
@@ -358,9 +364,15 @@ class Source(Frozen):
         find: Callable[[Request], Attempt],
         argument: bool = False,
         last_resort: bool = False,
+        recallable: bool = False,
     ) -> None:
         self._set(
-            name=name, kind=kind, find=find, argument=argument, last_resort=last_resort
+            name=name,
+            kind=kind,
+            find=find,
+            argument=argument,
+            last_resort=last_resort,
+            recallable=recallable,
         )
 
     def __call__(self, request: Request) -> Attempt:

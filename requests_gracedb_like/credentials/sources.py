@@ -28,6 +28,7 @@ from .basic import BasicAuth
 from .bearer import BearerTokenAuth, ReloadingTokenFileAuth, TokenFileAuth
 from .claims import time_mismatch
 from .files import read_credential_file
+from .recall import exists, getenv, home, looked_inside
 from .records import (
     ABSENT,
     CERTIFICATE,
@@ -103,8 +104,9 @@ def _discovered_token_file(source: str, path: str, request: Request) -> Attempt:
     device) or is too large, is skipped with the reason."""
     if request.token is False:
         return _absent(source, path, "token=False", DISABLED)
-    if not os.path.exists(path):
+    if not exists(path):
         return _absent(source, path, "no such file")
+    looked_inside()
     if not os.access(path, os.R_OK):
         return _absent(source, path, "file is not readable", UNREADABLE)
     try:
@@ -177,16 +179,18 @@ def _token_variable(name: str, request: Request) -> Attempt:
     """A variable holding the token itself."""
     if request.token is False:
         return _absent(name, None, "token=False", DISABLED)
-    value = os.environ.get(name)
+    value = getenv(name)
     if value is None or not value.strip():
         return _absent(name, None, "not set")
+    # Whether the token is used depends on the time too.
+    looked_inside()
     auth = BearerTokenAuth(value, source=f"the {name} environment variable")
     return _checked_token(name, None, auth, request)
 
 
 def _token_file_variable(name: str, request: Request) -> Attempt:
     """A variable holding the path of a token file."""
-    path = os.environ.get(name)
+    path = getenv(name)
     if not path:
         return _absent(name, None, "not set")
     return _discovered_token_file(name, path, request)
@@ -216,11 +220,12 @@ def condor_creds(request: Request) -> Attempt:
     """``$_CONDOR_CREDS/*.use``: the token files HTCondor gives a job, in
     name order; the first that passes the checks is used."""
     name = "_CONDOR_CREDS"
-    directory = os.environ.get(name)
+    directory = getenv(name)
     if not directory:
         return _absent(name, None, "not set")
     if request.token is False:
         return _absent(name, directory, "token=False", DISABLED)
+    looked_inside()
     try:
         files = sorted(f for f in os.listdir(directory) if f.endswith(".use"))
     except OSError as exc:
@@ -244,7 +249,7 @@ def condor_creds(request: Request) -> Attempt:
 
 def xdg_runtime_dir(request: Request) -> Attempt:
     """``$XDG_RUNTIME_DIR/bt_u<euid>``."""
-    directory = os.environ.get("XDG_RUNTIME_DIR")
+    directory = getenv("XDG_RUNTIME_DIR")
     if not directory:
         return _absent("XDG_RUNTIME_DIR", None, "not set")
     path = os.path.join(directory, f"bt_u{os.geteuid()}")
@@ -316,8 +321,9 @@ def _discovered_cert(
         if path is None:
             continue
         which = "" if path == cert_file else f": {path}"
-        if not os.path.exists(path):
+        if not exists(path):
             return skip(f"no such file{which}", ABSENT)
+        looked_inside()
         if not os.access(path, os.R_OK):
             return skip(f"file is not readable{which}", UNREADABLE)
     key_path = key_file or cert_file
@@ -353,7 +359,7 @@ def _discovered_cert(
 
 def x509_user_cert_env(request: Request) -> Attempt:
     """``X509_USER_CERT`` and ``X509_USER_KEY`` (both must be set)."""
-    cert, key = os.environ.get("X509_USER_CERT"), os.environ.get("X509_USER_KEY")
+    cert, key = getenv("X509_USER_CERT"), getenv("X509_USER_KEY")
     if not cert or not key:
         # The source is named after X509_USER_CERT: say "not set" of it,
         # and name X509_USER_KEY only when it is the one missing.
@@ -364,7 +370,7 @@ def x509_user_cert_env(request: Request) -> Attempt:
 
 def x509_user_proxy_env(request: Request) -> Attempt:
     """``X509_USER_PROXY``: a proxy file (certificate, key and chain)."""
-    path = os.environ.get("X509_USER_PROXY")
+    path = getenv("X509_USER_PROXY")
     if not path:
         return _absent("X509_USER_PROXY", None, "not set", kind=CERTIFICATE)
     return _discovered_cert("X509_USER_PROXY", path, None, request)
@@ -378,7 +384,7 @@ def x509_tmp_proxy(request: Request) -> Attempt:
 
 def globus_dir(request: Request) -> Attempt:
     """``~/.globus/usercert.pem`` and ``~/.globus/userkey.pem``."""
-    directory = os.path.join(os.path.expanduser("~"), ".globus")
+    directory = os.path.join(home(), ".globus")
     cert = os.path.join(directory, "usercert.pem")
     key = os.path.join(directory, "userkey.pem")
     return _discovered_cert("~/.globus", cert, key, request)
@@ -393,14 +399,15 @@ def netrc(request: Request) -> Attempt:
     Only a ``machine`` entry for the URL's host name is used; a ``default``
     entry would hand the password to any host and is ignored.
     """
-    path = os.environ.get("NETRC") or os.path.join(os.path.expanduser("~"), ".netrc")
+    path = getenv("NETRC") or os.path.join(home(), ".netrc")
     if request.url is None:
         return _absent("netrc", path, "no url given to match a host")
     host = urlsplit(request.url).hostname
     if not host:
         return _absent("netrc", path, "url has no host name")
-    if not os.path.exists(path):
+    if not exists(path):
         return _absent("netrc", path, "no such file")
+    looked_inside()
     try:
         # safe-netrc opens the file by name: check first that it is a small
         # regular file, without blocking on a FIFO.
@@ -455,25 +462,33 @@ def _netrc_problem(exc: Exception) -> str:
 
 #: The discovery order (see the module docstring for the rules).
 SOURCES: tuple[Source, ...] = (
-    Source("force_noauth", NOTHING, force_noauth, argument=True),
-    Source("token argument", HEADER, token_argument, argument=True),
-    Source("api_key argument", HEADER, api_key_argument, argument=True),
-    Source("username/password arguments", HEADER, basic_arguments, argument=True),
-    Source("cert argument", CERTIFICATE, cert_argument, argument=True),
-    Source("BEARER_TOKEN", HEADER, bearer_token_env),
-    Source("BEARER_TOKEN_FILE", HEADER, bearer_token_file_env),
-    Source("SCITOKEN", HEADER, scitoken_env),
-    Source("SCITOKEN_FILE", HEADER, scitoken_file_env),
-    Source("_CONDOR_CREDS", HEADER, condor_creds),
+    Source("force_noauth", NOTHING, force_noauth, argument=True, recallable=True),
+    Source("token argument", HEADER, token_argument, argument=True, recallable=True),
+    Source(
+        "api_key argument", HEADER, api_key_argument, argument=True, recallable=True
+    ),
+    Source(
+        "username/password arguments",
+        HEADER,
+        basic_arguments,
+        argument=True,
+        recallable=True,
+    ),
+    Source("cert argument", CERTIFICATE, cert_argument, argument=True, recallable=True),
+    Source("BEARER_TOKEN", HEADER, bearer_token_env, recallable=True),
+    Source("BEARER_TOKEN_FILE", HEADER, bearer_token_file_env, recallable=True),
+    Source("SCITOKEN", HEADER, scitoken_env, recallable=True),
+    Source("SCITOKEN_FILE", HEADER, scitoken_file_env, recallable=True),
+    Source("_CONDOR_CREDS", HEADER, condor_creds, recallable=True),
     # A login configured for this URL, refreshed by the session, wins over
     # the per-user token files that any tool may have written for any
     # service (and that `login --bearer-token-file` itself writes).
-    Source("OIDC login", HEADER, oidc_login),
-    Source("XDG_RUNTIME_DIR", HEADER, xdg_runtime_dir),
-    Source("/tmp", HEADER, tmp_dir),  # noqa: S108
-    Source("X509_USER_CERT", CERTIFICATE, x509_user_cert_env),
-    Source("X509_USER_PROXY", CERTIFICATE, x509_user_proxy_env),
-    Source("/tmp/x509up", CERTIFICATE, x509_tmp_proxy),  # noqa: S108
-    Source("~/.globus", CERTIFICATE, globus_dir),
-    Source("netrc", HEADER, netrc, last_resort=True),
+    Source("OIDC login", HEADER, oidc_login, recallable=True),
+    Source("XDG_RUNTIME_DIR", HEADER, xdg_runtime_dir, recallable=True),
+    Source("/tmp", HEADER, tmp_dir, recallable=True),  # noqa: S108
+    Source("X509_USER_CERT", CERTIFICATE, x509_user_cert_env, recallable=True),
+    Source("X509_USER_PROXY", CERTIFICATE, x509_user_proxy_env, recallable=True),
+    Source("/tmp/x509up", CERTIFICATE, x509_tmp_proxy, recallable=True),  # noqa: S108
+    Source("~/.globus", CERTIFICATE, globus_dir, recallable=True),
+    Source("netrc", HEADER, netrc, last_resort=True, recallable=True),
 )

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 from .._frozen import Frozen
 from ..files import read_credential_file
+from ..recall import exists, getenv, home, looked_inside
 
 __all__ = [
     "DEFAULT_SCOPES",
@@ -49,17 +50,17 @@ ENV_PREFIX = "REQUESTS_GRACEDB_LIKE_OIDC_"
 #: Scopes asked for when none is configured (an identity and a refresh token).
 DEFAULT_SCOPES: tuple[str, ...] = ("openid", "offline_access")
 _NAMES = ("issuer", "client_id", "client_secret", "scopes", "audience")
+#: Without these there is no provider to log in to.
+_REQUIRED = ("issuer", "client_id")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def config_path() -> str:
     """The configuration file read (it need not exist)."""
-    explicit = os.environ.get(f"{ENV_PREFIX}CONFIG")
+    explicit = getenv(f"{ENV_PREFIX}CONFIG")
     if explicit:
         return explicit
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(
-        os.path.expanduser("~"), ".config"
-    )
+    base = getenv("XDG_CONFIG_HOME") or os.path.join(home(), ".config")
     return os.path.join(base, "requests_gracedb_like", "oidc.ini")
 
 
@@ -169,8 +170,9 @@ def _split_scopes(value: str) -> tuple[str, ...]:
 def _from_file(url: Optional[str], path: str) -> tuple[dict[str, str], str]:
     """The settings of the longest section of `path` that is a prefix of
     `url`, and that section's description."""
-    if url is None or not os.path.exists(path):
+    if url is None or not exists(path):
         return {}, ""
+    looked_inside()
     # Imported here: most sessions have no OIDC configuration file.
     import configparser
 
@@ -231,12 +233,12 @@ def settings_for(
         variable = f"{ENV_PREFIX}{name.upper()}"
         if given[name] is not None:
             values[name], origins[name] = given[name], "argument"
-        elif os.environ.get(variable, "").strip():
+        elif (getenv(variable) or "").strip():
             values[name], origins[name] = os.environ[variable].strip(), variable
         elif name in in_file:
             values[name], origins[name] = in_file[name].strip(), section
-    if "issuer" not in values or "client_id" not in values:
-        return None
+        elif name in _REQUIRED:
+            return None
     raw_scopes = values.get("scopes")
     parsed: tuple[str, ...]
     if raw_scopes is None:

@@ -1,0 +1,228 @@
+"""A session made again in the same environment reuses the last discovery
+walk (credentials/recall.py); every change to what the walk looked at is
+seen by the next session."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+
+import pytest
+import time_machine
+
+from requests_gracedb_like import Session
+from requests_gracedb_like.credentials import recall
+
+URL = "https://gracedb.example.org/api/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memory():
+    recall.forget()
+    yield
+    recall.forget()
+
+
+def _report(session):
+    return [(a.source, a.found, a.reason) for a in session.auth_discovery.attempts]
+
+
+def test_second_session_gives_the_same_report_with_its_own_credential(env, make_token):
+    env.write_runtime_token(make_token().read_text())
+    first, second = Session(URL), Session(URL)
+    assert second.auth_source == first.auth_source
+    assert second.auth_source.startswith("XDG_RUNTIME_DIR")
+    assert _report(second) == _report(first)
+    # Each session has credential objects of its own, equal in value.
+    assert second.auth is not first.auth
+    assert second.auth == first.auth
+    assert str(second.describe_auth()) == str(first.describe_auth())
+
+
+def _set_bearer_token(env, monkeypatch, make_token):
+    monkeypatch.setenv("BEARER_TOKEN", make_token().read_text().strip())
+    return "BEARER_TOKEN"
+
+
+def _set_token_file_variable(env, monkeypatch, make_token):
+    monkeypatch.setenv("SCITOKEN_FILE", str(make_token()))
+    return "SCITOKEN_FILE"
+
+
+def _point_runtime_dir_elsewhere(env, monkeypatch, make_token):
+    other = env.home / "run"
+    other.mkdir()
+    make_token(path=other / f"bt_u{env.uid}")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(other))
+    return f"XDG_RUNTIME_DIR ({other}"
+
+
+def _remove_winner(env, monkeypatch, make_token):
+    (env.runtime_dir / f"bt_u{env.uid}").unlink()
+    env.write_tmp_token(make_token().read_text())
+    return "/tmp"
+
+
+def _configure_oidc_login(env, monkeypatch, make_token):
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_ISSUER", "https://idp.example.org")
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_CLIENT_ID", "cli")
+    return None  # not logged in: the report says so
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _set_bearer_token,
+        _set_token_file_variable,
+        _point_runtime_dir_elsewhere,
+        _remove_winner,
+        _configure_oidc_login,
+    ],
+)
+def test_a_changed_header_source_is_seen_by_the_next_session(
+    env, monkeypatch, make_token, change
+):
+    env.write_runtime_token(make_token().read_text())
+    before = Session(URL)
+    assert before.auth_source.startswith("XDG_RUNTIME_DIR")
+    expected = change(env, monkeypatch, make_token)
+    after = Session(URL)
+    if expected is None:
+        oidc = next(
+            a for a in after.auth_discovery.attempts if a.source == "OIDC login"
+        )
+        assert "not logged in to https://idp.example.org" in oidc.reason
+    else:
+        assert after.auth_source.startswith(expected)
+
+
+def test_a_new_certificate_is_seen_by_the_next_session(env, make_token, pki):
+    env.write_runtime_token(make_token().read_text())
+    assert Session(URL).cert is None
+    env.write_tmp_proxy(pki.pem("proxy"))
+    assert Session(URL).cert == str(env.tmp_dir / f"x509up_u{env.uid}")
+
+
+def test_a_new_home_is_seen_by_the_next_session(env, make_token, pki, monkeypatch):
+    env.write_runtime_token(make_token().read_text())
+    assert Session(URL).cert is None
+    other = env.home / "other-home"
+    (other / ".globus").mkdir(parents=True)
+    cert, key = other / ".globus" / "usercert.pem", other / ".globus" / "userkey.pem"
+    pem = pki.pem("globus")
+    cert.write_bytes(pem)
+    key.write_bytes(pem)
+    key.chmod(0o600)
+    monkeypatch.setenv("HOME", str(other))
+    assert Session(URL).cert == (str(cert), str(key))
+
+
+def test_a_new_netrc_entry_is_seen_by_the_next_session(env):
+    assert Session(URL).auth is None
+    env.write_netrc("machine gracedb.example.org login albert password pw\n")
+    assert Session(URL).auth_source == f"netrc ({env.home / '.netrc'})"
+
+
+def test_environment_replaced_by_a_plain_dict_is_still_read(env, monkeypatch):
+    assert Session(URL).auth is None
+    replaced = dict(os.environ, BEARER_TOKEN="opaque-token")
+    monkeypatch.setattr(os, "environ", replaced)
+    assert Session(URL).auth_source == "BEARER_TOKEN"
+    replaced.pop("BEARER_TOKEN")
+    assert Session(URL).auth is None
+
+
+def test_a_token_that_expired_since_is_not_reused(env, make_token):
+    path = make_token(lifetime=600)
+    env.write_runtime_token(path.read_text())
+    with time_machine.travel(os.path.getmtime(path) + 10, tick=False):
+        assert Session(URL).auth_source.startswith("XDG_RUNTIME_DIR")
+    with time_machine.travel(os.path.getmtime(path) + 3600, tick=False):
+        later = Session(URL)
+    assert later.auth is None
+    xdg = next(
+        a for a in later.auth_discovery.attempts if a.source == "XDG_RUNTIME_DIR"
+    )
+    assert xdg.status == "expired"
+
+
+def test_a_token_argument_rewritten_with_other_claims_fails_again(env, make_token):
+    from requests_gracedb_like.exceptions import CredentialError
+
+    path = make_token({"scope": "gracedb.read"})
+    Session(URL, token=path, token_scope="gracedb.read")
+    make_token({"scope": "other.write"}, path=path)
+    with pytest.raises(CredentialError, match="scope"):
+        Session(URL, token=path, token_scope="gracedb.read")
+
+
+def test_every_session_warns_about_a_readable_token_file(env, make_token):
+    path = env.write_runtime_token(make_token().read_text())
+    path.chmod(0o644)
+    for _ in range(2):
+        with pytest.warns(UserWarning, match="bt_u"):
+            Session(URL)
+
+
+def test_debug_logging_shows_every_source_each_time(env, make_token, caplog):
+    env.write_runtime_token(make_token().read_text())
+    Session(URL)
+    with caplog.at_level(logging.DEBUG, logger="requests_gracedb_like"):
+        Session(URL)
+    looked = [
+        r.getMessage() for r in caplog.records if "credential source" in r.getMessage()
+    ]
+    assert any("BEARER_TOKEN" in m for m in looked)
+    assert any("~/.globus" in m for m in looked)
+
+
+def test_secrets_are_not_remembered(env):
+    Session(URL, api_key="key-secret-1")
+    Session(URL, username="albert", password="pw-secret-2")
+    remembered = repr([(k, r.plan, r.variables) for k, r in recall._WALKS.items()])
+    assert "key-secret-1" not in remembered
+    assert "pw-secret-2" not in remembered
+
+
+def test_two_threads_making_sessions_agree(env, make_token):
+    import threading
+
+    env.write_runtime_token(make_token().read_text())
+    sources, errors = [], []
+
+    def make():
+        try:
+            for _ in range(50):
+                sources.append(Session(URL).auth_source)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=make) for _ in range(4)]
+    with warnings.catch_warnings():
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not errors
+    assert len(set(sources)) == 1
+    assert len(sources) == 200
+
+
+def test_a_walk_over_other_sources_is_not_taken_for_another(env, make_token):
+    """A list of sources changed in place, or another list, is walked
+    afresh: a walk is remembered for the very sources it asked."""
+    from requests_gracedb_like.credentials.discovery import discover
+    from requests_gracedb_like.credentials.records import Request
+    from requests_gracedb_like.credentials.sources import SOURCES
+
+    env.write_runtime_token(make_token().read_text())
+    request = Request(url=URL)
+    sources = list(SOURCES[:5])
+    assert len(discover(request, sources).attempts) == 5
+    sources.extend(SOURCES[5:12])
+    found = discover(request, sources)
+    assert [a.source for a in found.attempts][-1] == "XDG_RUNTIME_DIR"
+    assert found.auth is not None
+    for cut in (12, 5, 12, 5):
+        assert len(discover(request, tuple(SOURCES[:cut])).attempts) == cut
