@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 #: The arguments that choose a token by its claims, also per request.
 _CLAIM_ARGUMENTS = ("token_audience", "token_scope", "token_issuer")
+_CLAIM_NAMES = frozenset(_CLAIM_ARGUMENTS)
 
 
 def _check_reload_timeout(value: Any) -> float:
@@ -367,9 +368,12 @@ class SessionAuthMixin:
         if args:
             kwargs = request_kwargs(args, kwargs)
             args = ()
-        claims = {k: kwargs.pop(k) for k in _CLAIM_ARGUMENTS if k in kwargs}
-        if kwargs.get("auth") is None and any(v is not None for v in claims.values()):
-            kwargs["auth"] = self._auth_with_claims(url, claims)
+        if not _CLAIM_NAMES.isdisjoint(kwargs):
+            claims = {k: kwargs.pop(k) for k in _CLAIM_ARGUMENTS if k in kwargs}
+            if kwargs.get("auth") is None and any(
+                v is not None for v in claims.values()
+            ):
+                kwargs["auth"] = self._auth_with_claims(url, claims)
         return super().request(method, url, *args, **kwargs)  # type: ignore[misc, no-any-return]
 
     def _auth_with_claims(self, url: Any, claims: dict[str, Any]) -> Any:

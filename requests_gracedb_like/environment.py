@@ -154,13 +154,18 @@ def _origin(url: str) -> str:
     return url[:start] + netloc.rpartition("@")[2]
 
 
+#: Setting types that are never mappings: ``isinstance(x, Mapping)`` (an ABC
+#: check, slow) is not needed to know requests' answer for them.
+_PLAIN_VALUES = (bool, str, tuple)
+
+
 def _pick(request: Any, session: Any) -> Any:
     """:func:`requests.sessions.merge_setting` for a scalar setting."""
     if request is None:
         return session
-    if session is None or not (
-        isinstance(request, Mapping) and isinstance(session, Mapping)
-    ):
+    if session is None or type(request) in _PLAIN_VALUES:
+        return request  # what merge_setting returns for a value not a mapping
+    if not (isinstance(request, Mapping) and isinstance(session, Mapping)):
         return request
     return merge_setting(request, session)
 

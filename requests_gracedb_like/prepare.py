@@ -12,7 +12,9 @@ does.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from http import cookiejar
+from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any, Optional
 
 from requests.cookies import RequestsCookieJar, cookiejar_from_dict, merge_cookies
@@ -24,6 +26,7 @@ from requests.utils import check_header_validity, get_netrc_auth
 
 from ._http.arguments import merge_mapping
 from ._http.cookies import CookieHeaders
+from ._http.headers import case_insensitive, header_store
 from ._http.memo import remember
 
 __all__ = ["SessionHeaders", "SessionPrepareMixin"]
@@ -37,9 +40,37 @@ MAX_URLS = 256
 # so concurrent changes never share a version.
 _versions = itertools.count(1)
 
+#: Hook types that are callable for certain (requests checks each hook
+#: against :class:`collections.abc.Callable`, an ABC check).
+_FUNCTIONS = (FunctionType, MethodType, BuiltinFunctionType)
+
 #: Per-request ``data`` values that mean "no body" to requests
 #: (``Session.request`` turns any false value into ``{}``).
 _NO_DATA = (dict, list, tuple, type(None))
+
+
+def _no_params(params: Any) -> bool:
+    return params is None or (type(params) is dict and not params)
+
+
+def _register_hooks(p: PreparedRequest, hooks: Any) -> bool:
+    """``p.prepare_hooks(hooks)`` for hooks held as sessions hold them (a
+    dict of lists, of known events), without requests' generic checks for
+    each; False (``p`` untouched) for anything else."""
+    if type(hooks) is not dict:
+        return False
+    registered = p.hooks
+    for event, given in hooks.items():
+        if type(given) is not list or event not in registered:
+            return False
+    for event, given in hooks.items():
+        # requests keeps the callables of a list and drops anything else
+        registered[event].extend(
+            h
+            for h in given
+            if type(h) in _FUNCTIONS or isinstance(h, Callable)  # type: ignore[arg-type]
+        )
+    return True
 
 
 class SessionHeaders(CaseInsensitiveDict):  # type: ignore[type-arg]
@@ -109,14 +140,19 @@ class SessionPrepareMixin:
     * the session's headers are checked once, and again only after they
       change (``session.headers`` is a
       :class:`~requests_gracedb_like.prepare.SessionHeaders`, which counts
-      changes); a request's own headers are checked every time;
+      changes), and the result copied into each request's headers at once;
+      a request's own headers are checked every time;
     * with an empty cookie jar and no request cookies, no cookie header is
       looked for; otherwise, for a request without cookies of its own, the
       ``Cookie`` header is worked out once per URL while the jar's cookies
       and the set of expired ones stay the same
       (:class:`~requests_gracedb_like._http.cookies.CookieHeaders`), and
       dropped by ``close()``;
-    * a request without data, files or JSON has no body to encode.
+    * a request without data, files or JSON has no body to encode, and
+      one without parameters (none on the session either) none to merge;
+    * hooks held in lists, as sessions hold them, are registered without
+      requests' per-hook type checks (non-callables are dropped as
+      requests drops them).
 
     It overrides ``prepare_request`` because that is where the work is done;
     everything a caller can set (session attributes, per-request arguments)
@@ -144,9 +180,11 @@ class SessionPrepareMixin:
             headers.__class__ = SessionHeaders
             headers.version = next(_versions)  # type: ignore[attr-defined]
 
-    def _session_headers(self) -> Optional[list[tuple[str, Any]]]:
-        """The session's headers, checked, from memory while unchanged;
-        None when they cannot be remembered or one is invalid."""
+    def _session_headers(self) -> Any:
+        """The session's headers, checked, as the contents of a
+        case-insensitive dictionary (:func:`~._http.headers.header_store`),
+        from memory while unchanged; None when they cannot be remembered or
+        one is invalid."""
         headers = self.headers
         if type(headers) is not SessionHeaders:
             return None
@@ -159,9 +197,11 @@ class SessionPrepareMixin:
             return checked[2]  # type: ignore[no-any-return]
         version = headers.version
         items = _checked_items(headers)
-        if items is not None:
-            self._checked_headers = (headers, version, items)
-        return items
+        if items is None:
+            return None
+        store = header_store(items)
+        self._checked_headers = (headers, version, store)
+        return store
 
     def _prepare_headers(self, p: PreparedRequest, request: Any) -> bool:
         """Set ``p.headers`` as requests would from the session's and the
@@ -170,10 +210,10 @@ class SessionPrepareMixin:
         own = request.headers
         if own is not None and type(own) not in (dict, CaseInsensitiveDict):
             return False
-        items = self._session_headers()
-        if items is None:
+        store = self._session_headers()
+        if store is None:
             return False
-        headers = CaseInsensitiveDict(items)
+        headers = case_insensitive(store.copy())
         if own:
             # requests' order: every request header set in turn (a new one
             # at the end, a replaced one where it was), then those set to
@@ -226,7 +266,10 @@ class SessionPrepareMixin:
         auth = request.auth
         if self.trust_env and not auth and not self.auth:  # type: ignore[attr-defined]
             auth = get_netrc_auth(url)
-        params = merge_mapping(request.params, self.params)  # type: ignore[attr-defined]
+        params = request.params
+        session_params = self.params  # type: ignore[attr-defined]
+        if not (_no_params(params) and _no_params(session_params)):
+            params = merge_mapping(params, session_params)
         auth = auth if auth is not None else self.auth  # type: ignore[attr-defined]
         hooks = merge_hooks(request.hooks, self.hooks)  # type: ignore[attr-defined]
 
@@ -263,7 +306,8 @@ class SessionPrepareMixin:
             # No body; methods that may carry one say it is empty.
             p.headers["Content-Length"] = "0"
         p.prepare_auth(auth, url)
-        p.prepare_hooks(hooks)
+        if not _register_hooks(p, hooks):
+            p.prepare_hooks(hooks)
         return p
 
     def close(self) -> None:

@@ -19,7 +19,7 @@ from requests.cookies import extract_cookies_to_jar
 from requests.exceptions import ChunkedEncodingError, ContentDecodingError
 from requests.exceptions import SSLError as RequestsSSLError
 from requests.hooks import dispatch_hook
-from requests.models import CONTENT_CHUNK_SIZE, PreparedRequest, Request
+from requests.models import CONTENT_CHUNK_SIZE, REDIRECT_STATI, PreparedRequest, Request
 from requests.sessions import preferred_clock
 from requests.utils import resolve_proxies
 from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSLError
@@ -64,6 +64,7 @@ _KNOWN_SEND = (
     "content",
 )
 _REQUESTS_SEND = requests.Session.send
+_GET_REDIRECT_TARGET = requests.Session.get_redirect_target
 _SAME_SEND = _REQUESTS_SEND.__code__.co_names == _KNOWN_SEND
 
 
@@ -93,7 +94,9 @@ class SessionSendMixin:
     * cookies are extracted only from responses that carry a
       ``Set-Cookie`` or ``Set-Cookie2`` header;
     * the redirect machinery runs only for a response that
-      :meth:`~requests.Session.get_redirect_target` says redirects.
+      :meth:`~requests.Session.get_redirect_target` says redirects (and
+      requests' own method is not asked about a response whose status is
+      not a redirect status; an overriding method is asked every time).
 
     Anything else (the response hooks, the adapter lookup, proxies) runs
     as in requests, through the same overridable methods. Should a requests
@@ -136,7 +139,7 @@ class SessionSendMixin:
             extract_cookies_to_jar(cookies, request, r.raw)
 
         # resolve_redirects does nothing else when there is no target.
-        if self.get_redirect_target(r):  # type: ignore[attr-defined]
+        if _may_redirect(self, r) and self.get_redirect_target(r):  # type: ignore[attr-defined]
             if allow_redirects:
                 gen = self.resolve_redirects(r, request, **kwargs)  # type: ignore[attr-defined]
                 history = list(gen)
@@ -157,9 +160,22 @@ class SessionSendMixin:
         return r
 
 
+def _may_redirect(session: Any, r: Any) -> bool:
+    """False when requests' ``get_redirect_target(r)`` would say there is
+    no redirect: without its method's work (the ``Location`` lookup
+    raises and catches a KeyError when there is none)."""
+    return not (
+        type(session).get_redirect_target is _GET_REDIRECT_TARGET
+        and type(r) is requests.Response
+        and r.status_code not in REDIRECT_STATI
+    )
+
+
 def _read_body(r: requests.Response) -> None:
-    """``r.content``: the body read from urllib3 in requests' chunks, with
-    requests' exceptions, without the generators of ``iter_content``."""
+    """``r.content``: the body read from urllib3 with requests' exceptions,
+    without the generators of ``iter_content``: a chunked body in requests'
+    chunks, any other in one read (the same bytes; a body cut short raises
+    the same error)."""
     raw = r.raw
     if (
         r._content is not False  # type: ignore[attr-defined]
@@ -170,7 +186,10 @@ def _read_body(r: requests.Response) -> None:
         r.content  # noqa: B018 (requests' own path, errors included)
         return
     try:
-        chunks = list(raw.stream(CONTENT_CHUNK_SIZE, decode_content=True))
+        if raw.chunked:
+            body = b"".join(raw.stream(CONTENT_CHUNK_SIZE, decode_content=True))
+        else:
+            body = raw.read(decode_content=True)
     except ProtocolError as e:
         raise ChunkedEncodingError(e)  # noqa: B904 (as requests raises it)
     except DecodeError as e:
@@ -179,5 +198,5 @@ def _read_body(r: requests.Response) -> None:
         raise requests.ConnectionError(e)  # noqa: B904
     except SSLError as e:
         raise RequestsSSLError(e)  # noqa: B904
-    r._content = b"".join(chunks)  # type: ignore[attr-defined]
+    r._content = body  # type: ignore[attr-defined]
     r._content_consumed = True  # type: ignore[attr-defined]

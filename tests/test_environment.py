@@ -176,3 +176,28 @@ def test_proxy_credentials_are_not_shown(monkeypatch):
     assert "proxy.example:3128" in shown
     # ... but the proxy in use keeps them.
     assert proxies["https"] == "http://albert:s3cret@proxy.example:3128"
+
+
+@pytest.mark.parametrize(
+    ("session_values", "request_values"),
+    [
+        ((False, True, None), (None, None, None)),
+        ((True, "/session/bundle.pem", ("c.pem", "k.pem")), (False, False, "r.pem")),
+        ((False, False, "s.pem"), (True, "/mine.pem", ("c", "k"))),
+        ((None, True, {"odd": "mapping"}), (None, None, {"other": "mapping"})),
+    ],
+)
+def test_stream_verify_and_cert_merge_as_requests(session_values, request_values):
+    # Values that are not mappings are taken as given; mappings merge.
+    with _S() as ours, requests.Session() as plain:
+        for session in (ours, plain):
+            session.trust_env = False
+            session.stream, session.verify, session.cert = session_values
+        stream, verify, cert = request_values
+        got = ours.merge_environment_settings(
+            "https://a.example/", {}, stream, verify, cert
+        )
+        want = plain.merge_environment_settings(
+            "https://a.example/", {}, stream, verify, cert
+        )
+    assert got == want

@@ -234,3 +234,47 @@ def test_every_change_to_session_headers_is_sent(httpserver):
         clone = s.with_headers({"X-Changing": "clone"})
         seen.append(clone.get(httpserver.url_for("/")).text)
     assert seen == ["-", "one", "two", "-", "a plain dict", "clone"]
+
+
+class _CallableObject:
+    def __call__(self, response, **kwargs):
+        return response
+
+
+@pytest.mark.parametrize(
+    "session_hooks",
+    [
+        {"response": []},
+        {"response": [_hook, _CallableObject(), print, "not callable", None]},
+        {"response": (_hook,)},
+        {"response": _hook},
+        {"response": [_hook], "unknown": []},
+    ],
+)
+@pytest.mark.parametrize("request_hooks", [None, {"response": [_CallableObject()]}])
+def test_hooks_registered_as_requests_registers_them(session_hooks, request_hooks):
+    def prepare(session):
+        session.hooks = dict(session_hooks)
+        try:
+            p = session.prepare_request(
+                requests.Request("GET", "https://example.org/", hooks=request_hooks)
+            )
+        except ValueError as exc:
+            return str(exc)
+        return {k: list(v) for k, v in p.hooks.items()}
+
+    with _P() as ours, requests.Session() as plain:
+        assert prepare(ours) == prepare(plain)
+
+
+@pytest.mark.parametrize("session_params", [None, {}, {"s": "1"}, [("s", "1")]])
+@pytest.mark.parametrize("params", [None, {}, [], b"", "", {"r": "2"}, b"r=2"])
+def test_params_merge_as_requests(session_params, params):
+    url = "https://example.org/a?q=0"
+    with _P() as ours, requests.Session() as plain:
+        for session in (ours, plain):
+            session.params = session_params
+        for _ in range(2):  # the second time from the remembered URL
+            got = ours.prepare_request(requests.Request("GET", url, params=params))
+            want = plain.prepare_request(requests.Request("GET", url, params=params))
+            assert got.url == want.url

@@ -3,6 +3,8 @@ requests.Session.send."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 import requests
 import requests_mock
@@ -160,3 +162,144 @@ def test_body_failures_raise_as_requests(fault_server, fault):
 
     with _S() as ours, requests.Session() as plain:
         assert outcome(ours) == outcome(plain)
+
+
+def _bodies(httpserver):
+    import gzip
+
+    big = bytes(range(256)) * 200  # past one of requests' 10 KiB chunks
+    httpserver.expect_request("/gzip").respond_with_response(
+        Response(gzip.compress(big), headers=[("Content-Encoding", "gzip")])
+    )
+    # An iterable body without a length: read until the server closes.
+    httpserver.expect_request("/no-length").respond_with_handler(
+        lambda request: Response(iter([b"one ", b"two ", big]), direct_passthrough=True)
+    )
+    httpserver.expect_request("/big").respond_with_data(big)
+    httpserver.expect_request("/head").respond_with_data(big)
+    return big
+
+
+@pytest.mark.parametrize("path", ["/gzip", "/no-length", "/big", "/head"])
+def test_bodies_read_as_requests_reads_them(httpserver, path):
+    big = _bodies(httpserver)
+    method = "HEAD" if path == "/head" else "GET"
+    with _S() as ours, requests.Session() as plain:
+        got = ours.request(method, httpserver.url_for(path))
+        want = plain.request(method, httpserver.url_for(path))
+        assert _view(got) == _view(want)
+        # The connection went back to the pool: the next request reuses it.
+        again = ours.get(httpserver.url_for("/big"))
+        assert again.content == big
+    if path == "/head":
+        assert got.content == b""
+    else:
+        assert got.content.endswith(big)
+
+
+@pytest.fixture
+def chunked_server():
+    """A server that answers every request on a connection with a chunked,
+    gzip-encoded body."""
+    import gzip
+    import socket
+    import threading
+
+    body = gzip.compress(b"chunked " * 5000)
+    parts = [body[:10], body[10:3000], body[3000:]]
+    answer = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+        b"Content-Encoding: gzip\r\n\r\n"
+        + b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts)
+        + b"0\r\n\r\n"
+    )
+    listener = socket.create_server(("127.0.0.1", 0))
+    conns = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            handler = threading.Thread(target=handle, args=(conn,), daemon=True)
+            conns.append((conn, handler))
+            handler.start()
+
+    def handle(conn):
+        data = b""
+        with contextlib.suppress(OSError):
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+                while b"\r\n\r\n" in data:
+                    _, data = data.split(b"\r\n\r\n", 1)
+                    conn.sendall(answer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
+    listener.close()
+    thread.join()
+    for conn, handler in conns:
+        with contextlib.suppress(OSError):
+            conn.shutdown(socket.SHUT_RDWR)  # wakes recv()
+        handler.join()
+        conn.close()
+
+
+@pytest.mark.enable_socket
+def test_chunked_bodies_read_as_requests_reads_them(chunked_server):
+    with _S() as ours, requests.Session() as plain:
+        for _ in range(2):  # the second on the same connection
+            got = ours.get(chunked_server)
+            want = plain.get(chunked_server)
+            assert got.raw.chunked
+            assert _view(got) == _view(want)
+            assert got.content == b"chunked " * 5000
+
+
+def test_an_overridden_redirect_target_is_asked_for_every_response(httpserver):
+    # A session that follows a Refresh header (not a redirect to requests)
+    # is asked about the 200 too, and its answer followed.
+    httpserver.expect_request("/start").respond_with_response(
+        Response("later", headers=[("Refresh", "/plain")])
+    )
+    _serve(httpserver)
+    asked = []
+
+    class Following(_S):
+        def get_redirect_target(self, resp):
+            asked.append(resp.status_code)
+            if "Refresh" in resp.headers and not resp.history:
+                return resp.headers["Refresh"]
+            return super().get_redirect_target(resp)
+
+    with Following() as s:
+        r = s.get(httpserver.url_for("/start"))
+    assert r.content == b"plain body"
+    assert [h.status_code for h in r.history] == [200]
+    assert asked[0] == 200
+
+
+def test_a_response_replaced_by_a_hook_may_redirect(httpserver):
+    # A hook's own Response class decides what a redirect is.
+    _serve(httpserver)
+
+    class Moved(requests.Response):
+        @property
+        def is_redirect(self):
+            return "location" in self.headers
+
+    def hook(response, **kwargs):
+        moved = Moved()
+        moved.__dict__.update(response.__dict__)
+        moved.headers["Location"] = "/plain"
+        return moved if response.status_code == 404 else None
+
+    with _S() as s:
+        r = s.get(httpserver.url_for("/missing"), hooks={"response": hook})
+    assert (r.status_code, r.content) == (200, b"plain body")

@@ -12,19 +12,26 @@ method a subclass may override is still called.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
+import urllib3
 from requests.adapters import HTTPAdapter
+from requests.cookies import RequestsCookieJar
 from requests.models import PreparedRequest, Response
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 from urllib3.poolmanager import PoolKey
 from urllib3.util import Timeout
 
+from .headers import case_insensitive, header_store
 from .memo import remember
 from .pools import POOL_CLASSES
+
+_HeaderDict: Any = getattr(urllib3, "HTTPHeaderDict", None)  # exported since 2.0
 
 __all__ = ["SEND_BLOCKSIZE", "LeanHTTPAdapter"]
 
@@ -40,6 +47,52 @@ MAX_REMEMBERED = 256
 # urllib3 1.26 has no "blocksize" pool key: a pool manager given one would
 # fail to build its key. Only pass it where urllib3 knows it.
 _HAS_BLOCKSIZE = "key_blocksize" in PoolKey._fields
+
+
+def _new_response(headers: CaseInsensitiveDict) -> Response:  # type: ignore[type-arg]
+    """``Response()`` with `headers`: the attributes requests' constructor
+    sets, without the throw-away header dictionary and the cookie-jar
+    lookups of ``cookiejar_from_dict({})`` (an empty jar either way)."""
+    response = Response.__new__(Response)
+    response.__dict__.update(
+        _content=False,
+        _content_consumed=False,
+        _next=None,
+        status_code=None,
+        headers=headers,
+        raw=None,
+        url=None,
+        encoding=None,
+        history=[],
+        reason=None,
+        cookies=RequestsCookieJar(),
+        elapsed=timedelta(0),
+        request=None,
+    )
+    return response
+
+
+# A pure function of the header, and the same few types recur.
+@functools.lru_cache(maxsize=64)
+def _encoding_of(content_type: str) -> Optional[str]:
+    """requests' encoding for a response of `content_type`."""
+    return get_encoding_from_headers(
+        CaseInsensitiveDict({"Content-Type": content_type})
+    )
+
+
+def _response_view(r: Response) -> dict[str, Any]:
+    return {
+        name: type(value) if name == "cookies" else (type(value), value)
+        for name, value in vars(r).items()
+    }
+
+
+# Should a requests release construct responses otherwise, they are made by
+# its constructor.
+_SAME_RESPONSE = _response_view(Response()) == _response_view(
+    _new_response(CaseInsensitiveDict())
+)
 
 
 def _key_of(manager: Any, pool: Any) -> Any:
@@ -73,7 +126,9 @@ class LeanHTTPAdapter(HTTPAdapter):
       :class:`urllib3.util.Timeout`, made once per value (urllib3 copies it
       for each request);
     * a response without ``Set-Cookie`` headers is built without a cookie
-      parser;
+      parser, its headers copied from urllib3's in one pass (requests looks
+      each one up again), and without the empty header dictionary and
+      cookie-jar lookups that ``Response()`` makes and requests replaces;
     * request bodies are sent in blocks of :data:`SEND_BLOCKSIZE` bytes
       (urllib3 2 only), through the pool manager's connection settings.
     * a pool that does not block (``pool_block=False``, the default) keeps
@@ -177,7 +232,8 @@ class LeanHTTPAdapter(HTTPAdapter):
 
     def build_response(self, req: PreparedRequest, resp: Any) -> Response:
         """Build the response as requests does; without ``Set-Cookie``
-        headers there are no cookies to parse."""
+        headers there are no cookies to parse, and the response is made
+        without throw-away objects."""
         headers = getattr(resp, "headers", None)
         if (
             headers is None
@@ -186,10 +242,23 @@ class LeanHTTPAdapter(HTTPAdapter):
             or not hasattr(resp, "reason")
         ):
             return super().build_response(req, resp)
-        response = Response()
+        if type(headers) is _HeaderDict:
+            # What CaseInsensitiveDict(headers) holds: each name as first
+            # seen, its values joined, as headers[name] gives them.
+            copied = case_insensitive(header_store(headers.itermerged()))
+        else:
+            copied = CaseInsensitiveDict(headers)
+        if _SAME_RESPONSE:
+            response = _new_response(copied)
+        else:
+            response = Response()
+            response.headers = copied
         response.status_code = getattr(resp, "status", None)  # type: ignore[assignment]
-        response.headers = CaseInsensitiveDict(headers)
-        response.encoding = get_encoding_from_headers(response.headers)
+        content_type = copied.get("content-type")
+        if type(content_type) is str:
+            response.encoding = _encoding_of(content_type)
+        else:
+            response.encoding = get_encoding_from_headers(copied)
         response.raw = resp
         response.reason = resp.reason
         url = req.url

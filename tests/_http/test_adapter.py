@@ -11,6 +11,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util import Timeout
 from werkzeug import Response
 
+from requests_gracedb_like._http import adapter as adapter_module
 from requests_gracedb_like._http.adapter import SEND_BLOCKSIZE, LeanHTTPAdapter
 
 
@@ -132,3 +133,76 @@ def test_bodies_are_sent_in_large_blocks(httpserver, tmp_path):
         s.post(httpserver.url_for("/up"), data=body)
     assert reads[0] == SEND_BLOCKSIZE
     assert len(httpserver.log[0][0].get_data()) == 3 * SEND_BLOCKSIZE
+
+
+def _response_view(r):
+    return (
+        type(r),
+        sorted(vars(r)),
+        r.status_code,
+        r.reason,
+        r.url,
+        r.encoding,
+        type(r.headers),
+        [(k, v) for k, v in r.headers.items() if k.lower() != "date"],
+        r.headers.get("x-repeated"),
+        type(r.cookies),
+        sorted(r.cookies.items()),
+        r.history,
+        r._next,
+        r.content,
+    )
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_responses_built_as_requests_builds_them(httpserver, monkeypatch, fast):
+    # Repeated and oddly cased headers, a charset, an empty body, a cookie.
+    monkeypatch.setattr(adapter_module, "_SAME_RESPONSE", fast)
+    httpserver.expect_request("/h").respond_with_response(
+        Response(
+            b"h\xe9",
+            content_type="text/plain; charset=latin-1",
+            headers=[("X-Repeated", "a"), ("x-REPEATED", "b"), ("ETag", '"1"')],
+        )
+    )
+    httpserver.expect_request("/empty").respond_with_data("", status=204)
+    httpserver.expect_request("/c").respond_with_response(
+        Response("c", headers=[("Set-Cookie", "k=v; Path=/")])
+    )
+    with _session(LeanHTTPAdapter()) as ours, requests.Session() as plain:
+        for path in ("/h", "/empty", "/c"):
+            got = ours.get(httpserver.url_for(path))
+            want = plain.get(httpserver.url_for(path))
+            assert _response_view(got) == _response_view(want)
+    got = ours.get(httpserver.url_for("/h"))
+    assert got.headers["X-Repeated"] == "a, b"
+    assert got.text == "h\u00e9"
+    # Each response has a jar of its own.
+    other = ours.get(httpserver.url_for("/h"))
+    got.cookies.set("mine", "1")
+    assert not other.cookies
+
+
+def test_requests_response_layout_is_recognised():
+    assert adapter_module._SAME_RESPONSE
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "text/html; charset=UTF-8",
+        "application/json",
+        "application/octet-stream",
+        'text/csv; charset="latin-1"; header=present',
+        "",
+    ],
+)
+def test_encoding_as_requests_reads_it(content_type):
+    from requests.utils import get_encoding_from_headers
+
+    headers = {"content-type": content_type}
+    for _ in range(2):  # the second time from memory
+        assert adapter_module._encoding_of(content_type) == get_encoding_from_headers(
+            headers
+        )
