@@ -448,6 +448,11 @@ class SessionAdapterMixin:
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self._init_adapters(retries, pool_maxsize)
+
+    def _init_adapters(self, retries: Any, pool_maxsize: int) -> None:
+        """This mixin's part of ``__init__``, once the classes after it are
+        set up (see :class:`~requests_gracedb_like.session.Session`)."""
         self.retries = check_retries(retries)
         self.pool_maxsize = check_pool_maxsize(pool_maxsize)
         self._mount_adapters()

@@ -255,6 +255,48 @@ class SessionAuthMixin:
     ) -> None:
         forward_url(SessionAuthMixin, self, url, kwargs)
         super().__init__(**kwargs)
+        self._init_auth(
+            url,
+            token=token,
+            cert=cert,
+            api_key=api_key,
+            auth_header_name=auth_header_name,
+            api_key_prefix=api_key_prefix,
+            token_audience=token_audience,
+            token_scope=token_scope,
+            token_issuer=token_issuer,
+            token_expiry_margin=token_expiry_margin,
+            username=username,
+            password=password,
+            force_noauth=force_noauth,
+            fail_if_noauth=fail_if_noauth,
+            auth_reload=auth_reload,
+            auth_reload_timeout=auth_reload_timeout,
+        )
+
+    def _init_auth(
+        self,
+        url: Optional[str],
+        *,
+        token: Union[PathLike, bool, None],
+        cert: Any,
+        api_key: Optional[str],
+        auth_header_name: str,
+        api_key_prefix: Optional[str],
+        token_audience: Any,
+        token_scope: Any,
+        token_issuer: Any,
+        token_expiry_margin: float,
+        username: Optional[str],
+        password: Optional[str],
+        force_noauth: bool,
+        fail_if_noauth: bool,
+        auth_reload: bool,
+        auth_reload_timeout: float,
+    ) -> None:
+        """This mixin's part of ``__init__``, once the classes after it are
+        set up (see :class:`~requests_gracedb_like.session.Session`):
+        argument checks, then discovery."""
 
         if force_noauth and fail_if_noauth:
             raise ValueError("Must not set both force_noauth and fail_if_noauth.")

@@ -137,6 +137,11 @@ class SessionBaseURLMixin:
     def __init__(self, url: Optional[str] = None, **kwargs: Any) -> None:
         forward_url(SessionBaseURLMixin, self, url, kwargs)
         super().__init__(**kwargs)
+        self._init_base_url(url)
+
+    def _init_base_url(self, url: Optional[str]) -> None:
+        """This mixin's part of ``__init__``, once the classes after it are
+        set up (see :class:`~requests_gracedb_like.session.Session`)."""
         self.base_url = url
 
     @property

@@ -204,6 +204,11 @@ class SessionEnvironmentMixin:
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._init_environment()
+
+    def _init_environment(self) -> None:
+        """This mixin's part of ``__init__``, once the classes after it are
+        set up (see :class:`~requests_gracedb_like.session.Session`)."""
         self._environment: Optional[EnvironmentSettings] = None
         self._origin_proxies: dict[tuple[str, Optional[str]], dict[str, str]] = {}
 

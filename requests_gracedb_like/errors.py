@@ -414,6 +414,11 @@ class SessionErrorMixin:
 
     def __init__(self, *, raise_for_status: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._init_errors(raise_for_status)
+
+    def _init_errors(self, raise_for_status: bool) -> None:
+        """This mixin's part of ``__init__``, once the classes after it are
+        set up (see :class:`~requests_gracedb_like.session.Session`)."""
         if raise_for_status:
             self.hooks["response"].append(self._status_hook)  # type: ignore[attr-defined]
 

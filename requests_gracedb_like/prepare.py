@@ -163,11 +163,22 @@ class SessionPrepareMixin:
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._init_prepare()
+
+    def _init_prepare(self) -> None:
+        """This mixin's part of ``__init__``, once the classes after it are
+        set up (see :class:`~requests_gracedb_like.session.Session`)."""
         self._prepared_urls: dict[str, str] = {}
         self._checked_headers: Any = None
         self._cookie_headers = CookieHeaders()
-        if type(self.headers) is CaseInsensitiveDict:
-            self.headers = SessionHeaders(self.headers)
+        headers = self.headers
+        if type(headers) is CaseInsensitiveDict:
+            # The same dictionary, made a SessionHeaders in place (a
+            # subclass that adds only a counter): nothing else holds it
+            # yet, and copying it would cost a lookup and a store per
+            # header.
+            headers.__class__ = SessionHeaders
+            headers.version = next(_versions)  # type: ignore[attr-defined]
 
     def _session_headers(self) -> Any:
         """The session's headers, checked, as the contents of a

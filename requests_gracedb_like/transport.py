@@ -97,6 +97,16 @@ class SessionTransportMixin:
     ) -> None:
         forward_url(SessionTransportMixin, self, url, kwargs)
         super().__init__(**kwargs)
+        self._init_transport(url, allow_insecure_auth, allow_cross_origin_auth)
+
+    def _init_transport(
+        self,
+        url: Optional[str],
+        allow_insecure_auth: bool,
+        allow_cross_origin_auth: bool,
+    ) -> None:
+        """This mixin's part of ``__init__``, once the classes after it are
+        set up (see :class:`~requests_gracedb_like.session.Session`)."""
         self.allow_insecure_auth = _check_bool(
             "allow_insecure_auth", allow_insecure_auth
         )

@@ -207,3 +207,81 @@ def test_misspelt_option_names_session():
         Session("https://gracedb.example.org/api/", tokn="/tmp/token")
     if sys.version_info >= (3, 10):  # 3.9 does not name the class
         assert str(info.value).startswith("Session.__init__()")
+
+
+# -- Session.__init__ sets the mixins up directly ------------------------------
+
+#: The composed classes as a chain of mixin __init__s would set them up (the
+#: module named as Session's, so that the User-Agent is the same).
+_Chained = type("Session", Session.__bases__, {"__module__": Session.__module__})
+
+
+def _mixins_with_init():
+    """Session's classes that have an __init__ of their own, innermost
+    first: the order the chain of super().__init__ calls sets them up."""
+    own = [
+        cls
+        for cls in Session.__mro__[1:]
+        if "__init__" in vars(cls)
+        and cls.__module__.startswith("requests_gracedb_like")
+    ]
+    return [cls for cls in reversed(own) if cls.__name__ != "_SessionBase"]
+
+
+def test_every_mixin_is_set_up_once_in_the_chains_order(monkeypatch):
+    expected = []
+    for cls in _mixins_with_init():
+        methods = [name for name in vars(cls) if name.startswith("_init_")]
+        assert len(methods) == 1, f"{cls.__name__} needs one _init_* method"
+        expected.append(methods[0])
+    called = []
+    for name in expected:
+        original = getattr(Session, name)
+
+        def record(self, *args, _name=name, _original=original, **kwargs):
+            called.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Session, name, record)
+    Session("https://gracedb.example.org/api/", force_noauth=True).close()
+    assert called == expected
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"force_noauth": True},
+        {"timeout": 5, "retries": 1, "pool_maxsize": 4, "raise_for_status": False},
+        {"allow_insecure_auth": True, "allow_cross_origin_auth": True},
+        {"username": "albert", "password": "pw"},
+    ],
+)
+def test_session_is_set_up_as_the_chain_of_mixin_inits_would(env, options):
+    url = "https://gracedb.example.org/api/"
+    direct, chained = Session(url, **options), _Chained(url, **options)
+    assert sorted(vars(direct)) == sorted(vars(chained))
+    for name in (
+        "base_url",
+        "timeout",
+        "pool_maxsize",
+        "auth_source",
+        "auth_url",
+        "auth_origin",
+        "allow_insecure_auth",
+        "allow_cross_origin_auth",
+        "max_redirects",
+        "trust_env",
+        "verify",
+        "cert",
+        "auth",
+    ):
+        assert getattr(direct, name) == getattr(chained, name), name
+    assert dict(direct.headers) == dict(chained.headers)
+    assert repr(direct.retries) == repr(chained.retries)
+    assert {k: len(v) for k, v in direct.hooks.items()} == {
+        k: len(v) for k, v in chained.hooks.items()
+    }
+    assert list(direct.adapters) == list(chained.adapters)
+    assert str(direct.describe_auth()) == str(chained.describe_auth())
+    direct.close()
+    chained.close()

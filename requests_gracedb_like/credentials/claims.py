@@ -202,10 +202,14 @@ def time_mismatch(
     """
     if not claims:
         return None
+    dates: dict[str, float] = {}
     for name in ("exp", "nbf", "iat"):
-        if name in claims and numeric_date(claims[name]) is None:
-            return Mismatch("malformed", name, "a number", _show(claims[name]))
-    exp = numeric_date(claims.get("exp"))
+        if name in claims:
+            date = numeric_date(claims[name])
+            if date is None:
+                return Mismatch("malformed", name, "a number", _show(claims[name]))
+            dates[name] = date
+    exp = dates.get("exp")
     if exp is not None:
         if exp <= now:  # RFC 7519 4.1.4: not accepted "on or after" exp
             return Mismatch("expired", "exp", "a time to come", f"{_when(exp)}")
@@ -217,7 +221,7 @@ def time_mismatch(
                 f"{exp - now:.0f} s left",
             )
     for name in ("nbf", "iat"):
-        when = numeric_date(claims.get(name))
+        when = dates.get(name)
         if when is not None and when > now + CLOCK_SKEW:
             return Mismatch(
                 "not yet valid",

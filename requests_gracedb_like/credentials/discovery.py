@@ -40,6 +40,7 @@ from .bearer import BearerTokenAuth
 from .recall import (
     ASK_AGAIN,
     Notes,
+    Recollection,
     noting,
     recall,
     remember_walk,
@@ -135,7 +136,7 @@ def _walk(request: Request, sources: Sequence[Source]) -> list[Attempt]:
     if key is not None:
         known = recall(key)
         if known is not None:
-            replayed = _replay(known.plan, request, sources)
+            replayed = _replay(known, request, sources)
             if replayed is not None:
                 return replayed
     recording = key is not None and all(s.recallable for s in sources)
@@ -178,18 +179,17 @@ _NOTHING_NOTED = Notes()
 
 
 def _replay(
-    plan: Sequence[Optional[Attempt]], request: Request, sources: Sequence[Source]
+    known: Recollection, request: Request, sources: Sequence[Source]
 ) -> Optional[list[Attempt]]:
     """The attempts of a remembered walk, each source that found a
     credential asked again; None when one of them no longer finds it."""
-    attempts: list[Attempt] = []
-    for source, planned in zip(sources, plan):
-        if planned is ASK_AGAIN:
-            planned = source(request)
-            if not planned.found:
-                return None
-        attempts.append(planned)
-    return attempts
+    attempts = list(known.plan)
+    for index in known.again:
+        attempt = sources[index](request)
+        if not attempt.found:
+            return None
+        attempts[index] = attempt
+    return attempts  # type: ignore[return-value]  # ASK_AGAIN all replaced
 
 
 def _required(request: Request) -> frozenset[str]:

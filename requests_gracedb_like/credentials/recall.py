@@ -121,7 +121,7 @@ class Recollection:
     :data:`ASK_AGAIN`, and every variable and path those attempts
     depended on."""
 
-    __slots__ = ("_encoded", "paths", "plan", "sources", "variables")
+    __slots__ = ("_encoded", "again", "paths", "plan", "sources", "variables")
 
     def __init__(
         self,
@@ -133,6 +133,8 @@ class Recollection:
         # Held, so that the id()s in the walk's key stay these sources'.
         self.sources = tuple(sources)
         self.plan = plan
+        #: Where the plan says :data:`ASK_AGAIN`.
+        self.again = tuple(i for i, a in enumerate(plan) if a is ASK_AGAIN)
         self.variables = variables
         self.paths = paths
         self._encoded: Optional[tuple[Any, tuple[tuple[Any, Any], ...]]] = None
@@ -142,7 +144,10 @@ class Recollection:
         if not self._same_variables():
             return False
         exists = os.path.exists
-        return all(exists(path) is found for path, found in self.paths.items())
+        for path, found in self.paths.items():  # noqa: SIM110 - no generator
+            if exists(path) is not found:
+                return False
+        return True
 
     def _same_variables(self) -> bool:
         environ = os.environ
@@ -162,7 +167,10 @@ class Recollection:
             )
             encoded = self._encoded = (encodekey, pairs)
         get = data.get
-        return all(get(k) == v for k, v in encoded[1])
+        for name, value in encoded[1]:  # noqa: SIM110 - no generator
+            if get(name) != value:
+                return False
+        return True
 
 
 def _raw_environ(environ: Any) -> Optional[tuple[dict[Any, Any], Any, Any]]:

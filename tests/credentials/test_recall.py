@@ -177,12 +177,26 @@ def test_debug_logging_shows_every_source_each_time(env, make_token, caplog):
     assert any("~/.globus" in m for m in looked)
 
 
-def test_secrets_are_not_remembered(env):
+def test_secrets_are_not_remembered(env, monkeypatch, make_token):
     Session(URL, api_key="key-secret-1")
     Session(URL, username="albert", password="pw-secret-2")
-    remembered = repr([(k, r.plan, r.variables) for k, r in recall._WALKS.items()])
-    assert "key-secret-1" not in remembered
-    assert "pw-secret-2" not in remembered
+    used = make_token().read_text().strip()
+    monkeypatch.setenv("BEARER_TOKEN", used)
+    Session(URL)
+    expired = make_token(lifetime=-10).read_text().strip()
+    monkeypatch.setenv("BEARER_TOKEN", expired)
+    Session(URL)
+    monkeypatch.delenv("BEARER_TOKEN")
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_ISSUER", "https://idp.example.org")
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_CLIENT_ID", "cli")
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_CLIENT_SECRET", "client-secret-3")
+    Session(URL)
+    remembered = repr(
+        [(k, r.plan, r.variables, r._encoded) for k, r in recall._WALKS.items()]
+    )
+    assert recall._WALKS  # the walks without a secret are remembered
+    for secret in ("key-secret-1", "pw-secret-2", used, expired, "client-secret-3"):
+        assert secret not in remembered
 
 
 def test_two_threads_making_sessions_agree(env, make_token):
