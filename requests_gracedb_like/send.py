@@ -129,7 +129,7 @@ class SessionSendMixin:
         start = preferred_clock()
         r = adapter.send(request, **kwargs)
         r.elapsed = timedelta(seconds=preferred_clock() - start)
-        r = dispatch_hook("response", hooks, r, **kwargs)
+        r = _run_response_hooks(hooks, r, kwargs)
 
         cookies = self.cookies  # type: ignore[attr-defined]
         if r.history:
@@ -158,6 +158,20 @@ class SessionSendMixin:
         if not stream:
             _read_body(r)
         return r
+
+
+def _run_response_hooks(hooks: Any, r: Any, kwargs: dict[str, Any]) -> Any:
+    """``dispatch_hook("response", hooks, r, **kwargs)``, without its
+    check of the hooks against :class:`collections.abc.Callable` (an ABC
+    check) when they are held in a list, as prepared requests hold them."""
+    found = hooks.get("response") if type(hooks) is dict else None
+    if type(found) is not list:
+        return dispatch_hook("response", hooks, r, **kwargs)
+    for hook in found:
+        replaced = hook(r, **kwargs)
+        if replaced is not None:
+            r = replaced
+    return r
 
 
 def _may_redirect(session: Any, r: Any) -> bool:

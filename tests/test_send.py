@@ -303,3 +303,37 @@ def test_a_response_replaced_by_a_hook_may_redirect(httpserver):
     with _S() as s:
         r = s.get(httpserver.url_for("/missing"), hooks={"response": hook})
     assert (r.status_code, r.content) == (200, b"plain body")
+
+
+def _tagging(tag):
+    def hook(response, **kwargs):
+        response.headers["X-Hooks"] = response.headers.get("X-Hooks", "") + tag
+        # A hook may return None (keep the response) or a response.
+        return response if tag == "b" else None
+
+    return hook
+
+
+@pytest.mark.parametrize(
+    "hooks",
+    [
+        {},
+        {"response": []},
+        {"response": [_tagging("a"), _tagging("b"), _tagging("c")]},
+        {"response": _tagging("a")},
+        {"response": (_tagging("a"), _tagging("b"))},
+        {"response": None},
+    ],
+)
+def test_hooks_of_a_prepared_request_run_as_requests_runs_them(httpserver, hooks):
+    # A request prepared by hand may hold its hooks in any form.
+    _serve(httpserver)
+
+    def outcome(session):
+        p = requests.Request("GET", httpserver.url_for("/plain")).prepare()
+        p.hooks = dict(hooks)
+        r = session.send(p)
+        return r.status_code, r.headers.get("X-Hooks")
+
+    with _S() as ours, requests.Session() as plain:
+        assert outcome(ours) == outcome(plain)

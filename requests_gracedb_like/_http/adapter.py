@@ -245,16 +245,19 @@ class LeanHTTPAdapter(HTTPAdapter):
         if type(headers) is _HeaderDict:
             # What CaseInsensitiveDict(headers) holds: each name as first
             # seen, its values joined, as headers[name] gives them.
-            copied = case_insensitive(header_store(headers.itermerged()))
+            store = header_store(headers.itermerged())
+            found = store.get("content-type")
+            content_type = None if found is None else found[1]
+            copied = case_insensitive(store)
         else:
             copied = CaseInsensitiveDict(headers)
+            content_type = copied.get("content-type")
         if _SAME_RESPONSE:
             response = _new_response(copied)
         else:
             response = Response()
             response.headers = copied
         response.status_code = getattr(resp, "status", None)  # type: ignore[assignment]
-        content_type = copied.get("content-type")
         if type(content_type) is str:
             response.encoding = _encoding_of(content_type)
         else:

@@ -37,10 +37,7 @@ def header_store(pairs: Iterable[tuple[str, Any]]) -> OrderedDict[str, Any]:
     """The contents of ``CaseInsensitiveDict(pairs)`` (names as native
     strings): a later pair replaces an earlier one of the same name, in its
     place. Keep it to build that dictionary again with :func:`case_insensitive`."""
-    store: OrderedDict[str, Any] = OrderedDict()
-    for name, value in pairs:
-        store[name.lower()] = (name, value)
-    return store
+    return OrderedDict([(name.lower(), (name, value)) for name, value in pairs])
 
 
 def case_insensitive(store: OrderedDict[str, Any]) -> CaseInsensitiveDict:  # type: ignore[type-arg]
