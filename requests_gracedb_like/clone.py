@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 from requests.cookies import merge_cookies
 
 from ._http.origin import is_loopback, origin_of
-from .adapters import SessionAdapterMixin, check_retries
+from .adapters import SessionAdapterMixin
+from .retry import check_retries
 from .timeout import SessionTimeoutMixin, check_timeout
 
 __all__ = ["SessionCloneMixin", "clone_session"]

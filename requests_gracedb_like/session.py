@@ -9,12 +9,7 @@ from typing import TYPE_CHECKING, Optional, Union
 from urllib3.util import Retry
 
 from ._typing import PathLike
-from .adapters import (
-    DEFAULT_POOL_MAXSIZE,
-    DEFAULT_RETRIES,
-    SessionAdapterMixin,
-    _SessionBase,
-)
+from .adapters import DEFAULT_POOL_MAXSIZE, SessionAdapterMixin, _SessionBase
 from .auth import SessionAuthMixin
 from .base_url import SessionBaseURLMixin
 from .clone import SessionCloneMixin
@@ -24,6 +19,7 @@ from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin
 from .file import SessionFileMixin
 from .prepare import SessionPrepareMixin
+from .retry import DEFAULT_RETRIES
 from .send import SessionSendMixin
 from .timeout import DEFAULT_TIMEOUT, SessionTimeoutMixin, TimeoutValue
 from .transport import SessionTransportMixin

@@ -6,7 +6,7 @@ import pytest
 import requests
 from fault_server import client_sockets
 
-from requests_gracedb_like import Session, SessionCloseMixin, adapters
+from requests_gracedb_like import Session, SessionCloseMixin, retry
 
 
 class CloseOnly(SessionCloseMixin, requests.Session):
@@ -17,7 +17,7 @@ class CloseOnly(SessionCloseMixin, requests.Session):
 def test_close_after_a_failure_releases_the_pooled_socket(
     fault_server, monkeypatch, cls
 ):
-    monkeypatch.setattr(adapters, "_sleep", lambda seconds: None)  # no backoff
+    monkeypatch.setattr(retry, "_sleep", lambda seconds: None)  # no backoff
     s = cls()
     s.get(fault_server.url("ok"), timeout=1)
     # a failure leaves the pool in a reference cycle (through the traceback)

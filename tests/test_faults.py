@@ -14,7 +14,12 @@ import requests
 from fault_server import FAULTS, FaultServer, client_sockets
 from urllib3.util import Retry
 
-from requests_gracedb_like import Session, SessionErrorMixin, adapters, exceptions
+from requests_gracedb_like import (
+    Session,
+    SessionErrorMixin,
+    exceptions,
+    retry,
+)
 from requests_gracedb_like.errors import MAX_MESSAGE
 
 #: The read timeout the tests configure; every fault must surface within it
@@ -60,7 +65,7 @@ def open_fds_to(path: Path) -> int:
 def waits(monkeypatch):
     """The backoff waits between retries, recorded instead of slept."""
     recorded: list[float] = []
-    monkeypatch.setattr(adapters, "_sleep", recorded.append)
+    monkeypatch.setattr(retry, "_sleep", recorded.append)
     return recorded
 
 

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 
 import requests_gracedb_like
-from requests_gracedb_like import Session, adapters
+from requests_gracedb_like import Session, retry
 from requests_gracedb_like.testing import make_jwt
 
 T0 = 1_900_000_000
@@ -49,11 +49,11 @@ def test_one_logger_per_module_under_the_package():
             assert log.name == module.__name__
             names.append(info.name.removeprefix(prefix))
     assert {
-        "adapters",
         "auth",
         "credentials.bearer",
         "credentials.discovery",
         "credentials.sources",
+        "retry",
     } <= set(names)
 
 
@@ -88,7 +88,7 @@ def test_no_secret_in_any_record_at_debug(
     )
     httpserver.expect_request("/busy").respond_with_data("ok")
     httpserver.expect_request("/").respond_with_data("ok")
-    monkeypatch.setattr(adapters, "_sleep", lambda seconds: None)
+    monkeypatch.setattr(retry, "_sleep", lambda seconds: None)
 
     # A reloading token file: selection, a failed re-read, a reload.
     path = tmp_path / "token"
@@ -137,4 +137,4 @@ def test_no_secret_in_any_record_at_debug(
     assert has("auth", logging.DEBUG, "netrc")
     assert has("credentials.bearer", logging.DEBUG, "keeping the last good token")
     assert has("credentials.bearer", logging.DEBUG, "reloaded bearer token")
-    assert has("adapters", logging.INFO, "attempt 2")
+    assert has("retry", logging.INFO, "attempt 2")

@@ -18,7 +18,7 @@ import pytest
 import requests
 from fault_server import OUTCOMES, FaultServer, Seen, client_sockets
 
-from requests_gracedb_like import Session, adapters, exceptions
+from requests_gracedb_like import Session, exceptions, retry
 from requests_gracedb_like.testing import make_signed_jwt
 
 THREADS = 16
@@ -98,7 +98,7 @@ def test_soak_shared_session_rotating_token_random_faults(
     token_path.chmod(0o600)
 
     # retries happen as configured, without their backoff waits
-    monkeypatch.setattr(adapters, "_sleep", lambda seconds: None)
+    monkeypatch.setattr(retry, "_sleep", lambda seconds: None)
     # urllib3 warns at each retry; pytest would keep every record in memory
     caplog.set_level(logging.ERROR, logger="urllib3")
     # sockets that earlier tests left to the garbage collector would close

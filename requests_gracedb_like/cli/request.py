@@ -17,10 +17,10 @@ from typing import IO, Any, Optional
 import requests
 
 from .._http.redact import printable, redact_url
-from ..adapters import Retry
 from ..credentials.records import ABSENT, NOT_LOOKED_AT, Attempt
 from ..exceptions import CredentialError
 from ..file import guess_content_type, prepare_files
+from ..retry import Retry
 from ..session import Session
 from .arguments import (
     check_url,
