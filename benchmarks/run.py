@@ -48,6 +48,8 @@ CLIENTS = (
     "requests send()",
     "requests-gracedb",
     "igwn-auth-utils",
+    # The drop-in for igwn_auth_utils.requests, with the same arguments.
+    "requests_gracedb_like.igwn",
     "httpx",
     "niquests",
     "requests_gracedb_like",

@@ -157,6 +157,12 @@ def _make(
         s = Session(url=base, token=token)
         return Client(lambda: s.get(api).content, s.close, post_files(s), s)
 
+    if name == "requests_gracedb_like.igwn":
+        from requests_gracedb_like.igwn import Session as IgwnSession
+
+        s = IgwnSession(url=base, token=token)
+        return Client(lambda: s.get(api).content, s.close, post_files(s), s)
+
     if name == "httpx":
         import httpx
 

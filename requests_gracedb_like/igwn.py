@@ -39,6 +39,7 @@ from requests.auth import AuthBase
 from ._http.arguments import forward_url, request_kwargs
 from ._http.origin import is_loopback
 from ._http.redact import redact_url
+from .adapters import ReplaySafeAdapter, _SessionBase
 from .auth import SessionAuthMixin as _MainAuthMixin
 from .auth import without_netrc
 from .closing import SessionCloseMixin
@@ -57,6 +58,7 @@ from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin as _MainErrorMixin
 from .exceptions import IgwnAuthError, http_error_class
 from .prepare import SessionPrepareMixin
+from .send import SessionSendMixin
 from .transport import SessionTransportMixin
 from .user_agent import SessionUserAgentMixin
 
@@ -458,13 +460,22 @@ class Session(  # type: ignore[misc]
     SessionUserAgentMixin,
     SessionCloseMixin,
     SessionEnvironmentMixin,
+    SessionSendMixin,
     SessionPrepareMixin,
-    requests.Session,
+    _SessionBase,
 ):
     """:class:`requests.Session` with igwn-auth-utils' credential handling
     (:class:`SessionAuthMixin`), its error hook (:class:`SessionErrorMixin`)
     and this package's transport rules
     (:class:`~requests_gracedb_like.transport.SessionTransportMixin`).
+
+    Requests go out as requests would send them, with requests' adapter
+    settings (no retries, 10 connections per host), through this package's
+    sending and preparing steps
+    (:class:`~requests_gracedb_like.send.SessionSendMixin`,
+    :class:`~requests_gracedb_like.prepare.SessionPrepareMixin`) and its
+    adapter (:class:`~requests_gracedb_like.adapters.ReplaySafeAdapter`),
+    which do less work per request for the same result.
 
     Examples
     --------
@@ -475,6 +486,13 @@ class Session(  # type: ignore[misc]
 
     def __init__(self, url: Optional[str] = None, **kwargs: Any) -> None:
         super().__init__(url=url, **kwargs)
+        # requests' adapter settings (no retries, 10 connections per host),
+        # on this package's adapter: pools, paths and timeouts found once
+        # per request rather than by parsing the URL again, and no pool
+        # shared with a forked child. One adapter serves both schemes.
+        adapter = ReplaySafeAdapter()
+        for prefix in ("https://", "http://"):
+            self.mount(prefix, adapter)
 
     if TYPE_CHECKING:
         # For type checkers: requests' signature (the mixins' request()

@@ -333,3 +333,37 @@ def test_requests_session_attrs_are_left_alone_and_sessions_pickle():
 def test_user_agent_names_this_package():
     agent = igwn.Session(force_noauth=True).headers["User-Agent"]
     assert agent.startswith("requests_gracedb_like/")
+
+
+def test_a_token_gone_since_the_last_request_is_not_sent(httpserver, monkeypatch):
+    httpserver.expect_request("/").respond_with_data("ok")
+    url = httpserver.url_for("/")
+    token = make_jwt({"aud": "http://localhost"})
+    monkeypatch.setenv("BEARER_TOKEN", token)
+    with igwn.Session(url, cert=False) as s:
+        s.get(url)
+        monkeypatch.delenv("BEARER_TOKEN")
+        s.get(url)
+        monkeypatch.setenv("BEARER_TOKEN", token)
+        s.get(url)
+    assert [_header(httpserver, i) for i in range(3)] == [
+        f"Bearer {token}",
+        None,
+        f"Bearer {token}",
+    ]
+
+
+def test_requests_adapter_settings_no_retry_and_one_connection(fault_server):
+    """As with igwn-auth-utils (plain requests adapters): a 502 is not
+    retried, and sequential requests share one connection."""
+    with igwn.Session(force_noauth=True) as s:
+        adapter = s.get_adapter("https://example.org/")
+        assert adapter is s.get_adapter("http://example.org/")
+        assert adapter.max_retries.total == 0
+        assert adapter._pool_maxsize == requests.adapters.DEFAULT_POOLSIZE
+        for _ in range(3):
+            assert s.get(fault_server.url("ok")).status_code == 200
+        assert len({seen.connection for seen in fault_server.seen}) == 1
+        with pytest.raises(requests.HTTPError):
+            s.get(fault_server.url("html-error"))
+    assert fault_server.count("html-error") == 1

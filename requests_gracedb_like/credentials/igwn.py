@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 
 from ..exceptions import IgwnAuthError
 from .basic import BasicAuth
-from .bearer import _same_secret
+from .bearer import _claims_of, _same_secret
+from .discovery import discover
 from .files import read_credential_file
-from .jwt import decode_claims
 from .records import CERTIFICATE, HEADER, Request
 from .sources import SOURCES, oidc_login
 
@@ -116,7 +116,7 @@ class DiscoveredToken(Mapping):  # type: ignore[type-arg]
     def __init__(self, serialized: str, source: str) -> None:
         self._token = serialized
         self.source = source
-        self._claims = decode_claims(serialized) or {}
+        self._claims = _claims_of(serialized) or {}
 
     # igwn-auth-utils' token_authorization_header() reads this attribute.
     @property
@@ -231,12 +231,14 @@ def find_scitoken(
         token_issuer=issuer,
         token_expiry_margin=timeleft,
     )
-    skipped = []
-    for source in _TOKEN_SOURCES:
-        attempt = source(request)
-        if attempt.found:
-            return DiscoveredToken(attempt.auth.token, attempt.describe())  # type: ignore[union-attr]
-        skipped.append(attempt.describe())
+    # The first token source that finds one wins (discovery's rules), and
+    # a look-up repeated for each request is recalled while nothing it
+    # depends on has changed (see credentials/recall.py).
+    found = discover(request, _TOKEN_SOURCES)
+    winner = found.winner
+    if winner is not None:
+        return DiscoveredToken(winner.auth.token, winner.describe())  # type: ignore[union-attr]
+    skipped = [a.describe() for a in found.attempts]
     raise auth_error(
         "could not find a valid SciToken, please verify the audience and scope, "
         "or generate a new token and try again; looked at: " + "; ".join(skipped)
@@ -266,6 +268,17 @@ def find_x509_credentials(timeleft: float = 600) -> Union[str, tuple[str, str]]:
         stacklevel=2,
     )
     request = Request()
+    # Discovery's walk (recalled while unchanged) finds the first
+    # certificate; one with too little time left means looking further.
+    found = discover(request, _CERT_SOURCES)
+    winner = found.winner
+    if winner is None:
+        skipped = [a.describe() for a in found.attempts]
+        raise auth_error(
+            "could not find an X.509 credential; looked at: " + "; ".join(skipped)
+        )
+    if _time_left(winner.expiry) >= timeleft:
+        return winner.cert.cert  # type: ignore[union-attr]
     skipped = []
     for source in _CERT_SOURCES:
         attempt = source(request)

@@ -198,7 +198,9 @@ def walk_key(request: Any, sources: Any) -> Optional[tuple[Any, ...]]:
 
     # The sources by identity: the remembered walk holds them, so no other
     # source can take one's id() while it is remembered.
-    key = (request._key(), tuple(map(id, sources)), os.geteuid(), _sources.TMP_DIR)
+    # Lists of names (token_scope=["a", "b"]) ask what tuples ask.
+    arguments = tuple(tuple(v) if type(v) is list else v for v in request._key())
+    key = (arguments, tuple(map(id, sources)), os.geteuid(), _sources.TMP_DIR)
     try:
         hash(key)
     except TypeError:

@@ -236,3 +236,48 @@ def test_bearer_token_file_is_rewritten_at_each_refresh(
         s.get(api)
         assert oidc_provider.refreshes == 1
         assert path.read_text().strip() == s.auth.token
+
+
+def test_tokens_refreshed_while_the_cache_cannot_be_written_are_kept(
+    monkeypatch, oidc_provider, api, service
+):
+    """A refresh whose tokens cannot be saved (a full disk) warns and the
+    session keeps them: the provider rotated the refresh token, so the one
+    left in the cache is dead. The next refresh uses the kept one and is
+    saved."""
+    import errno
+    import os
+
+    from requests_gracedb_like.credentials.oidc import cache as cache_module
+    from requests_gracedb_like.exceptions import CredentialWarning
+
+    device_login(monkeypatch, oidc_provider, api)
+    path = cache_of(oidc_provider).path
+    real_replace = os.replace
+
+    def disk_full(src, dst, *args, **kwargs):
+        if os.fspath(dst) == path:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_replace(src, dst, *args, **kwargs)
+
+    with Session(api) as s:
+        first = token_id(s, api)
+        monkeypatch.setattr(cache_module.os, "replace", disk_full)
+        service.revoke_token(s.auth.token)  # a 401: refresh now
+        with pytest.warns(CredentialWarning, match="could not save") as caught:
+            second = token_id(s, api)
+        assert second != first
+        message = str(caught[0].message)
+        assert path in message
+        assert "No space left on device" in message
+        assert s.auth.token not in message
+        monkeypatch.setattr(cache_module.os, "replace", real_replace)
+        service.revoke_token(s.auth.token)
+        third = token_id(s, api)
+        assert third not in (first, second)
+        assert oidc_provider.refreshes == 2
+        kept = s.auth.tokens
+    assert oidc_provider.stats()["refresh_token_reuse"] == 0
+    cached = cache_of(oidc_provider).read()
+    assert cached.refresh_token == kept.refresh_token
+    assert cached.access_token == kept.access_token

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from datetime import datetime, timezone
 from typing import Any, Optional
 
@@ -13,6 +14,7 @@ from requests.models import PreparedRequest
 from ..._http.replay import body_position, replay_on_401
 from ...exceptions import (
     CredentialError,
+    CredentialWarning,
     LoginRequiredError,
     ProviderUnreachableError,
 )
@@ -185,10 +187,30 @@ class OIDCTokenAuth(BearerTokenAuth):
                 self._login_required = str(exc)
                 self._keep_or_raise(exc, now)
                 return
-            self.cache.write(new)
+            self._save(new)
         self._retry_at = 0.0
         self._adopt(new)
         log.debug("refreshed the access token from %s", self.tokens.issuer)
+
+    def _save(self, new: Tokens) -> None:
+        """Write refreshed tokens to the cache. When that fails (a full or
+        read-only disk), the session keeps them: the provider may have
+        replaced the refresh token, and the old one in the cache no longer
+        works. The next refresh writes again."""
+        try:
+            self.cache.write(new)
+        except OSError as exc:
+            from ._client import login_command
+
+            problem = exc.strerror or type(exc).__name__
+            warnings.warn(
+                f"could not save the refreshed tokens of {new.issuer} to "
+                f"{self.cache.path!r} ({problem}): this session keeps using "
+                "them; other sessions and processes may need to log in again "
+                f"({login_command(self.url)}) unless a later refresh is saved",
+                CredentialWarning,
+                stacklevel=2,
+            )
 
     def _keep_or_raise(self, exc: CredentialError, now: float) -> None:
         if self.tokens.expired(now):
