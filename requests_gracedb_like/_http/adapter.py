@@ -81,6 +81,27 @@ def _encoding_of(content_type: str) -> Optional[str]:
     )
 
 
+# Pure functions of the URL string, asked about the same few URLs on every
+# request: remember recent answers.
+@functools.lru_cache(maxsize=512)
+def _scheme_and_netloc(url: Any) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc
+
+
+@functools.lru_cache(maxsize=512)
+def _path_of(url: str) -> str:
+    """``PreparedRequest.path_url`` of a request for `url`: requests'
+    own property, remembered."""
+    prepared = PreparedRequest()
+    prepared.url = url
+    return prepared.path_url
+
+
+# The property object (a class attribute lookup does not call it).
+_PATH_URL: Any = PreparedRequest.path_url
+
+
 def _response_view(r: Response) -> dict[str, Any]:
     return {
         name: type(value) if name == "cookies" else (type(value), value)
@@ -121,7 +142,10 @@ class LeanHTTPAdapter(HTTPAdapter):
       (a pool the manager evicted, dropped or replaced is looked up
       again, as requests would);
     * the path sent for a request without proxies is the request's
-      ``path_url``, as requests computes it, without looking for a proxy;
+      ``path_url``, as requests computes it, without looking for a proxy,
+      and remembered per URL (unless the request's class has a
+      ``path_url`` of its own); the scheme and host that key the pool are
+      remembered per URL too, so no URL is parsed per request;
     * a timeout given as a number or a ``(connect, read)`` pair becomes one
       :class:`urllib3.util.Timeout`, made once per value (urllib3 copies it
       for each request);
@@ -167,8 +191,7 @@ class LeanHTTPAdapter(HTTPAdapter):
             )
         manager = self.poolmanager
         try:
-            parts = urlsplit(request.url)  # type: ignore[arg-type]
-            key = (parts.scheme, parts.netloc, verify, cert)
+            key = (*_scheme_and_netloc(request.url), verify, cert)
             found = self._pools.get(key)
         except (TypeError, ValueError):  # unhashable setting, odd URL
             found = key = None
@@ -194,6 +217,9 @@ class LeanHTTPAdapter(HTTPAdapter):
         (what requests returns then), else requests' own choice."""
         if proxies:
             return super().request_url(request, proxies)
+        url = request.url
+        if type(url) is str and type(request).path_url is _PATH_URL:
+            return _path_of(url)
         return request.path_url
 
     def _timeout(self, timeout: Any) -> Any:

@@ -206,3 +206,33 @@ def test_encoding_as_requests_reads_it(content_type):
         assert adapter_module._encoding_of(content_type) == get_encoding_from_headers(
             headers
         )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/",
+        "http://127.0.0.1:9",
+        "http://127.0.0.1:9/a/b?x=1&y=%20#frag",
+        "http://127.0.0.1:9?only=query",
+        "http://user:pw@127.0.0.1:9/p;params",
+        "http://[::1]:9/v6",
+    ],
+)
+def test_paths_sent_are_requests_paths(url):
+    p = requests.Request("GET", url).prepare()
+    adapter = LeanHTTPAdapter()
+    for _ in range(2):  # the second time from memory
+        assert adapter.request_url(p, None) == HTTPAdapter().request_url(p, None)
+        assert adapter.request_url(p, {}) == p.path_url
+
+
+def test_a_request_class_with_its_own_path_is_asked():
+    class Rewritten(requests.PreparedRequest):
+        @property
+        def path_url(self):
+            return "/rewritten"
+
+    p = Rewritten()
+    p.prepare(method="GET", url="http://127.0.0.1:9/original")
+    assert LeanHTTPAdapter().request_url(p, None) == "/rewritten"
