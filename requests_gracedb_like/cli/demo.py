@@ -44,12 +44,14 @@ def _check(condition: bool, what: str) -> None:
 
 
 @contextlib.contextmanager
-def _environment(token_file: Path) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in (*_EARLIER, "BEARER_TOKEN_FILE")}
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    """Set `variables` and remove the earlier credential sources
+    (:data:`_EARLIER`) for the block; restore all of them after it."""
+    saved = {name: os.environ.get(name) for name in (*_EARLIER, *variables)}
     try:
         for name in _EARLIER:
             os.environ.pop(name, None)
-        os.environ["BEARER_TOKEN_FILE"] = str(token_file)
+        os.environ.update(variables)
         yield
     finally:
         for name, value in saved.items():
@@ -82,7 +84,8 @@ def walk_through(echo: Callable[[str], None] = print) -> None:
         # Reload one second from now rather than a minute before expiry, so
         # that the rotation in step 4 happens without a long wait.
         reload_timeout = expiry - time.time() - 1.0
-        with _environment(token_file):  # discovery reads it once, here
+        # Discovery reads it once, here.
+        with _environment({"BEARER_TOKEN_FILE": str(token_file)}):
             session = Session(api, auth_reload=True, auth_reload_timeout=reload_timeout)
         with session as s:
             # the report `requests-gracedb-like auth URL` prints too
@@ -181,20 +184,10 @@ def _oidc_step(
             "REQUESTS_GRACEDB_LIKE_OIDC_CLIENT_ID": CLIENT_ID,
             "XDG_CACHE_HOME": str(tmp / "cache"),
         }
-        saved = {name: os.environ.get(name) for name in (*names, *_EARLIER)}
-        try:
-            os.environ.update(names)
-            for name in _EARLIER:
-                os.environ.pop(name, None)
+        with _environment(names):
             echo(f"   $ requests-gracedb-like login {api}")
             login(api, echo=lambda text: echo(f"   {text}"))
             session = Session(api)
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
         with session as s:
             echo(f"   session.auth_source = {s.auth_source!r}")
             first = s.get(api).json()["token_id"]
