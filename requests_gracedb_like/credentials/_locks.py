@@ -1,5 +1,6 @@
 """Locks of reloading credentials that a forked child does not inherit
-held: :func:`fork_safe_lock`.
+held: :func:`fork_safe_lock`, and :class:`LockPickling` for the objects
+that hold one.
 
 A credential that re-reads its file holds a lock while it does. Were a
 process to fork while another of its threads held that lock, the child
@@ -15,7 +16,7 @@ import threading
 import weakref
 from typing import Any
 
-__all__ = ["fork_safe_lock"]
+__all__ = ["LockPickling", "fork_safe_lock"]
 
 # By id, not in a WeakSet: credentials compare by secret and are unhashable.
 _OWNERS: dict[int, weakref.ref[Any]] = {}
@@ -31,6 +32,23 @@ def fork_safe_lock(owner: Any) -> threading.Lock:
 
     _OWNERS[key] = weakref.ref(owner, forget)
     return threading.Lock()
+
+
+class LockPickling:
+    """A base for objects whose ``_lock`` comes from :func:`fork_safe_lock`:
+    pickled without it (a lock cannot be pickled), given a new one when
+    unpickled."""
+
+    _lock: threading.Lock
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = fork_safe_lock(self)
 
 
 def _renew_locks() -> None:

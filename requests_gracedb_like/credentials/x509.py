@@ -21,7 +21,7 @@ from typing import Any, Optional, Union
 
 from .._typing import PathLike
 from ..exceptions import CredentialError, CredentialWarning, EncryptedKeyError
-from ._locks import fork_safe_lock
+from ._locks import LockPickling, fork_safe_lock
 from .files import read_credential_file
 
 __all__ = [
@@ -178,7 +178,7 @@ def insecure_key_mode(key_file: PathLike) -> Optional[int]:
     return mode if mode & 0o077 else None
 
 
-class X509Credential:
+class X509Credential(LockPickling):
     """A client certificate and key, as ``session.cert`` takes them.
 
     Parameters
@@ -352,12 +352,3 @@ class X509Credential:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.cert_file!r} subject={self.subject!r}>"
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = fork_safe_lock(self)

@@ -7,7 +7,7 @@ import logging
 import time
 import warnings
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Optional
 
 from requests.models import PreparedRequest
 
@@ -18,7 +18,7 @@ from ...exceptions import (
     LoginRequiredError,
     ProviderUnreachableError,
 )
-from .._locks import fork_safe_lock
+from .._locks import LockPickling, fork_safe_lock
 from ..bearer import BearerTokenAuth
 from .cache import TokenCache, Tokens
 
@@ -37,7 +37,7 @@ def _stamp(when: Optional[float]) -> str:
     return datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-class OIDCTokenAuth(BearerTokenAuth):
+class OIDCTokenAuth(LockPickling, BearerTokenAuth):
     """Send the cached access token; refresh it before it expires.
 
     Parameters
@@ -240,12 +240,3 @@ class OIDCTokenAuth(BearerTokenAuth):
         return self.cache.path == other.cache.path and super().__eq__(other)
 
     __hash__ = None  # type: ignore[assignment]
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = fork_safe_lock(self)
