@@ -253,24 +253,26 @@ def counts(report: Path) -> dict[str, int]:
     }
 
 
+def _pytest(
+    python: Path, report: Path, args: list[str], *, cwd: Path
+) -> subprocess.CompletedProcess:
+    """Run pytest in `python`'s environment, its results in the JUnit XML
+    file `report`."""
+    command = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    return subprocess.run(
+        [*command, f"--junitxml={report}", *args], cwd=cwd, check=False
+    )
+
+
 def run_suite(package: Package, work: Path) -> dict[str, object]:
     source = download(package, work / "sdist")
     files = rewrite(source)
     python = environment(package, source, work / "venv")
     report = work / "report.xml"
-    args = [
-        str(python),
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        f"--junitxml={report}",
-        *package.tests,
-    ]
+    args = list(package.tests)
     for test in [*package.deselect, *package.differs]:
         args += ["--deselect", test]
-    result = subprocess.run(args, cwd=source, check=False)
+    result = _pytest(python, report, args, cwd=source)
     row: dict[str, object] = {"rewritten files": files, **counts(report)}
     row["deselected"] = len(package.deselect)
     row["differs"] = len(package.differs)
@@ -282,20 +284,7 @@ def run_suite(package: Package, work: Path) -> dict[str, object]:
         test.parent.mkdir(exist_ok=True)
         shutil.copy(HERE / extra, test)
         report = work / f"{extra}.xml"
-        result = subprocess.run(
-            [
-                str(python),
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                f"--junitxml={report}",
-                extra,
-            ],
-            cwd=test.parent,
-            check=False,
-        )
+        result = _pytest(python, report, [extra], cwd=test.parent)
         found = counts(report)
         row[extra] = f"{found['passed']} passed, {found['failed']} failed"
         row["ok"] = row["ok"] and result.returncode == 0 and found["failed"] == 0
