@@ -41,12 +41,9 @@ class Frozen:
         values = self.__dict__
         key: Optional[tuple[Any, ...]] = values.get("_frozen_key")
         if key is None:
+            # Every field is set in the instance dictionary by _set().
             cls: type = type(self)  # typed plainly: mypy finds type[Frozen] unhashable
-            compared = _compared(cls)
-            try:
-                key = tuple(values[name] for name in compared)
-            except KeyError:  # a field that is a property
-                key = tuple(getattr(self, name) for name in compared)
+            key = tuple(values[name] for name in _compared(cls))
             values["_frozen_key"] = key
         return key
 
