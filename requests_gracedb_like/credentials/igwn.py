@@ -25,7 +25,7 @@ from .basic import BasicAuth
 from .bearer import _claims_of, _same_secret
 from .discovery import discover
 from .files import read_credential_file
-from .records import CERTIFICATE, HEADER, Request
+from .records import CERTIFICATE, HEADER, NOT_LOOKED_AT, Request
 from .sources import SOURCES, oidc_login
 
 __all__ = [
@@ -269,19 +269,13 @@ def find_x509_credentials(timeleft: float = 600) -> Union[str, tuple[str, str]]:
     )
     request = Request()
     # Discovery's walk (recalled while unchanged) finds the first
-    # certificate; one with too little time left means looking further.
+    # certificate; one with too little time left means asking the sources
+    # after it, which discovery did not look at.
     found = discover(request, _CERT_SOURCES)
-    winner = found.winner
-    if winner is None:
-        skipped = [a.describe() for a in found.attempts]
-        raise auth_error(
-            "could not find an X.509 credential; looked at: " + "; ".join(skipped)
-        )
-    if _time_left(winner.expiry) >= timeleft:
-        return winner.cert.cert  # type: ignore[union-attr]
     skipped = []
-    for source in _CERT_SOURCES:
-        attempt = source(request)
+    for source, attempt in zip(_CERT_SOURCES, found.attempts):
+        if attempt.status == NOT_LOOKED_AT:
+            attempt = source(request)
         if attempt.found and _time_left(attempt.expiry) >= timeleft:
             return attempt.cert.cert  # type: ignore[union-attr]
         if attempt.found:

@@ -58,3 +58,24 @@ def test_unsafe_netrc_raises_only_when_asked(env):
     assert igwn.get_netrc_auth("https://localhost/") is None
     with pytest.raises(Exception, match="permissive"):
         igwn.get_netrc_auth("https://localhost/", raise_errors=True)
+
+
+def test_find_x509_passes_over_a_certificate_about_to_expire(env, pki, monkeypatch):
+    """A certificate with less than `timeleft` seconds left is skipped for
+    the next source that has one, as igwn-auth-utils does; with none, the
+    error says why the first was passed over."""
+    from requests_gracedb_like.credentials.igwn import find_x509_credentials
+
+    short = pki.client("short", days=300 / 86400)  # 5 minutes left
+    monkeypatch.setenv("X509_USER_PROXY", str(short))
+    with (
+        pytest.warns(DeprecationWarning, match="X.509"),
+        pytest.raises(igwn.IgwnAuthError, match="X509_USER_PROXY: less than 600 s"),
+    ):
+        find_x509_credentials(timeleft=600)
+    with pytest.warns(DeprecationWarning, match="X.509"):
+        assert find_x509_credentials(timeleft=60) == str(short)
+    pem = pki.pem("long")
+    cert, key = env.write_globus(pem, pem)
+    with pytest.warns(DeprecationWarning, match="X.509"):
+        assert find_x509_credentials(timeleft=600) == (str(cert), str(key))
