@@ -32,6 +32,7 @@ __all__ = [
     "SessionAdapterMixin",
     "check_pool_maxsize",
     "check_retries",
+    "mount_for_both_schemes",
 ]
 
 
@@ -125,6 +126,14 @@ class ReplaySafeAdapter(LeanHTTPAdapter):
         return HTTPAdapter.send(once, request, *args, **kwargs)
 
 
+def mount_for_both_schemes(session: Any, adapter: HTTPAdapter) -> None:
+    """Mount `adapter` for ``https://`` and ``http://``: one adapter serves
+    both (its pools are keyed by scheme, host and port), at half the set-up
+    cost of requests' two."""
+    for prefix in ("https://", "http://"):
+        session.mount(prefix, adapter)
+
+
 def check_pool_maxsize(pool_maxsize: Any) -> int:
     """Validate a ``pool_maxsize`` argument: a whole number >= 1.
 
@@ -207,13 +216,10 @@ class SessionAdapterMixin:
         self._mount_adapters()
 
     def _mount_adapters(self) -> None:
-        # One adapter serves both schemes (its pools are keyed by scheme,
-        # host and port): half the set-up cost of a session.
-        adapter = ReplaySafeAdapter(
-            max_retries=self.retries, pool_maxsize=self.pool_maxsize
+        mount_for_both_schemes(
+            self,
+            ReplaySafeAdapter(max_retries=self.retries, pool_maxsize=self.pool_maxsize),
         )
-        for prefix in ("https://", "http://"):
-            self.mount(prefix, adapter)  # type: ignore[attr-defined]
 
     def __getstate__(self) -> dict[str, Any]:
         state: dict[str, Any] = super().__getstate__()  # type: ignore[misc, assignment]

@@ -39,7 +39,7 @@ from requests.auth import AuthBase
 from ._http.arguments import forward_url, request_kwargs
 from ._http.origin import is_loopback
 from ._http.redact import redact_url
-from .adapters import ReplaySafeAdapter, _SessionBase
+from .adapters import ReplaySafeAdapter, _SessionBase, mount_for_both_schemes
 from .auth import SessionAuthMixin as _MainAuthMixin
 from .auth import without_netrc
 from .closing import SessionCloseMixin
@@ -489,10 +489,8 @@ class Session(  # type: ignore[misc]
         # requests' adapter settings (no retries, 10 connections per host),
         # on this package's adapter: pools, paths and timeouts found once
         # per request rather than by parsing the URL again, and no pool
-        # shared with a forked child. One adapter serves both schemes.
-        adapter = ReplaySafeAdapter()
-        for prefix in ("https://", "http://"):
-            self.mount(prefix, adapter)
+        # shared with a forked child.
+        mount_for_both_schemes(self, ReplaySafeAdapter())
 
     if TYPE_CHECKING:
         # For type checkers: requests' signature (the mixins' request()
