@@ -29,6 +29,8 @@ nitpick_ignore_regex = [
     (r"py:class", r"(ValueError|TypeError|OSError|UserWarning|Exception)"),
     (r"py:class", r"(FileNotFoundError|PermissionError|RuntimeError)"),
     (r"py:class", r"tuple of Attempt"),
+    # A private base, shown by show-inheritance.
+    (r"py:class", r"requests_gracedb_like\.credentials\._locks\..*"),
     (r"py:class", r"sequence"),
     (r"py:class", r"(mapping|collection)"),
     (r"py:.*", r"(http|urllib)\..*"),
