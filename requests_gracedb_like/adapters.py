@@ -115,6 +115,7 @@ class ReplaySafeAdapter(LeanHTTPAdapter):
         with retries limited as above when its body can be read only once."""
         if _replayable(request.body) or not isinstance(self.max_retries, _Urllib3Retry):
             return super().send(request, *args, **kwargs)
+        self.poolmanager  # noqa: B018 - made now, so that the copy shares it
         once = object.__new__(type(self))
         once.__dict__.update(self.__dict__)  # same pools, other policy
         once.max_retries = self.max_retries.new(

@@ -13,6 +13,7 @@ method a subclass may override is still called.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Optional
@@ -128,6 +129,26 @@ def _key_of(manager: Any, pool: Any) -> Any:
     return None
 
 
+#: Taken only while an adapter makes its pool manager.
+_MAKING = threading.Lock()
+
+
+class _LazyPoolManager:
+    """``adapter.poolmanager``, made on first use: a descriptor asked only
+    while the adapter's own dictionary has no pool manager (requests' own
+    ``init_poolmanager`` stores one there), so that every later use is a
+    plain attribute read."""
+
+    def __get__(self, adapter: Any, owner: Any = None) -> Any:
+        if adapter is None:
+            return self
+        # Two threads sending through a new adapter make one manager.
+        with _MAKING:
+            if "poolmanager" not in adapter.__dict__:
+                adapter._make_poolmanager()
+        return adapter.__dict__["poolmanager"]
+
+
 class LeanHTTPAdapter(HTTPAdapter):
     """:class:`requests.adapters.HTTPAdapter`, remembering what it would
     otherwise work out again for every request.
@@ -164,17 +185,38 @@ class LeanHTTPAdapter(HTTPAdapter):
     still has its override used.
     """
 
+    # Made when first used (see _LazyPoolManager).
+    poolmanager = _LazyPoolManager()
+
     def init_poolmanager(
         self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
     ) -> None:
+        """Set up the pool manager, made when the adapter first needs it:
+        many sessions are made, and closed, without sending anything
+        through an adapter (both schemes share one, and a session may be
+        made for one request to a host it already has a session for).
+        The arguments are requests', and a subclass may add its own."""
         if _HAS_BLOCKSIZE:
             pool_kwargs.setdefault("blocksize", SEND_BLOCKSIZE)
-        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        self.__dict__.pop("poolmanager", None)  # dropped, not closed
+        self._manager_settings = (connections, maxsize, block, pool_kwargs)
+        self._pools: dict[Any, tuple[Any, Any, Any]] = {}
+        self._timeouts: dict[Any, Timeout] = {}
+
+    def _make_poolmanager(self) -> None:
+        connections, maxsize, block, pool_kwargs = self._manager_settings
+        HTTPAdapter.init_poolmanager(self, connections, maxsize, block, **pool_kwargs)
         if not block:
             # Pools that never wait for a connection need no placeholders.
             self.poolmanager.pool_classes_by_scheme = POOL_CLASSES
-        self._pools: dict[Any, tuple[Any, Any, Any]] = {}
-        self._timeouts: dict[Any, Timeout] = {}
+
+    def close(self) -> None:
+        """Close the pool manager, if one was made, and the proxy managers."""
+        if "poolmanager" in self.__dict__:
+            super().close()
+            return
+        for proxy in self.proxy_manager.values():
+            proxy.clear()
 
     def get_connection_with_tls_context(
         self,

@@ -236,3 +236,103 @@ def test_a_request_class_with_its_own_path_is_asked():
     p = Rewritten()
     p.prepare(method="GET", url="http://127.0.0.1:9/original")
     assert LeanHTTPAdapter().request_url(p, None) == "/rewritten"
+
+
+# -- the pool manager, made when first used ---------------------------------
+
+
+class _CountingPoolManager(adapter_module.HTTPAdapter().poolmanager.__class__):
+    made = 0
+
+    def __init__(self, *args, **kwargs):
+        type(self).made += 1
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """PoolManager, counting how many are made."""
+    import requests.adapters
+
+    _CountingPoolManager.made = 0
+    monkeypatch.setattr(requests.adapters, "PoolManager", _CountingPoolManager)
+    return _CountingPoolManager
+
+
+def test_a_session_closed_unused_makes_no_pool_manager(counted):
+    from requests_gracedb_like import Session
+
+    with Session("https://gracedb.example.org/api/", force_noauth=True) as s:
+        adapter = s.get_adapter("https://gracedb.example.org/")
+    assert counted.made == 0
+    assert "poolmanager" not in vars(adapter)
+
+
+def test_the_first_request_makes_one_pool_manager_for_good(httpserver, counted):
+    httpserver.expect_request("/").respond_with_data("ok")
+    adapter = LeanHTTPAdapter(pool_maxsize=7)
+    with _session(adapter) as s:
+        counted.made = 0  # requests.Session() makes two of its own
+        for _ in range(3):
+            assert s.get(httpserver.url_for("/")).text == "ok"
+        manager = adapter.poolmanager
+        assert counted.made == 1
+        assert type(manager) is _CountingPoolManager
+        # requests' settings reach it, and a plain attribute serves it now.
+        assert manager.connection_pool_kw["maxsize"] == 7
+        assert vars(adapter)["poolmanager"] is manager
+
+
+def test_threads_sending_through_a_new_adapter_share_one_manager(httpserver, counted):
+    import threading
+
+    httpserver.expect_request("/").respond_with_data("ok")
+    adapter = LeanHTTPAdapter(pool_maxsize=8)
+    start = threading.Barrier(8)
+    texts, errors = [], []
+
+    def send():
+        try:
+            start.wait()
+            texts.append(s.get(httpserver.url_for("/")).text)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    with _session(adapter) as s:
+        counted.made = 0  # requests.Session() makes two of its own
+        threads = [threading.Thread(target=send) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not errors
+    assert texts == ["ok"] * 8
+    assert counted.made == 1
+
+
+def test_a_subclass_setting_its_own_pool_arguments_still_has_them(httpserver):
+    import socket
+
+    nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+
+    class Custom(LeanHTTPAdapter):
+        def init_poolmanager(self, *args, **kwargs):
+            kwargs["socket_options"] = nodelay
+            super().init_poolmanager(*args, **kwargs)
+
+    httpserver.expect_request("/").respond_with_data("ok")
+    adapter = Custom()
+    with _session(adapter) as s:
+        assert s.get(httpserver.url_for("/")).text == "ok"
+    assert adapter.poolmanager.connection_pool_kw["socket_options"] == nodelay
+    assert adapter.poolmanager.connection_pool_kw["blocksize"] == SEND_BLOCKSIZE
+
+
+def test_an_unused_adapter_pickles_and_then_sends(httpserver):
+    import pickle
+
+    httpserver.expect_request("/").respond_with_data("ok")
+    adapter = pickle.loads(pickle.dumps(LeanHTTPAdapter(pool_maxsize=5)))
+    with _session(adapter) as s:
+        assert s.get(httpserver.url_for("/")).text == "ok"
+    assert adapter.poolmanager.connection_pool_kw["maxsize"] == 5
