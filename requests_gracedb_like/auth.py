@@ -16,7 +16,7 @@ from ._typing import PathLike
 from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .credentials.discovery import discover
 from .credentials.noauth import NoAuth
-from .credentials.records import HEADER, Discovery, Request
+from .credentials.records import HEADER, Discovery, Request, shared_request
 from .credentials.sources import SOURCES
 from .credentials.x509 import X509Credential
 
@@ -326,7 +326,7 @@ class SessionAuthMixin:
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"{name} must be a str, not {type(value).__name__}")
 
-        request = Request(
+        request = shared_request(
             url=url,
             token=token,
             username=username,

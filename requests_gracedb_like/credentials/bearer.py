@@ -31,6 +31,8 @@ __all__ = [
     "ReloadingTokenFileAuth",
     "TokenFileAuth",
     "read_token_file",
+    "remembered_token",
+    "token_file_state",
     "validate_token",
 ]
 
@@ -113,6 +115,27 @@ def read_token_file(path: PathLike) -> str:
     return _read_token_file(os.fspath(path))
 
 
+def token_file_state(path: str) -> tuple[Any, ...] | None:
+    """What tells an unchanged private regular file at `path`, by one
+    ``lstat``: the path, device, inode, size, modification and
+    status-change times (a change of mode or owner changes the last).
+    None for anything else: no such file, a link, a file others may read.
+    """
+    try:
+        st = os.lstat(path)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_mode & 0o077:
+        return None
+    return (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def remembered_token(state: tuple[Any, ...]) -> str | None:
+    """The token new sessions took from a file in `state` (see
+    :func:`token_file_state`), if it is remembered."""
+    return _RECENT_FILES.get(state)
+
+
 def _remembered_token_file(path: str) -> str:
     """:func:`read_token_file`, for a new session: a private regular file
     is read again only when it has changed on disk (device, inode, size,
@@ -121,18 +144,12 @@ def _remembered_token_file(path: str) -> str:
     A file that fails to read or check, that others may read (it warns
     each time), or that changed in the last few seconds is never
     remembered. Reloads always read the file."""
-    name = path
-    try:
-        st = os.lstat(name)
-    except (OSError, ValueError):
-        st = None  # reading it raises the error the caller expects
-    key = None
-    if st is not None and stat.S_ISREG(st.st_mode) and not st.st_mode & 0o077:
-        key = (name, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    key = token_file_state(path)
+    if key is not None:
         token = _RECENT_FILES.get(key)
         if token is not None:
             return token
-    token = _read_token_file(name)
+    token = _read_token_file(path)
     # As git does with racily clean files: a file changed in the last few
     # seconds could be rewritten again within its file system's timestamp
     # resolution (and even reuse its inode), keeping the same key.
@@ -243,6 +260,16 @@ class BearerTokenAuth(AuthBase):
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
         r.headers["Authorization"] = self._header
         return r
+
+    def _own_copy(self) -> Any:
+        """A copy with the same token and a claims dictionary of its own,
+        made without reading or checking anything again (a new session's
+        credential, from one an earlier session checked)."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        if self.claims is not None:
+            new.claims = dict(self.claims)
+        return new
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BearerTokenAuth):

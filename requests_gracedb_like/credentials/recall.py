@@ -22,6 +22,7 @@ arguments) is walked afresh every time.
 
 from __future__ import annotations
 
+import functools
 import os
 from contextvars import ContextVar
 from typing import Any, Optional, Union
@@ -80,9 +81,29 @@ def getenv(name: str) -> Optional[str]:
     return value
 
 
+def _exists_by_stat(path: str) -> bool:
+    return os.path.exists(path)
+
+
+def _exists_by_access(path: str) -> bool:
+    try:
+        return os.access(path, os.F_OK, effective_ids=True)
+    except ValueError:  # a NUL in the path, as os.path.exists says
+        return False
+
+
+# Whether a path exists, as os.path.exists says (both follow links, and
+# both need search permission, by the effective ids, on the directories
+# above), without the exception os.stat raises and os.path.exists catches
+# for a missing file: most paths discovery looks at do not exist.
+_exists = (
+    _exists_by_access if os.access in os.supports_effective_ids else _exists_by_stat
+)
+
+
 def exists(path: str) -> bool:
     """``os.path.exists(path)``, noted."""
-    found = os.path.exists(path)
+    found = _exists(path)
     notes = _NOTES.get()
     if notes is not None:
         notes.paths[path] = found
@@ -143,9 +164,8 @@ class Recollection:
         """Whether every variable and path is as it was."""
         if not self._same_variables():
             return False
-        exists = os.path.exists
         for path, found in self.paths.items():  # noqa: SIM110 - no generator
-            if exists(path) is not found:
+            if _exists(path) is not found:
                 return False
         return True
 
@@ -192,20 +212,40 @@ def walk_key(request: Any, sources: Any) -> Optional[tuple[Any, ...]]:
     cannot be compared)."""
     if request.password is not None or request.api_key is not None:
         return None
+    arguments = request.arguments
+    if arguments is None:
+        return None
     # A module-level setting of the sources (where /tmp files are looked
     # for) is part of what they depend on.
-    from . import sources as _sources
+    return (arguments, _ids(sources), os.geteuid(), _sources().TMP_DIR)
 
-    # The sources by identity: the remembered walk holds them, so no other
-    # source can take one's id() while it is remembered.
-    # Lists of names (token_scope=["a", "b"]) ask what tuples ask.
-    arguments = tuple(tuple(v) if type(v) is list else v for v in request._key())
-    key = (arguments, tuple(map(id, sources)), os.geteuid(), _sources.TMP_DIR)
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
+
+@functools.cache
+def _sources() -> Any:
+    # Imported when first asked: the sources module imports this one.
+    from . import sources
+
+    return sources
+
+
+#: The ids of the sources of recent walks given as tuples, by the tuple's
+#: id, with the tuple held (so that no other object takes its id).
+_SOURCE_IDS: dict[int, tuple[Any, tuple[int, ...]]] = {}
+
+
+def _ids(sources: Any) -> tuple[int, ...]:
+    """The sources by identity: the remembered walk holds them, so no
+    other source can take one's id() while it is remembered. A tuple of
+    sources cannot change, and its ids are worked out once; a list may
+    have changed in place, and is looked at again."""
+    if type(sources) is not tuple:
+        return tuple(map(id, sources))
+    found = _SOURCE_IDS.get(id(sources))
+    if found is None or found[0] is not sources:
+        found = remember(
+            _SOURCE_IDS, id(sources), (sources, tuple(map(id, sources))), MAX_WALKS
+        )
+    return found[1]
 
 
 def recall(key: tuple[Any, ...]) -> Optional[Recollection]:

@@ -12,6 +12,7 @@ from typing import Any, Callable, Optional, Union
 
 from requests.auth import AuthBase
 
+from .._http.memo import remember
 from .._typing import PathLike
 from ._frozen import Frozen
 from .claims import DEFAULT_EXPIRY_MARGIN, ClaimRequirements, check_expiry_margin
@@ -39,6 +40,7 @@ __all__ = [
     "Discovery",
     "Request",
     "Source",
+    "shared_request",
 ]
 
 CertArgument = Union[PathLike, tuple[PathLike, PathLike], bool, None]
@@ -164,6 +166,46 @@ class Request(Frozen):
         return ClaimRequirements.from_arguments(
             self.url, self.token_audience, self.token_scope, self.token_issuer
         )
+
+    @functools.cached_property
+    def arguments(self) -> Optional[tuple[Any, ...]]:
+        """Every argument, in order, lists of names as tuples (they ask
+        the same): what tells one discovery from another; None when one
+        cannot be hashed."""
+        values = tuple(tuple(v) if type(v) is list else v for v in self._key())
+        try:
+            hash(values)
+        except TypeError:
+            return None
+        return values
+
+
+#: How many argument sets :func:`shared_request` remembers.
+MAX_SHARED_REQUESTS = 16
+_SHARED_REQUESTS: dict[Any, Request] = {}
+
+
+def shared_request(**arguments: Any) -> Request:
+    """``Request(**arguments)``: without a secret among the arguments, one
+    object for every caller with equal arguments of the same types (it is
+    immutable), so that what is worked out from it once (its claim
+    requirements, the key of its discovery walk) is not worked out again
+    for each new session. Arguments that cannot be hashed (a list of names)
+    make a new object each time."""
+    if arguments["password"] is not None or arguments["api_key"] is not None:
+        return Request(**arguments)
+    values = tuple(arguments.values())
+    # True == 1 == 1.0, but only some of them pass the argument checks.
+    key = (values, tuple(map(type, values)))
+    try:
+        found = _SHARED_REQUESTS.get(key)
+    except TypeError:
+        return Request(**arguments)
+    if found is None:
+        found = remember(
+            _SHARED_REQUESTS, key, Request(**arguments), MAX_SHARED_REQUESTS
+        )
+    return found
 
 
 class Attempt(Frozen):

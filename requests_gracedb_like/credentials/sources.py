@@ -16,16 +16,23 @@ import logging
 import os
 import time
 import warnings
-from typing import Optional
+from typing import Any, Optional
 from urllib.parse import urlsplit
 
 from requests.auth import AuthBase
 
+from .._http.memo import remember
 from .._typing import PathLike
 from ..exceptions import CredentialError, CredentialWarning, EncryptedKeyError
 from .apikey import APIKeyAuth
 from .basic import BasicAuth
-from .bearer import BearerTokenAuth, ReloadingTokenFileAuth, TokenFileAuth
+from .bearer import (
+    BearerTokenAuth,
+    ReloadingTokenFileAuth,
+    TokenFileAuth,
+    remembered_token,
+    token_file_state,
+)
 from .claims import time_mismatch
 from .files import read_credential_file
 from .recall import exists, getenv, home, looked_inside
@@ -104,6 +111,11 @@ def _discovered_token_file(source: str, path: str, request: Request) -> Attempt:
     device) or is too large, is skipped with the reason."""
     if request.token is False:
         return _absent(source, path, "token=False", DISABLED)
+    state = None if request.auth_reload else token_file_state(path)
+    if state is not None:
+        again = _checked_before(source, state, request)
+        if again is not None:
+            return again
     if not exists(path):
         return _absent(source, path, "no such file")
     looked_inside()
@@ -115,7 +127,50 @@ def _discovered_token_file(source: str, path: str, request: Request) -> Attempt:
         log.debug("skipping token file %s: %s", path, exc)
         return _absent(source, path, exc.strerror or "cannot be read", UNREADABLE)
     assert isinstance(auth, BearerTokenAuth)
-    return _checked_token(source, path, auth, request)
+    attempt = _checked_token(source, path, auth, request)
+    # Remembered only for the very state the token was read in: the
+    # token-file memory holds this token for it (a private, settled file).
+    if (
+        state is not None
+        and attempt.found
+        and type(auth) is TokenFileAuth
+        and remembered_token(state) == auth.token
+    ):
+        key = _checked_key(source, state, request)
+        remember(_CHECKED_FILES, key, attempt, MAX_CHECKED_FILES)
+    return attempt
+
+
+#: How many checked token files (source, state on disk and requirements)
+#: new sessions remember; the tokens stay in this process only.
+MAX_CHECKED_FILES = 16
+_CHECKED_FILES: dict[tuple[Any, ...], Attempt] = {}
+
+
+def _checked_key(source: str, state: tuple[Any, ...], request: Request) -> Any:
+    # Everything _checked_token's answer depends on besides the time.
+    return (source, state, request.claims, request.token_expiry_margin, os.geteuid())
+
+
+def _checked_before(
+    source: str, state: tuple[Any, ...], request: Request
+) -> Optional[Attempt]:
+    """The attempt that found the token file in `state` (unchanged on
+    disk: device, inode, size, times) with the same requirements, for a new
+    session: with a credential object of its own, once the token passes the
+    time check again. None when there is none, or the time check fails
+    (the file is then looked at as usual, which says why)."""
+    found = _CHECKED_FILES.get(_checked_key(source, state, request))
+    if found is None:
+        return None
+    looked_inside()
+    auth = found.auth
+    assert isinstance(auth, BearerTokenAuth)
+    now = time.time()
+    if time_mismatch(auth.claims, now=now, expiry_margin=request.token_expiry_margin):
+        return None
+    copied: Attempt = found._replace(auth=auth._own_copy())
+    return copied
 
 
 def force_noauth(request: Request) -> Attempt:

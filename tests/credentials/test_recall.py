@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import warnings
 
 import pytest
@@ -240,3 +241,205 @@ def test_a_walk_over_other_sources_is_not_taken_for_another(env, make_token):
     assert found.auth is not None
     for cut in (12, 5, 12, 5):
         assert len(discover(request, tuple(SOURCES[:cut])).attempts) == cut
+
+
+# -- a token file checked for an earlier session ----------------------------
+
+
+@pytest.fixture
+def counted_checks(monkeypatch):
+    """Count token-file reads and claim checks."""
+    from requests_gracedb_like.credentials import bearer, claims
+
+    counts = {"reads": 0, "claim checks": 0}
+    read, mismatch = bearer._read_token_file, claims.ClaimRequirements.mismatch
+
+    def counting_read(name):
+        counts["reads"] += 1
+        return read(name)
+
+    def counting_mismatch(self, found):
+        counts["claim checks"] += 1
+        return mismatch(self, found)
+
+    monkeypatch.setattr(bearer, "_read_token_file", counting_read)
+    monkeypatch.setattr(claims.ClaimRequirements, "mismatch", counting_mismatch)
+    return counts
+
+
+def _settled():
+    """A clock past the time a file just written counts as settled."""
+    return time_machine.travel(time.time() + 10, tick=False)
+
+
+def test_an_unchanged_token_file_is_not_read_or_checked_again(
+    env, make_token, counted_checks
+):
+    env.write_runtime_token(make_token().read_text())
+    with _settled():
+        first = Session(URL)
+        assert counted_checks == {"reads": 1, "claim checks": 1}
+        second, third = Session(URL), Session(URL)
+    assert counted_checks == {"reads": 1, "claim checks": 1}
+    assert first.auth_source == second.auth_source == third.auth_source
+    assert _report(third) == _report(first)
+    # Each session has a credential of its own, with claims of its own.
+    assert len({id(s.auth) for s in (first, second, third)}) == 3
+    assert second.auth == first.auth
+    second.auth.claims["changed"] = True
+    assert "changed" not in third.auth.claims
+    assert "changed" not in first.auth.claims
+
+
+def _rewrite_for_another_audience(path, make_token):
+    make_token({"aud": "https://other.example.org"}, path=path)
+    return "wrong audience"
+
+
+def _rewrite_expired(path, make_token):
+    make_token(lifetime=-30, path=path)
+    return "expired"
+
+
+def _open_to_others(path, make_token):
+    path.chmod(0o644)
+    return "used, with a warning"
+
+
+def _replace_by_a_link(path, make_token):
+    target = make_token(path=path.with_name("elsewhere"))
+    path.unlink()
+    path.symlink_to(target)
+    return "used through the link"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _rewrite_for_another_audience,
+        _rewrite_expired,
+        _open_to_others,
+        _replace_by_a_link,
+    ],
+)
+def test_a_changed_token_file_is_looked_at_again(env, make_token, change):
+    path = env.write_runtime_token(make_token().read_text())
+    with _settled():
+        assert Session(URL).auth_source.startswith("XDG_RUNTIME_DIR")
+        outcome = change(path, make_token)
+    with _settled(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        after = Session(URL)
+    xdg = next(
+        a for a in after.auth_discovery.attempts if a.source == "XDG_RUNTIME_DIR"
+    )
+    if outcome.startswith("used"):
+        assert xdg.found
+        assert after.auth.token == path.read_text().strip()
+        assert bool(caught) == ("warning" in outcome)
+    else:
+        assert not xdg.found
+        assert xdg.status == outcome
+        assert after.auth is None
+
+
+def test_a_checked_token_is_not_taken_once_too_close_to_expiry(env, make_token):
+    path = make_token(lifetime=600)
+    env.write_runtime_token(path.read_text())
+    written = os.path.getmtime(path)
+    with time_machine.travel(written + 10, tick=False):
+        assert Session(URL).auth_source.startswith("XDG_RUNTIME_DIR")
+    # 50 s left: less than the 60 s the default margin asks for.
+    with time_machine.travel(written + 550, tick=False):
+        later = Session(URL)
+        relaxed = Session(URL, token_expiry_margin=10)
+    xdg = next(
+        a for a in later.auth_discovery.attempts if a.source == "XDG_RUNTIME_DIR"
+    )
+    assert (later.auth, xdg.status) == (None, "expired")
+    assert "wanted at least 60 s left" in xdg.reason
+    assert relaxed.auth_source.startswith("XDG_RUNTIME_DIR")
+
+
+def test_other_requirements_check_the_token_again(env, make_token):
+    env.write_runtime_token(make_token({"scope": "gracedb.read"}).read_text())
+    with _settled():
+        assert Session(URL, token_scope="gracedb.read").auth is not None
+        other = Session(URL, token_scope="gracedb.write")
+    xdg = next(
+        a for a in other.auth_discovery.attempts if a.source == "XDG_RUNTIME_DIR"
+    )
+    assert (other.auth, xdg.status) == (None, "wrong scope")
+
+
+def test_reloading_sessions_each_read_the_token_file(env, make_token, counted_checks):
+    from requests_gracedb_like.credentials.bearer import ReloadingTokenFileAuth
+
+    env.write_runtime_token(make_token().read_text())
+    with _settled():
+        sessions = [Session(URL, auth_reload=True) for _ in range(2)]
+    assert all(type(s.auth) is ReloadingTokenFileAuth for s in sessions)
+    assert sessions[0].auth is not sessions[1].auth
+    assert counted_checks["claim checks"] == 2
+
+
+# -- sessions with the same arguments ---------------------------------------
+
+
+def test_sessions_with_equal_arguments_share_their_request(env):
+    first = Session(URL, token_scope="gracedb.read")
+    second = Session(URL, token_scope="gracedb.read")
+    assert second._auth_request is first._auth_request
+    assert Session(URL)._auth_request is not first._auth_request
+    # A list of names is not hashable: an equal request of its own.
+    listed = [Session(URL, token_scope=["gracedb.read"]) for _ in range(2)]
+    assert listed[0]._auth_request is not listed[1]._auth_request
+    assert listed[0]._auth_request.arguments == listed[1]._auth_request.arguments
+
+
+def test_an_argument_equal_to_an_accepted_one_is_still_checked(env):
+    Session(URL, token_expiry_margin=1)
+    Session(URL, auth_reload_timeout=0)
+    with pytest.raises(TypeError, match="token_expiry_margin"):
+        Session(URL, token_expiry_margin=True)
+    with pytest.raises(TypeError, match="auth_reload_timeout"):
+        Session(URL, auth_reload_timeout=False)
+
+
+def test_requests_with_a_secret_are_not_shared(env):
+    from requests_gracedb_like.credentials import records
+
+    a = Session(URL, api_key="key-secret-1")
+    b = Session(URL, api_key="key-secret-1")
+    c = Session(URL, username="albert", password="pw-secret-2")
+    assert a._auth_request is not b._auth_request
+    assert c._auth_request is not Session(URL, username="albert", password="pw")
+    remembered = repr(list(records._SHARED_REQUESTS))
+    assert "key-secret-1" not in remembered
+    assert "pw-secret-2" not in remembered
+
+
+# -- whether a file exists ---------------------------------------------------
+
+
+def _paths(tmp_path):
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    (tmp_path / "link").symlink_to(tmp_path / "file")
+    os.mkfifo(tmp_path / "fifo")
+    return [
+        str(tmp_path / name)
+        for name in ("file", "dir", "dangling", "loop", "link", "fifo", "missing")
+    ] + [
+        str(tmp_path / "file" / "below"),
+        str(tmp_path) + "/nul\0byte",
+        "",
+        "/dev/null",
+    ]
+
+
+def test_exists_answers_as_os_path_exists(tmp_path):
+    for path in _paths(tmp_path):
+        assert recall.exists(path) is os.path.exists(path), path
