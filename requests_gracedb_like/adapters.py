@@ -55,8 +55,8 @@ def _replayable(body: Any) -> bool:
     return hasattr(body, "seek") and hasattr(body, "tell")
 
 
-#: Every adapter alive in the process, so that a forked child can drop their
-#: pools (see :func:`_forget_connections`).
+#: Every adapter alive in the process that has made its pools, so that a
+#: forked child can drop them (see :func:`_forget_connections`).
 _ADAPTERS: weakref.WeakSet[HTTPAdapter] = weakref.WeakSet()
 
 
@@ -102,12 +102,10 @@ class ReplaySafeAdapter(LeanHTTPAdapter):
     empty pools: the child never sends on a connection its parent opened.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _ADAPTERS.add(self)
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)  # type: ignore[misc]  # not in the stubs
+    def _make_poolmanager(self) -> None:
+        super()._make_poolmanager()
+        # Only an adapter with pools holds connections a forked child must
+        # not share (see _forget_connections).
         _ADAPTERS.add(self)
 
     def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:

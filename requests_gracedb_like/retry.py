@@ -21,6 +21,7 @@ from typing import Any, Optional
 from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError
 from urllib3.util import Retry as _Urllib3Retry
 
+from ._http.memo import remember
 from ._http.redact import redact_url
 
 __all__ = ["DEFAULT_RETRIES", "Retry", "check_retries"]
@@ -268,4 +269,20 @@ def check_retries(retries: Any) -> _Urllib3Retry:
         )
     if retries < 0:
         raise ValueError(f"retries must be >= 0, got {retries!r}")
-    return Retry(retries)
+    return _retry_of(retries)
+
+
+def _retry_of(total: int) -> Retry:
+    """``Retry(total)``: a copy of the attributes of one made once per
+    number. A session is made with one, and its values are immutable
+    (urllib3 shares them between a policy and the copies ``new()`` makes
+    for each attempt), so only the policy object is each session's own."""
+    made = _RETRIES.get(total)
+    if made is None:
+        made = remember(_RETRIES, total, Retry(total), 16)
+    copied = object.__new__(Retry)
+    copied.__dict__.update(made.__dict__)
+    return copied
+
+
+_RETRIES: dict[int, Retry] = {}

@@ -274,3 +274,20 @@ def test_bad_arguments_are_rejected(kwargs, error, name):
 def test_bad_retry_policy_is_rejected(kwargs, name):
     with pytest.raises(ValueError, match=name):
         Retry(**kwargs)
+
+
+@pytest.mark.parametrize("total", [0, 3, 7])
+def test_a_number_of_retries_gives_each_session_a_policy_of_its_own(total):
+    from requests_gracedb_like import Session
+
+    first = Session(retries=total, force_noauth=True)
+    second = Session(retries=total, force_noauth=True)
+    assert type(first.retries) is Retry
+    assert vars(first.retries) == vars(Retry(total))
+    assert first.retries is not second.retries
+    # A change to one session's policy is not another's.
+    first.retries.total = total + 5
+    first.retries.backoff_factor = 9.0
+    assert second.retries.total == total
+    assert second.retries.backoff_factor == Retry.DEFAULT_BACKOFF_FACTOR
+    assert Session(retries=total, force_noauth=True).retries.total == total

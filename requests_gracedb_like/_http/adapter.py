@@ -13,6 +13,7 @@ method a subclass may override is still called.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Mapping
 from datetime import timedelta
@@ -131,6 +132,17 @@ def _key_of(manager: Any, pool: Any) -> Any:
 
 #: Taken only while an adapter makes its pool manager.
 _MAKING = threading.Lock()
+
+
+def _renew_lock() -> None:
+    # A child forked while another thread held the lock would inherit it
+    # held, by a thread that does not exist in the child.
+    global _MAKING
+    _MAKING = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_renew_lock)
 
 
 class _LazyPoolManager:

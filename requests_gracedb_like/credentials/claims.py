@@ -77,8 +77,10 @@ __all__ = [
     "ClaimRequirements",
     "Mismatch",
     "check_expiry_margin",
+    "dates_mismatch",
     "default_audience",
     "time_mismatch",
+    "token_dates",
 ]
 
 #: Audience values that mean "any audience" (SciTokens, WLCG 2.1.1).
@@ -202,6 +204,24 @@ def time_mismatch(
     """
     if not claims:
         return None
+    dates = token_dates(claims)
+    if isinstance(dates, Mismatch):
+        return dates
+    return dates_mismatch(dates, now=now, expiry_margin=expiry_margin)
+
+
+def token_dates(claims: dict[str, Any]) -> Union[dict[str, float], Mismatch]:
+    """The ``exp``, ``nbf`` and ``iat`` claims of `claims` that are
+    present, as POSIX times, or why one cannot be read: the part of
+    :func:`time_mismatch` that does not depend on the time.
+
+    Examples
+    --------
+    >>> token_dates({"exp": 1030, "sub": "x"})
+    {'exp': 1030.0}
+    >>> print(token_dates({"exp": "soon"}))
+    exp: wanted a number, token has "soon"
+    """
     dates: dict[str, float] = {}
     for name in ("exp", "nbf", "iat"):
         if name in claims:
@@ -209,6 +229,19 @@ def time_mismatch(
             if date is None:
                 return Mismatch("malformed", name, "a number", _show(claims[name]))
             dates[name] = date
+    return dates
+
+
+def dates_mismatch(
+    dates: dict[str, float], *, now: float, expiry_margin: float = DEFAULT_EXPIRY_MARGIN
+) -> Optional[Mismatch]:
+    """:func:`time_mismatch` of claims whose dates :func:`token_dates` read.
+
+    Examples
+    --------
+    >>> dates_mismatch({"exp": 1030.0}, now=1000, expiry_margin=10) is None
+    True
+    """
     exp = dates.get("exp")
     if exp is not None:
         if exp <= now:  # RFC 7519 4.1.4: not accepted "on or after" exp

@@ -185,7 +185,7 @@ def _replay(
     credential asked again; None when one of them no longer finds it."""
     attempts = list(known.plan)
     for index in known.again:
-        attempt = sources[index](request)
+        attempt = sources[index].find(request)
         if not attempt.found:
             return None
         attempts[index] = attempt

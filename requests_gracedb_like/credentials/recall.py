@@ -210,8 +210,6 @@ def walk_key(request: Any, sources: Any) -> Optional[tuple[Any, ...]]:
     files: the arguments, the sources and the user; None when the walk
     must not be remembered (a secret among the arguments, arguments that
     cannot be compared)."""
-    if request.password is not None or request.api_key is not None:
-        return None
     arguments = request.arguments
     if arguments is None:
         return None

@@ -170,8 +170,11 @@ class Request(Frozen):
     @functools.cached_property
     def arguments(self) -> Optional[tuple[Any, ...]]:
         """Every argument, in order, lists of names as tuples (they ask
-        the same): what tells one discovery from another; None when one
-        cannot be hashed."""
+        the same): what tells one discovery from another, for the memories
+        that make discovery cheap. None when one of them is a secret (the
+        memories hold no secret) or cannot be hashed."""
+        if self.password is not None or self.api_key is not None:
+            return None
         values = tuple(tuple(v) if type(v) is list else v for v in self._key())
         try:
             hash(values)

@@ -12,6 +12,7 @@ the rules that make a later source irrelevant are in
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -33,7 +34,7 @@ from .bearer import (
     remembered_token,
     token_file_state,
 )
-from .claims import time_mismatch
+from .claims import dates_mismatch, time_mismatch, token_dates
 from .files import read_credential_file
 from .recall import exists, getenv, home, looked_inside
 from .records import (
@@ -135,41 +136,43 @@ def _discovered_token_file(source: str, path: str, request: Request) -> Attempt:
         and attempt.found
         and type(auth) is TokenFileAuth
         and remembered_token(state) == auth.token
+        and request.arguments is not None
     ):
-        key = _checked_key(source, state, request)
-        remember(_CHECKED_FILES, key, attempt, MAX_CHECKED_FILES)
+        dates = token_dates(auth.claims or {})
+        if isinstance(dates, dict):
+            key = (source, state, request.arguments, os.geteuid())
+            remember(_CHECKED_FILES, key, (attempt, dates), MAX_CHECKED_FILES)
     return attempt
 
 
-#: How many checked token files (source, state on disk and requirements)
-#: new sessions remember; the tokens stay in this process only.
+#: How many checked token files (source, state on disk and arguments) new
+#: sessions remember; the tokens stay in this process only.
 MAX_CHECKED_FILES = 16
-_CHECKED_FILES: dict[tuple[Any, ...], Attempt] = {}
-
-
-def _checked_key(source: str, state: tuple[Any, ...], request: Request) -> Any:
-    # Everything _checked_token's answer depends on besides the time.
-    return (source, state, request.claims, request.token_expiry_margin, os.geteuid())
+_CHECKED_FILES: dict[tuple[Any, ...], tuple[Attempt, dict[str, float]]] = {}
 
 
 def _checked_before(
     source: str, state: tuple[Any, ...], request: Request
 ) -> Optional[Attempt]:
     """The attempt that found the token file in `state` (unchanged on
-    disk: device, inode, size, times) with the same requirements, for a new
-    session: with a credential object of its own, once the token passes the
-    time check again. None when there is none, or the time check fails
-    (the file is then looked at as usual, which says why)."""
-    found = _CHECKED_FILES.get(_checked_key(source, state, request))
+    disk: device, inode, size, times) with the same arguments, for a new
+    session: with a credential object of its own, once the token's dates
+    pass the time check again. None when there is none, or the time check
+    fails (the file is then looked at as usual, which says why)."""
+    arguments = request.arguments
+    if arguments is None:
+        return None
+    found = _CHECKED_FILES.get((source, state, arguments, os.geteuid()))
     if found is None:
         return None
     looked_inside()
-    auth = found.auth
-    assert isinstance(auth, BearerTokenAuth)
-    now = time.time()
-    if time_mismatch(auth.claims, now=now, expiry_margin=request.token_expiry_margin):
+    attempt, dates = found
+    margin = request.token_expiry_margin
+    if dates_mismatch(dates, now=time.time(), expiry_margin=margin) is not None:
         return None
-    copied: Attempt = found._replace(auth=auth._own_copy())
+    auth = attempt.auth
+    assert isinstance(auth, BearerTokenAuth)
+    copied: Attempt = attempt._replace(auth=auth._own_copy())
     return copied
 
 
@@ -302,18 +305,25 @@ def condor_creds(request: Request) -> Attempt:
     return _absent(name, directory, reason, skipped[0].status)
 
 
+# Asked for the same few paths by every new session.
+@functools.lru_cache(maxsize=64)
+def _user_file(directory: str, prefix: str, euid: int) -> str:
+    """``<directory>/<prefix><euid>``, the user's file in `directory`."""
+    return os.path.join(directory, f"{prefix}{euid}")
+
+
 def xdg_runtime_dir(request: Request) -> Attempt:
     """``$XDG_RUNTIME_DIR/bt_u<euid>``."""
     directory = getenv("XDG_RUNTIME_DIR")
     if not directory:
         return _absent("XDG_RUNTIME_DIR", None, "not set")
-    path = os.path.join(directory, f"bt_u{os.geteuid()}")
+    path = _user_file(directory, "bt_u", os.geteuid())
     return _discovered_token_file("XDG_RUNTIME_DIR", path, request)
 
 
 def tmp_dir(request: Request) -> Attempt:
     """``/tmp/bt_u<euid>``."""
-    path = os.path.join(TMP_DIR, f"bt_u{os.geteuid()}")
+    path = _user_file(TMP_DIR, "bt_u", os.geteuid())
     return _discovered_token_file("/tmp", path, request)  # noqa: S108
 
 
@@ -433,7 +443,7 @@ def x509_user_proxy_env(request: Request) -> Attempt:
 
 def x509_tmp_proxy(request: Request) -> Attempt:
     """``/tmp/x509up_u<euid>``: where grid tools write a proxy."""
-    path = os.path.join(TMP_DIR, f"x509up_u{os.geteuid()}")
+    path = _user_file(TMP_DIR, "x509up_u", os.geteuid())
     return _discovered_cert("/tmp/x509up", path, None, request)  # noqa: S108
 
 

@@ -443,3 +443,20 @@ def _paths(tmp_path):
 def test_exists_answers_as_os_path_exists(tmp_path):
     for path in _paths(tmp_path):
         assert recall.exists(path) is os.path.exists(path), path
+
+
+def test_a_token_checked_for_arguments_with_a_secret_is_not_remembered(env, make_token):
+    """Discovery looks for no token beside a password; should a source be
+    asked all the same, what it remembers holds no secret."""
+    from requests_gracedb_like.credentials import sources
+    from requests_gracedb_like.credentials.records import Request
+
+    path = env.write_runtime_token(make_token().read_text())
+    request = Request(url=URL, username="albert", password="pw-secret-4")
+    with _settled():
+        for _ in range(2):
+            found = sources._discovered_token_file(
+                "XDG_RUNTIME_DIR", str(path), request
+            )
+            assert found.found
+    assert "pw-secret-4" not in repr(list(sources._CHECKED_FILES))

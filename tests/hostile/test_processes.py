@@ -75,6 +75,35 @@ def test_a_forked_child_does_not_inherit_a_held_reload_lock(make_token):
     assert outcome == b"done"
 
 
+def test_a_forked_child_makes_pools_while_the_parent_was_making_some(recorder):
+    """A child forked while a thread of its parent was making an adapter's
+    pool manager still makes its own."""
+    from requests_gracedb_like._http import adapter as adapter_module
+
+    server = recorder()
+    s = Session(server.url(), force_noauth=True)  # no pools made yet
+    read, write = os.pipe()
+    with adapter_module._MAKING:  # another thread is making a pool manager
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:
+            try:
+                status = s.get(server.url("/child"), timeout=5).status_code
+                os.write(write, str(status).encode())
+            finally:
+                os._exit(0)
+    os.close(write)
+    ready, _, _ = select.select([read], [], [], 15)
+    outcome = os.read(read, 16) if ready else b"hung"
+    os.close(read)
+    if not ready:
+        os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    s.close()
+    assert outcome == b"200"
+
+
 def test_a_pickled_session_does_not_carry_a_token_read_from_a_file(make_token):
     path = make_token({"sub": "first"})
     first = path.read_text().strip()
