@@ -180,28 +180,32 @@ class LazyPollSocket(socket.socket):
         """As ``socket.socket.sendall``, waiting only when a send would block."""
         timeout = self._wait_timeout
         # As the socket module's sendall: one deadline for all the data,
-        # checked before each send.
-        deadline = None if timeout is None else time.monotonic() + timeout
+        # checked before each send (none without a timeout, or with 0).
+        deadline = time.monotonic() + timeout if timeout else None
         send = super().send
+        blocked = False
         try:
             # The socket module checks `data`; most requests go at once.
             sent = send(data, flags)
         except BlockingIOError:
             if timeout == 0.0:
                 raise
-            sent = 0
+            sent, blocked = 0, True
         if type(data) is bytes and sent == len(data):
             return
         with memoryview(data) as view, view.cast("B") as left:
             while sent < len(left):
-                if deadline is not None and deadline <= time.monotonic():
+                if blocked:
+                    self._wait(_WRITE, deadline)
+                elif deadline is not None and deadline <= time.monotonic():
                     raise socket.timeout("timed out")
                 try:
                     sent += send(left[sent:], flags)
+                    blocked = False
                 except BlockingIOError:
                     if timeout == 0.0:
                         raise
-                    self._wait(_WRITE, deadline)
+                    blocked = True
 
 
 def lazy_poll(sock: Any) -> Any:

@@ -227,3 +227,10 @@ def test_a_duplicate_keeps_the_timeout(pair):
 def test_tls_and_other_objects_are_left_alone():
     marker = object()
     assert lazy_poll(marker) is marker
+
+
+def test_sendall_with_timeout_zero_stops_when_the_buffers_fill(pair):
+    ours, _ = pair
+    ours.settimeout(0)
+    with pytest.raises(BlockingIOError):
+        ours.sendall(b"x" * (64 << 20))
