@@ -208,10 +208,18 @@ class LazyPollSocket(socket.socket):
                     blocked = True
 
 
+#: The standard library's socket class, as LazyPollSocket extends it; not
+#: when something (gevent, eventlet) had replaced it before this import.
+_PLAIN: Any = LazyPollSocket.__bases__[0]
+_ADOPTS = _PLAIN.__module__ == "socket" and _POLL is not None
+
+
 def lazy_poll(sock: Any) -> Any:
     """`sock` as a :class:`LazyPollSocket` when it is a plain
-    ``socket.socket`` (not TLS) and ``poll()`` exists; else `sock`."""
-    if type(sock) is socket.socket and _POLL is not None:
+    ``socket.socket`` of the standard library (not TLS, not a cooperative
+    socket of gevent or eventlet, not a subclass) and ``poll()`` exists;
+    else `sock`."""
+    if _ADOPTS and type(sock) is _PLAIN:
         return LazyPollSocket.adopt(sock)
     return sock
 

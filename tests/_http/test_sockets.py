@@ -42,7 +42,7 @@ def stalled_server():
 def pair():
     """Two connected sockets; the first as a LazyPollSocket."""
     left, right = socket.socketpair()
-    ours = lazy_poll(left)
+    ours = LazyPollSocket.adopt(left)
     yield ours, right
     ours.close()
     right.close()
@@ -227,6 +227,15 @@ def test_a_duplicate_keeps_the_timeout(pair):
 def test_tls_and_other_objects_are_left_alone():
     marker = object()
     assert lazy_poll(marker) is marker
+
+
+def test_sockets_of_other_classes_are_left_alone():
+    class Green(socket.socket):
+        """A stand-in for a cooperative socket (gevent's, eventlet's)."""
+
+    with Green(socket.AF_UNIX) as green:
+        assert lazy_poll(green) is green
+        assert green.fileno() != -1
 
 
 def test_sendall_with_timeout_zero_stops_when_the_buffers_fill(pair):
