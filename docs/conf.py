@@ -23,6 +23,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"requests(\..*)?"),
     (r"py:.*", r"urllib3(\..*)?"),
     (r"py:.*", r"(os|pathlib|contextlib|threading|typing|queue|collections\.abc)\..*"),
+    (r"py:.*", r"(socket|select)\..*"),
     (r"py:class", r"(str|int|float|bool|bytes|dict|list|tuple|type|object|callable)"),
     (r"py:class", r"(optional|None|callables|sequence of callables|.*-like)"),
     (r"py:class", r"(Any|Optional|Union|PathLike|Source|Request)"),

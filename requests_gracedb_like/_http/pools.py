@@ -14,7 +14,9 @@ nothing from the placeholders: an empty queue and a ``None`` both mean
 "open a new connection", and the queue is full when it holds `maxsize`
 idle connections either way. The pools here are urllib3's, with a queue
 that does not store ``None``; adapters use them only for pools that do not
-block.
+block. Plain ``http://`` connections of these pools talk through
+:class:`~requests_gracedb_like._http.sockets.LazyPollSocket`, which makes
+fewer system calls per request with a timeout.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import queue
 from typing import Any, Optional
 
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from .sockets import LazyPollHTTPConnection
 
 __all__ = ["POOL_CLASSES", "IdleQueue"]
 
@@ -40,6 +44,7 @@ class IdleQueue(queue.LifoQueue):  # type: ignore[type-arg]
 
 class _HTTPConnectionPool(HTTPConnectionPool):
     QueueCls = IdleQueue
+    ConnectionCls = LazyPollHTTPConnection
 
 
 class _HTTPSConnectionPool(HTTPSConnectionPool):
