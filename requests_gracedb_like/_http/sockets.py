@@ -116,12 +116,12 @@ class LazyPollSocket(socket.socket):
 
     @property
     def timeout(self) -> Optional[float]:  # type: ignore[override]
+        """As ``socket.socket.timeout``."""
         return self._wait_timeout
 
     # -- waiting -------------------------------------------------------------
 
     def _wait(self, events: int, deadline: Optional[float]) -> None:
-        """As ``socket.socket.timeout``."""
         """Wait until the socket is ready for `events`, or raise
         ``socket.timeout`` at `deadline` (None: no limit)."""
         poller = _POLL()
