@@ -141,7 +141,10 @@ def _discovered_token_file(source: str, path: str, request: Request) -> Attempt:
         dates = token_dates(auth.claims or {})
         if isinstance(dates, dict):
             key = (source, state, request.arguments, os.geteuid())
-            remember(_CHECKED_FILES, key, (attempt, dates), MAX_CHECKED_FILES)
+            # A copy no session holds, so that nothing a session does to
+            # its credential reaches the next one.
+            kept = attempt._replace(auth=auth._own_copy())
+            remember(_CHECKED_FILES, key, (kept, dates), MAX_CHECKED_FILES)
     return attempt
 
 

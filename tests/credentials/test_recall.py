@@ -460,3 +460,15 @@ def test_a_token_checked_for_arguments_with_a_secret_is_not_remembered(env, make
             )
             assert found.found
     assert "pw-secret-4" not in repr(list(sources._CHECKED_FILES))
+
+
+def test_what_one_session_does_to_its_token_is_not_the_next_ones(env, make_token):
+    first_token = make_token().read_text().strip()
+    env.write_runtime_token(first_token)
+    with _settled():
+        first = Session(URL)
+        first.auth._set_token(make_token({"sub": "someone-else"}).read_text().strip())
+        first.auth.claims["changed"] = True
+        second = Session(URL)
+    assert second.auth.token == first_token
+    assert "changed" not in second.auth.claims
