@@ -15,9 +15,10 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests.cookies import cookiejar_from_dict
+from requests.cookies import RequestsCookieJar
 from requests.hooks import default_hooks
 from requests.models import DEFAULT_REDIRECT_LIMIT
+from requests.structures import CaseInsensitiveDict
 from requests.utils import default_headers
 from urllib3.util import Retry as _Urllib3Retry
 
@@ -254,6 +255,19 @@ _KNOWN_SESSION_INIT = (
 _SAME_SESSION_INIT = requests.Session.__init__.__code__.co_names == _KNOWN_SESSION_INIT
 
 
+#: What requests.utils.default_headers() returns: the same for every session
+#: of a process (requests' User-Agent, the encodings urllib3 can decode).
+_DEFAULT_HEADERS = default_headers()
+
+
+def _default_headers() -> CaseInsensitiveDict[str]:
+    """``default_headers()``: a copy of its contents made at once, not a
+    call to ``__setitem__`` per header."""
+    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    headers._store = _DEFAULT_HEADERS._store.copy()  # type: ignore[attr-defined]
+    return headers
+
+
 class _SessionBase(requests.Session):
     """:class:`requests.Session` that does not mount its two default
     :class:`~requests.adapters.HTTPAdapter` instances, for a session whose
@@ -273,7 +287,7 @@ class _SessionBase(requests.Session):
             return
         # requests' stubs declare headers wider than the value requests
         # itself assigns.
-        self.headers = default_headers()  # type: ignore[assignment]
+        self.headers = _default_headers()  # type: ignore[assignment]
         self.auth = None
         self.proxies = {}
         self.hooks = default_hooks()
@@ -283,5 +297,5 @@ class _SessionBase(requests.Session):
         self.cert = None
         self.max_redirects = DEFAULT_REDIRECT_LIMIT
         self.trust_env = True
-        self.cookies = cookiejar_from_dict({})
+        self.cookies = RequestsCookieJar()  # what cookiejar_from_dict({}) makes
         self.adapters = OrderedDict()

@@ -150,7 +150,10 @@ class SessionTimeoutMixin:
 
     @timeout.setter
     def timeout(self, timeout: Any) -> None:
-        self._timeout = check_timeout(timeout)
+        # The default (every session's) is checked already.
+        self._timeout = (
+            timeout if timeout is DEFAULT_TIMEOUT else check_timeout(timeout)
+        )
 
     def request(
         self, method: str, url: Any, *args: Any, **kwargs: Any

@@ -142,9 +142,18 @@ def test_session_base_is_requests_session_without_default_adapters(
         assert getattr(ours, name) == getattr(plain, name)
     assert ours.max_redirects == plain.max_redirects
     assert ours.trust_env is plain.trust_env
-    assert dict(ours.headers) == dict(plain.headers)
+    assert list(ours.headers.items()) == list(plain.headers.items())
+    assert type(ours.headers) is type(plain.headers)
     assert ours.hooks == plain.hooks
     assert len(ours.cookies) == len(plain.cookies) == 0
+    assert type(ours.cookies) is type(plain.cookies)
+    # Headers and cookies of their own: a change to one session's is not
+    # another's.
+    ours.headers["Accept"] = "application/json"
+    ours.cookies.set("k", "v")
+    other = adapters._SessionBase()
+    assert other.headers["Accept"] == plain.headers["Accept"] == "*/*"
+    assert len(other.cookies) == 0
     s = Session("https://h.example/", force_noauth=True)
     assert list(s.adapters) == ["https://", "http://"]
     assert s.adapters["https://"] is s.adapters["http://"]
