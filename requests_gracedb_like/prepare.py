@@ -5,12 +5,13 @@ things that rarely change between requests of one session: checking the
 session's headers and parameters against generic protocols before merging
 them (slow on some Python versions), and parsing, IDNA-checking and
 re-quoting the same URL again. This mixin merges plain mappings directly
-and remembers each prepared URL, and otherwise prepares exactly as requests
+and remembers recently prepared URLs, and otherwise prepares exactly as requests
 does.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from http import cookiejar
@@ -27,13 +28,26 @@ from requests.utils import check_header_validity, get_netrc_auth
 from ._http.arguments import merge_mapping
 from ._http.cookies import CookieHeaders
 from ._http.headers import case_insensitive, header_store
-from ._http.memo import remember
 
 __all__ = ["SessionHeaders", "SessionPrepareMixin"]
 
-#: The most prepared URLs a session remembers; past that the memory is
-#: cleared and rebuilt, so a crawler cannot grow it without bound.
+#: The most prepared URLs remembered; past that the least recently used
+#: are forgotten, so a crawler cannot grow the memory without bound.
 MAX_URLS = 256
+
+# The method a PreparedRequest subclass may override: then it is called.
+_PREPARE_URL = PreparedRequest.prepare_url
+
+
+@functools.lru_cache(maxsize=MAX_URLS)
+def _prepared_url(url: str) -> str:
+    """``PreparedRequest.prepare_url(url, None)``'s result: a pure function
+    of the string (parsing, IDNA, re-quoting), asked about the same few
+    URLs again and again. A URL it rejects raises each time."""
+    p = PreparedRequest()
+    p.prepare_url(url, None)
+    assert p.url is not None
+    return p.url
 
 
 # One counter for every SessionHeaders: next() on it is atomic in CPython,
@@ -134,9 +148,9 @@ class SessionPrepareMixin:
       sessions hold them) are merged directly, without requests' generic
       type checks;
     * a URL without ``params`` is parsed, IDNA-encoded and re-quoted once
-      per session; later requests to the same URL string reuse the result.
-      The remembered URLs live only in the session and are dropped by
-      ``close()``;
+      (a pure function of the string, remembered for the last
+      :data:`MAX_URLS` URLs of the process, so that a session made for one
+      request to a known URL does not prepare it again);
     * the session's headers are checked once, and again only after they
       change (``session.headers`` is a
       :class:`~requests_gracedb_like.prepare.SessionHeaders`, which counts
@@ -168,7 +182,6 @@ class SessionPrepareMixin:
     def _init_prepare(self) -> None:
         """This mixin's part of ``__init__``, once the classes after it are
         set up (see :class:`~requests_gracedb_like.session.Session`)."""
-        self._prepared_urls: dict[str, str] = {}
         self._checked_headers: Any = None
         self._cookie_headers = CookieHeaders()
         headers = self.headers
@@ -235,15 +248,10 @@ class SessionPrepareMixin:
         return True
 
     def _prepare_url(self, p: PreparedRequest, url: Any, params: Any) -> None:
-        if params or type(url) is not str:
+        if params or type(url) is not str or type(p).prepare_url is not _PREPARE_URL:
             p.prepare_url(url, params)
             return
-        prepared = self._prepared_urls.get(url)
-        if prepared is None:
-            p.prepare_url(url, params)
-            remember(self._prepared_urls, url, p.url, MAX_URLS)
-        else:
-            p.url = prepared
+        p.url = _prepared_url(url)
 
     def prepare_request(self, request: Request) -> PreparedRequest:
         """Prepare `request` with the session's settings, as
@@ -312,11 +320,9 @@ class SessionPrepareMixin:
 
     def close(self) -> None:
         super().close()  # type: ignore[misc]
-        self._prepared_urls.clear()
         self._cookie_headers = CookieHeaders()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)  # type: ignore[misc]
-        self._prepared_urls = {}
         self._checked_headers = None
         self._cookie_headers = CookieHeaders()

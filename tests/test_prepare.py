@@ -126,14 +126,56 @@ def test_netrc_is_used_when_trusting_the_environment(env):
     assert "Authorization" not in without.headers
 
 
-def test_remembered_urls_are_bounded_and_dropped_on_close():
+def test_remembered_urls_are_bounded():
     from requests_gracedb_like import prepare
 
     with _P() as s:
         for i in range(prepare.MAX_URLS + 5):
             s.prepare_request(requests.Request("GET", f"https://example.org/{i}"))
-        assert len(s._prepared_urls) <= prepare.MAX_URLS
-    assert s._prepared_urls == {}
+    assert prepare._prepared_url.cache_info().currsize <= prepare.MAX_URLS
+
+
+def test_a_new_session_reuses_a_prepared_url_with_requests_result():
+    from requests_gracedb_like import prepare
+
+    url = "https://bücher.example/a path/?q=x y"
+    prepare._prepared_url.cache_clear()
+    with _P() as first, _P() as second, requests.Session() as plain:
+        got = [
+            s.prepare_request(requests.Request("GET", url)).url for s in (first, second)
+        ]
+        want = plain.prepare_request(requests.Request("GET", url)).url
+    assert got == [want, want]
+    assert want == "https://xn--bcher-kva.example/a%20path/?q=x%20y"
+    info = prepare._prepared_url.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+
+
+def test_a_rejected_url_is_rejected_every_time():
+    for _ in range(2):
+        with _P() as s, pytest.raises(requests.exceptions.MissingSchema):
+            s.prepare_request(requests.Request("GET", "example.org/no-scheme"))
+
+
+def test_a_prepared_request_class_of_its_own_prepares_every_url(monkeypatch):
+    import requests.sessions
+
+    seen = []
+
+    class Counting(requests.PreparedRequest):
+        def prepare_url(self, url, params):
+            seen.append(url)
+            super().prepare_url(url, params)
+
+    # requests makes its PreparedRequest by the name in its sessions module.
+    monkeypatch.setattr(requests.sessions, "PreparedRequest", Counting)
+    from requests_gracedb_like import prepare
+
+    monkeypatch.setattr(prepare, "PreparedRequest", Counting)
+    with _P() as s:
+        for _ in range(2):
+            s.prepare_request(requests.Request("GET", "https://example.org/x"))
+    assert seen == ["https://example.org/x"] * 2
 
 
 def test_composed_session_round_trips_through_pickle(httpserver):
