@@ -235,6 +235,23 @@ def tls_server(pki: PKI) -> Any:
 
 
 @pytest.fixture
+def made_pool_managers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every urllib3 pool manager that requests' adapters make during the
+    test, in order."""
+    import requests.adapters
+
+    made: list[Any] = []
+
+    class Recording(requests.adapters.PoolManager):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            made.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(requests.adapters, "PoolManager", Recording)
+    return made
+
+
+@pytest.fixture
 def fault_server() -> Iterator[FaultServer]:
     """A :class:`fault_server.FaultServer` on 127.0.0.1, closed after the
     test (every handler thread joined, every socket closed)."""

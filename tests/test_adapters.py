@@ -161,20 +161,10 @@ def test_session_base_is_requests_session_without_default_adapters(
 
 
 def test_a_body_read_once_as_first_request_uses_the_adapters_own_pools(
-    httpserver, monkeypatch
+    httpserver, made_pool_managers
 ):
     """The adapter that sends a generator body with other retries shares
     the pools of the session's adapter, also when that is its first use."""
-    import requests.adapters
-
-    made = []
-
-    class Recording(requests.adapters.PoolManager):
-        def __init__(self, *args, **kwargs):
-            made.append(self)
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(requests.adapters, "PoolManager", Recording)
     httpserver.expect_request("/up", method="POST").respond_with_data("stored")
     httpserver.expect_request("/up", method="GET").respond_with_data("listed")
     with Session(httpserver.url_for("/"), force_noauth=True) as s:
@@ -182,5 +172,5 @@ def test_a_body_read_once_as_first_request_uses_the_adapters_own_pools(
         listed = s.get("up")
         adapter = s.get_adapter(httpserver.url_for("/"))
         assert (posted.text, listed.text) == ("stored", "listed")
-        assert made == [adapter.poolmanager]
+        assert made_pool_managers == [adapter.poolmanager]
     assert httpserver.log[0][0].get_data() == b"ab"

@@ -23,25 +23,36 @@ from requests_gracedb_like.exceptions import CredentialWarning
 SECRET = "s3cret-password-value"
 
 
+def _in_child(report):
+    """Fork; the child runs ``report()`` and sends back the bytes it returns;
+    the parent gets them, or ``b"hung"`` after 15 s (the child is then
+    killed)."""
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads
+        pid = os.fork()
+    if pid == 0:  # the child: report, then exit at once
+        try:
+            os.write(write, report())
+        finally:
+            os._exit(0)
+    os.close(write)
+    ready, _, _ = select.select([read], [], [], 15)
+    outcome = os.read(read, 16) if ready else b"hung"
+    os.close(read)
+    if not ready:
+        os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    return outcome
+
+
 def test_a_forked_child_opens_its_own_connection(recorder):
     server = recorder()
     with Session(server.url(), force_noauth=True) as s:
         s.get(server.url("/parent-1"), timeout=5)  # a pooled keep-alive socket
-        read, write = os.pipe()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads
-            pid = os.fork()
-        if pid == 0:  # the child: one request, its status on the pipe, exit
-            try:
-                status = s.get(server.url("/child"), timeout=5).status_code
-                os.write(write, str(status).encode())
-            finally:
-                os._exit(0)
-        os.close(write)
-        ready, _, _ = select.select([read], [], [], 30)
-        child_status = os.read(read, 16) if ready else b"hung"
-        os.close(read)
-        os.waitpid(pid, 0)
+        child_status = _in_child(
+            lambda: str(s.get(server.url("/child"), timeout=5).status_code).encode()
+        )
         assert s.get(server.url("/parent-2"), timeout=5).text == "ok"
     assert child_status == b"200"
     paths = [h.split(b" ")[1].decode() for h in server.heads]
@@ -54,24 +65,13 @@ def test_a_forked_child_does_not_inherit_a_held_reload_lock(make_token):
     from requests_gracedb_like.credentials.bearer import ReloadingTokenFileAuth
 
     auth = ReloadingTokenFileAuth(make_token())
-    read, write = os.pipe()
+
+    def reload():
+        auth._reload_rejected(auth._header)  # takes the lock
+        return b"done"
+
     with auth._lock:  # another thread is re-reading the file as we fork
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-        if pid == 0:
-            try:
-                auth._reload_rejected(auth._header)  # takes the lock
-                os.write(write, b"done")
-            finally:
-                os._exit(0)
-    os.close(write)
-    ready, _, _ = select.select([read], [], [], 15)
-    outcome = os.read(read, 16) if ready else b"hung"
-    os.close(read)
-    if not ready:
-        os.kill(pid, 9)
-    os.waitpid(pid, 0)
+        outcome = _in_child(reload)
     assert outcome == b"done"
 
 
@@ -82,25 +82,10 @@ def test_a_forked_child_makes_pools_while_the_parent_was_making_some(recorder):
 
     server = recorder()
     s = Session(server.url(), force_noauth=True)  # no pools made yet
-    read, write = os.pipe()
-    with adapter_module._MAKING:  # another thread is making a pool manager
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-        if pid == 0:
-            try:
-                status = s.get(server.url("/child"), timeout=5).status_code
-                os.write(write, str(status).encode())
-            finally:
-                os._exit(0)
-    os.close(write)
-    ready, _, _ = select.select([read], [], [], 15)
-    outcome = os.read(read, 16) if ready else b"hung"
-    os.close(read)
-    if not ready:
-        os.kill(pid, 9)
-    os.waitpid(pid, 0)
-    s.close()
+    with s, adapter_module._MAKING:  # another thread is making a pool manager
+        outcome = _in_child(
+            lambda: str(s.get(server.url("/child"), timeout=5).status_code).encode()
+        )
     assert outcome == b"200"
 
 
