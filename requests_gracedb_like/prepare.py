@@ -149,7 +149,7 @@ class SessionPrepareMixin:
       type checks;
     * a URL without ``params`` is parsed, IDNA-encoded and re-quoted once
       (a pure function of the string, remembered for the last
-      :data:`MAX_URLS` URLs of the process, so that a session made for one
+      ``MAX_URLS`` (256) URLs of the process, so that a session made for one
       request to a known URL does not prepare it again);
     * the session's headers are checked once, and again only after they
       change (``session.headers`` is a
