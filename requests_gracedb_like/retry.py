@@ -279,10 +279,12 @@ def _retry_of(total: int) -> Retry:
     for each attempt), so only the policy object is each session's own."""
     made = _RETRIES.get(total)
     if made is None:
-        made = remember(_RETRIES, total, Retry(total), 16)
+        made = remember(_RETRIES, total, Retry(total), MAX_RETRY_POLICIES)
     copied = object.__new__(Retry)
     copied.__dict__.update(made.__dict__)
     return copied
 
 
+#: How many numbers of retries :func:`check_retries` keeps a policy for.
+MAX_RETRY_POLICIES = 16
 _RETRIES: dict[int, Retry] = {}
