@@ -17,7 +17,8 @@ import statistics
 import sys
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 #: Client name -> the module whose import it pays for.
 MODULES = {

@@ -321,7 +321,7 @@ def table(rows: dict[str, dict[str, object]]) -> str:
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip()
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=False)).rstrip()
         for line in lines
     )
 

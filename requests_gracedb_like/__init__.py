@@ -21,8 +21,6 @@ from .closing import SessionCloseMixin
 from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin
 from .file import SessionFileMixin
-from .prepare import SessionPrepareMixin
-from .send import SessionSendMixin
 from .session import Session
 from .timeout import SessionTimeoutMixin
 from .transport import SessionTransportMixin
@@ -38,8 +36,6 @@ __all__ = [
     "SessionEnvironmentMixin",
     "SessionErrorMixin",
     "SessionFileMixin",
-    "SessionPrepareMixin",
-    "SessionSendMixin",
     "SessionTimeoutMixin",
     "SessionTransportMixin",
     "SessionUserAgentMixin",

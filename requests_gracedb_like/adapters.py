@@ -10,19 +10,11 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections import OrderedDict
 from typing import Any
 
-import requests
-from requests.adapters import HTTPAdapter
-from requests.cookies import RequestsCookieJar
-from requests.hooks import default_hooks
-from requests.models import DEFAULT_REDIRECT_LIMIT
-from requests.structures import CaseInsensitiveDict
-from requests.utils import default_headers
+from requests.adapters import DEFAULT_POOLBLOCK, DEFAULT_POOLSIZE, HTTPAdapter
 from urllib3.util import Retry as _Urllib3Retry
 
-from ._http.adapter import LeanHTTPAdapter
 from .retry import DEFAULT_RETRIES, Retry, check_retries
 
 __all__ = [
@@ -56,9 +48,9 @@ def _replayable(body: Any) -> bool:
     return hasattr(body, "seek") and hasattr(body, "tell")
 
 
-#: Every adapter alive in the process that has made its pools, so that a
-#: forked child can drop them (see :func:`_forget_connections`).
-_ADAPTERS: weakref.WeakSet[HTTPAdapter] = weakref.WeakSet()
+#: Every adapter alive in the process, so that a forked child can drop their
+#: pools (see :func:`_forget_connections`).
+_ADAPTERS: weakref.WeakSet[ReplaySafeAdapter] = weakref.WeakSet()
 
 
 def _forget_connections() -> None:
@@ -72,11 +64,8 @@ def _forget_connections() -> None:
     opens connections of its own as needed.
     """
     for adapter in list(_ADAPTERS):
-        adapter.init_poolmanager(
-            adapter._pool_connections,  # type: ignore[attr-defined]
-            adapter._pool_maxsize,  # type: ignore[attr-defined]
-            block=adapter._pool_block,  # type: ignore[attr-defined]
-        )
+        connections, maxsize, block = adapter._pool_arguments
+        adapter.init_poolmanager(connections, maxsize, block=block)
         adapter.proxy_manager = {}
 
 
@@ -84,7 +73,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_connections)
 
 
-class ReplaySafeAdapter(LeanHTTPAdapter):
+class ReplaySafeAdapter(HTTPAdapter):
     """A :class:`requests.adapters.HTTPAdapter` that never sends a body
     twice when it cannot be read twice.
 
@@ -95,18 +84,26 @@ class ReplaySafeAdapter(LeanHTTPAdapter):
     retryable status returns the response and a dropped connection raises,
     as with no retries.
 
-    It is a :class:`~requests_gracedb_like._http.adapter.LeanHTTPAdapter`:
-    connection pools, paths and timeouts are worked out once, not for every
-    request.
-
     In a child process made by :func:`os.fork`, the adapter starts with
     empty pools: the child never sends on a connection its parent opened.
     """
 
-    def _make_poolmanager(self) -> None:
-        super()._make_poolmanager()
-        # Only an adapter with pools holds connections a forked child must
-        # not share (see _forget_connections).
+    __attrs__ = [*HTTPAdapter.__attrs__, "_pool_arguments"]  # noqa: RUF012 - as requests
+
+    def __init__(
+        self,
+        pool_connections: int = DEFAULT_POOLSIZE,
+        pool_maxsize: int = DEFAULT_POOLSIZE,
+        max_retries: Any = 0,
+        pool_block: bool = DEFAULT_POOLBLOCK,
+    ) -> None:
+        # Kept for a forked child's new pools (see _forget_connections).
+        self._pool_arguments = (pool_connections, pool_maxsize, pool_block)
+        super().__init__(pool_connections, pool_maxsize, max_retries, pool_block)
+        _ADAPTERS.add(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)  # type: ignore[misc]
         _ADAPTERS.add(self)
 
     def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
@@ -114,7 +111,6 @@ class ReplaySafeAdapter(LeanHTTPAdapter):
         with retries limited as above when its body can be read only once."""
         if _replayable(request.body) or not isinstance(self.max_retries, _Urllib3Retry):
             return super().send(request, *args, **kwargs)
-        self.poolmanager  # noqa: B018 - made now, so that the copy shares it
         once = object.__new__(type(self))
         once.__dict__.update(self.__dict__)  # same pools, other policy
         once.max_retries = self.max_retries.new(
@@ -206,11 +202,6 @@ class SessionAdapterMixin:
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self._init_adapters(retries, pool_maxsize)
-
-    def _init_adapters(self, retries: Any, pool_maxsize: int) -> None:
-        """This mixin's part of ``__init__``, once the classes after it are
-        set up (see :class:`~requests_gracedb_like.session.Session`)."""
         self.retries = check_retries(retries)
         self.pool_maxsize = check_pool_maxsize(pool_maxsize)
         self._mount_adapters()
@@ -226,76 +217,3 @@ class SessionAdapterMixin:
         state["retries"] = self.retries
         state["pool_maxsize"] = self.pool_maxsize
         return state
-
-
-#: The names ``requests.Session.__init__`` uses in the requests version this
-#: was written against; :class:`_SessionBase` copies its body only while they
-#: are unchanged.
-_KNOWN_SESSION_INIT = (
-    "default_headers",
-    "headers",
-    "auth",
-    "proxies",
-    "default_hooks",
-    "hooks",
-    "params",
-    "stream",
-    "verify",
-    "cert",
-    "DEFAULT_REDIRECT_LIMIT",
-    "max_redirects",
-    "trust_env",
-    "cookiejar_from_dict",
-    "cookies",
-    "OrderedDict",
-    "adapters",
-    "mount",
-    "HTTPAdapter",
-)
-_SAME_SESSION_INIT = requests.Session.__init__.__code__.co_names == _KNOWN_SESSION_INIT
-
-
-#: What requests.utils.default_headers() returns: the same for every session
-#: of a process (requests' User-Agent, the encodings urllib3 can decode).
-_DEFAULT_HEADERS = default_headers()
-
-
-def _default_headers() -> CaseInsensitiveDict[str]:
-    """``default_headers()``: a copy of its contents made at once, not a
-    call to ``__setitem__`` per header."""
-    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
-    headers._store = _DEFAULT_HEADERS._store.copy()  # type: ignore[attr-defined]
-    return headers
-
-
-class _SessionBase(requests.Session):
-    """:class:`requests.Session` that does not mount its two default
-    :class:`~requests.adapters.HTTPAdapter` instances, for a session whose
-    :class:`SessionAdapterMixin` mounts its own at once.
-
-    Each default adapter builds a pool manager and a retry policy that would
-    be thrown away (about a tenth of the composed session's set-up). The
-    settings are those of ``requests.Session.__init__``; should a requests
-    release change that method, it is called as it is and only its
-    adapters are dropped.
-    """
-
-    def __init__(self) -> None:
-        if not _SAME_SESSION_INIT:
-            super().__init__()
-            self.adapters = OrderedDict()
-            return
-        # requests' stubs declare headers wider than the value requests
-        # itself assigns.
-        self.headers = _default_headers()  # type: ignore[assignment]
-        self.auth = None
-        self.proxies = {}
-        self.hooks = default_hooks()
-        self.params = {}
-        self.stream = False
-        self.verify = True
-        self.cert = None
-        self.max_redirects = DEFAULT_REDIRECT_LIMIT
-        self.trust_env = True
-        self.cookies = RequestsCookieJar()  # what cookiejar_from_dict({}) makes
-        self.adapters = OrderedDict()

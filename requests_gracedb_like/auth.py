@@ -8,15 +8,16 @@ import os
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 import requests
+from requests.auth import AuthBase
 from requests.models import PreparedRequest
 
 from ._http.arguments import forward_url, request_kwargs
-from ._http.origin import same_origin, strip_credential_headers
+from ._http.origin import prepared_origin, same_origin, strip_credential_headers
 from ._typing import PathLike
 from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .credentials.discovery import discover
-from .credentials.noauth import NoAuth
-from .credentials.records import HEADER, Discovery, Request, shared_request
+from .credentials.noauth import NoAuth, without_netrc
+from .credentials.records import HEADER, Discovery, Request
 from .credentials.sources import SOURCES
 from .credentials.x509 import X509Credential
 
@@ -65,24 +66,6 @@ def _check_cert(value: Any) -> Any:
     )
 
 
-def without_netrc(session: Any, request: requests.Request) -> requests.Request:
-    """`request`, or a copy of it that requests will not add ``~/.netrc``
-    credentials to.
-
-    :meth:`requests.Session.prepare_request` reads ``~/.netrc`` for a
-    request when neither it nor the session has ``auth``. Discovery has
-    already looked there, and ``force_noauth=True`` means nothing at all;
-    so such a request is given a
-    :class:`~requests_gracedb_like.credentials.noauth.NoAuth`, and
-    ``session.auth`` stays None.
-    """
-    if request.auth or getattr(session, "auth", None):
-        return request
-    request = copy.copy(request)
-    request.auth = NoAuth()
-    return request
-
-
 def credential_expiry(session: Any) -> Optional[float]:
     """The earliest expiry (POSIX time) of the session's credentials: the
     token's ``exp`` and the client certificate's ``notAfter``; None when
@@ -125,6 +108,19 @@ def close_pools_with_cert(session: requests.Session, cert: Any) -> int:
                     pools.pop(key, None)  # closes it: the container disposes
                     closed += 1
     return closed
+
+
+class _ClaimedToken(AuthBase):
+    """What ``token_audience``, ``token_scope`` or ``token_issuer`` given to
+    one request ask for: resolved to a credential (or to none) by
+    :meth:`SessionAuthMixin.prepare_request`, once the URL is final. Sent
+    unresolved, it adds nothing."""
+
+    def __init__(self, claims: dict[str, Any]) -> None:
+        self.claims = claims
+
+    def __call__(self, r: PreparedRequest) -> PreparedRequest:
+        return r
 
 
 class SessionAuthMixin:
@@ -255,49 +251,6 @@ class SessionAuthMixin:
     ) -> None:
         forward_url(SessionAuthMixin, self, url, kwargs)
         super().__init__(**kwargs)
-        self._init_auth(
-            url,
-            token=token,
-            cert=cert,
-            api_key=api_key,
-            auth_header_name=auth_header_name,
-            api_key_prefix=api_key_prefix,
-            token_audience=token_audience,
-            token_scope=token_scope,
-            token_issuer=token_issuer,
-            token_expiry_margin=token_expiry_margin,
-            username=username,
-            password=password,
-            force_noauth=force_noauth,
-            fail_if_noauth=fail_if_noauth,
-            auth_reload=auth_reload,
-            auth_reload_timeout=auth_reload_timeout,
-        )
-
-    def _init_auth(
-        self,
-        url: Optional[str],
-        *,
-        token: Union[PathLike, bool, None],
-        cert: Any,
-        api_key: Optional[str],
-        auth_header_name: str,
-        api_key_prefix: Optional[str],
-        token_audience: Any,
-        token_scope: Any,
-        token_issuer: Any,
-        token_expiry_margin: float,
-        username: Optional[str],
-        password: Optional[str],
-        force_noauth: bool,
-        fail_if_noauth: bool,
-        auth_reload: bool,
-        auth_reload_timeout: float,
-    ) -> None:
-        """This mixin's part of ``__init__``, once the classes after it are
-        set up (see :class:`~requests_gracedb_like.session.Session`):
-        argument checks, then discovery."""
-
         if force_noauth and fail_if_noauth:
             raise ValueError("Must not set both force_noauth and fail_if_noauth.")
         if (username is None) ^ (password is None):
@@ -326,7 +279,7 @@ class SessionAuthMixin:
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"{name} must be a str, not {type(value).__name__}")
 
-        request = shared_request(
+        request = Request(
             url=url,
             token=token,
             username=username,
@@ -361,28 +314,40 @@ class SessionAuthMixin:
         ``token_issuer`` choose the bearer token for this request alone.
 
         With any of them, the token sources are looked at again with these
-        claims (the session's other arguments unchanged) and the token
-        found is sent instead of the session's; when none matches, no
-        header credential is sent. An ``auth=`` given to the request wins.
+        claims, for the request's URL (the session's other arguments
+        unchanged), and the token found is sent instead of the session's;
+        when none matches, no header credential is sent. A request to
+        another origin than the session's URL gets no credential at all
+        (unless ``allow_cross_origin_auth=True``). An ``auth=`` given to the
+        request wins.
+
+        A reloading client certificate is re-read here, before the request
+        picks a connection (see :meth:`_reload_certificate`).
         """
         if args:
             kwargs = request_kwargs(args, kwargs)
             args = ()
         if not _CLAIM_NAMES.isdisjoint(kwargs):
             claims = {k: kwargs.pop(k) for k in _CLAIM_ARGUMENTS if k in kwargs}
-            if kwargs.get("auth") is None and any(
-                v is not None for v in claims.values()
-            ):
-                kwargs["auth"] = self._auth_with_claims(url, claims)
+            claims = {k: v for k, v in claims.items() if v is not None}
+            if kwargs.get("auth") is None and claims:
+                kwargs["auth"] = _ClaimedToken(claims)
+        self._reload_certificate()
         return super().request(method, url, *args, **kwargs)  # type: ignore[misc, no-any-return]
 
-    def _auth_with_claims(self, url: Any, claims: dict[str, Any]) -> Any:
-        """The header credential discovery finds with other claims."""
+    def _token_for_claims(self, url: Any, claims: dict[str, Any]) -> Any:
+        """The header credential discovery finds for `url` with other
+        claims: nothing for another origin than the session's."""
+        if (
+            self.auth_url is not None
+            and not getattr(self, "allow_cross_origin_auth", False)
+            and prepared_origin(url) != prepared_origin(self.auth_url)
+        ):
+            return NoAuth()
         previous = self._auth_request
         fields = {name: getattr(previous, name) for name in Request._fields}
-        if isinstance(url, str) and "://" in url:
-            fields["url"] = url
-        fields.update({k: v for k, v in claims.items() if v is not None})
+        fields["url"] = url if isinstance(url, str) else previous.url
+        fields.update(claims)
         found = discover(Request(**fields), SOURCES).auth
         return NoAuth() if found is None else found
 
@@ -412,20 +377,14 @@ class SessionAuthMixin:
             discovery, self.auth_url, credential_expiry(self), refused
         )
 
-    def send(self, request: PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        """Re-read a reloading client certificate before sending.
-
-        Overridden because a client certificate is presented per connection:
-        when a rotated one has been read, the pooled connections opened with
-        the old one must be closed before the adapter picks a connection,
-        and ``send`` is where that happens for every request, redirects
-        included.
-        """
+    def _reload_certificate(self) -> None:
+        """Re-read a reloading client certificate that changed on disk or
+        nears expiry, and close the pooled connections opened with the old
+        one (a certificate is presented once per connection)."""
         cred = self.auth_cert
         if cred is not None and cred.reloading and cred.check():
             closed = close_pools_with_cert(self, cred.cert)  # type: ignore[arg-type]
             log.debug("closed %d connection pools after certificate reload", closed)
-        return super().send(request, **kwargs)  # type: ignore[misc]
 
     @property
     def expiry(self) -> Optional[float]:
@@ -441,12 +400,18 @@ class SessionAuthMixin:
         return None if expiry is None else float(expiry)
 
     def prepare_request(self, request: requests.Request) -> PreparedRequest:
-        """Prepare `request`, never with credentials from ``~/.netrc``.
+        """Prepare `request` with the token its claims choose, if any, and
+        never with credentials from ``~/.netrc``.
 
         Overridden because :meth:`requests.Session.prepare_request` reads
         ``~/.netrc`` when neither the request nor the session has ``auth``
-        (see :func:`~requests_gracedb_like.auth.without_netrc`).
+        (see :func:`~requests_gracedb_like.credentials.noauth.without_netrc`),
+        and because the request's URL is final here (relative URLs
+        resolved), which per-request claims are matched against.
         """
+        if isinstance(request.auth, _ClaimedToken):
+            request = copy.copy(request)
+            request.auth = self._token_for_claims(request.url, request.auth.claims)
         return super().prepare_request(without_netrc(self, request))  # type: ignore[misc, no-any-return]
 
     def rebuild_auth(

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any, Optional
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -25,7 +24,6 @@ _HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _DROPPED = re.compile(r"[\x00-\x20\x7f]")
 
 
-@functools.lru_cache(maxsize=64)
 def normalize_base_url(url: str) -> str:
     """Check that `url` is absolute and make its path end with ``/``.
 
@@ -89,9 +87,6 @@ def join_url(base: Optional[str], url: Any) -> Any:
         ) from None
 
 
-# urljoin parses both URLs on every call; the same few endpoints are
-# requested over and over, so remember recent results.
-@functools.lru_cache(maxsize=512)
 def _resolve(base: str, url: str) -> str:
     path = re.split(r"[?#]", url, maxsplit=1)[0]
     if not path.endswith(";"):
@@ -137,11 +132,6 @@ class SessionBaseURLMixin:
     def __init__(self, url: Optional[str] = None, **kwargs: Any) -> None:
         forward_url(SessionBaseURLMixin, self, url, kwargs)
         super().__init__(**kwargs)
-        self._init_base_url(url)
-
-    def _init_base_url(self, url: Optional[str]) -> None:
-        """This mixin's part of ``__init__``, once the classes after it are
-        set up (see :class:`~requests_gracedb_like.session.Session`)."""
         self.base_url = url
 
     @property

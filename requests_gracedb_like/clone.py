@@ -26,14 +26,18 @@ def clone_session(session: _S) -> _S:
 
     The copy is of the same class and has the same attributes, those of a
     subclass included (``__init__`` is not run again: no credential
-    discovery). Its headers, cookies, hooks, parameters, proxies and adapter
-    table are its own; other attributes are shared, among them the
-    credential (``auth``) and the adapters themselves with their open
-    connections.
+    discovery). Every attribute is its own copy (headers, cookies, hooks,
+    the credential objects and their claims...) but the adapters, shared
+    with their open connections (a connection holds no credential).
     """
     cls = type(session)
     new = cls.__new__(cls)
-    new.__dict__.update(session.__dict__)
+    new.__dict__.update(
+        {
+            name: value if name in _COPIED_BELOW else _unshared(value)
+            for name, value in session.__dict__.items()
+        }
+    )
     new.headers = session.headers.copy()  # type: ignore[attr-defined]
     new.cookies = session.cookies.copy()  # type: ignore[attr-defined]
     new.hooks = {  # type: ignore[attr-defined]
@@ -45,6 +49,44 @@ def clone_session(session: _S) -> _S:
     new.adapters = OrderedDict(session.adapters)  # type: ignore[attr-defined]
     new._borrowed_adapters = list(session.adapters.values())  # type: ignore[attr-defined]
     return new
+
+
+#: What :func:`clone_session` copies by hand: requests' own settings.
+_COPIED_BELOW = frozenset(
+    {"headers", "cookies", "hooks", "params", "proxies", "adapters"}
+)
+
+
+def _unshared(value: Any) -> Any:
+    """A copy of `value` that shares nothing mutable with it where that can
+    be had: a deep copy, else (an object holding a lock, say) a shallow
+    copy whose attributes are deep copies where they can be."""
+    if isinstance(value, (str, bytes, int, float, bool, type(None))):
+        return value
+    copied = _deep_copy(value)
+    if copied is not _CANNOT:
+        return copied
+    try:
+        new = copy.copy(value)
+        attributes = vars(new)
+    except TypeError:
+        return value
+    for name, attribute in list(attributes.items()):
+        copied = _deep_copy(attribute)
+        if copied is not _CANNOT:
+            attributes[name] = copied
+    return new
+
+
+_CANNOT = object()
+
+
+def _deep_copy(value: Any) -> Any:
+    """``copy.deepcopy(value)``, or :data:`_CANNOT` (a lock, a socket...)."""
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # anything a __deepcopy__ may raise
+        return _CANNOT
 
 
 def _cookie_domain(base_url: Optional[str]) -> str:

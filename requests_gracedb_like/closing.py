@@ -20,11 +20,7 @@ def close_pools(adapter: Any) -> None:
     Closing each pool first releases them at once.
     """
     if isinstance(adapter, HTTPAdapter):
-        # An adapter that makes its pool manager when first used, and was
-        # never used, has none to close (and none is made to be closed).
-        made = vars(adapter).get("poolmanager")
-        managers = [] if made is None else [made]
-        for manager in [*managers, *adapter.proxy_manager.values()]:
+        for manager in [adapter.poolmanager, *adapter.proxy_manager.values()]:
             pools = manager.pools
             for key in list(pools.keys()):
                 pool = pools.get(key)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import http.client
 import json
 import re
@@ -13,9 +14,9 @@ from typing import Any
 
 import requests
 import urllib3.exceptions
+from requests.models import PreparedRequest
 from requests.structures import CaseInsensitiveDict
 
-from ._http.arguments import request_kwargs
 from ._http.redact import printable, redact_secrets, redact_url, secrets_in
 from .exceptions import BodyTimeout, http_error_class
 
@@ -414,56 +415,73 @@ class SessionErrorMixin:
 
     def __init__(self, *, raise_for_status: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._init_errors(raise_for_status)
-
-    def _init_errors(self, raise_for_status: bool) -> None:
-        """This mixin's part of ``__init__``, once the classes after it are
-        set up (see :class:`~requests_gracedb_like.session.Session`)."""
         if raise_for_status:
             self.hooks["response"].append(self._status_hook)  # type: ignore[attr-defined]
 
-    def request(
-        self, method: str, url: Any, *args: Any, **kwargs: Any
-    ) -> requests.Response:
-        if args:
-            kwargs = request_kwargs(args, kwargs)
-            args = ()
-        hooks = kwargs.get("hooks")
-        _hook = self._status_hook
-        if hooks and _hook in self.hooks["response"]:  # type: ignore[attr-defined]
-            response_hooks = hooks.get("response")
-            if response_hooks is not None:
-                if callable(response_hooks):
-                    response_hooks = [response_hooks]
-                response_hooks = list(response_hooks)
-                if _hook not in response_hooks:
-                    kwargs["hooks"] = {**hooks, "response": [*response_hooks, _hook]}
+    def prepare_request(self, request: requests.Request) -> PreparedRequest:
+        """Prepare `request` with the session's status hook after its own
+        response hooks, and with a clear error for a header that cannot be
+        sent or a URL that cannot be used."""
+        hook = self._status_hook
+        hooks = request.hooks.get("response") if request.hooks else None
+        session_hooks = self.hooks["response"]  # type: ignore[attr-defined]
+        if hooks and hook in session_hooks and hook not in hooks:
+            request = copy.copy(request)
+            request.hooks = {**request.hooks, "response": [*hooks, hook]}
         try:
-            return super().request(method, url, *args, **kwargs)  # type: ignore[misc]
-        except requests.HTTPError:
-            raise
+            return super().prepare_request(request)  # type: ignore[misc, no-any-return]
         except (requests.RequestException, ValueError) as exc:
-            if _header_refused(exc):
-                raise _header_error(self, kwargs, method, url) from None
-            if isinstance(exc, requests.RequestException):
-                raise transport_error(exc, method, url) from None
-            raise
+            error = _rewritten(self, exc, request.method, request.url, request.headers)
+            raise error from None
 
     def send(
         self, request: requests.PreparedRequest, **kwargs: Any
     ) -> requests.Response:
-        # Overridden because a failure while the body is read happens here,
-        # after the adapter has returned, and requests raises it without
-        # the request; attach it, so that the message names the request
-        # that failed (the last one, after redirects).
+        """Send `request`; a failure before a status arrives raises the same
+        class of exception, its message naming the request that failed
+        (the last one, after redirects) and the cause.
+
+        Overridden because a failure while the body is read happens here,
+        after the adapter has returned, and requests raises it without the
+        request.
+        """
         try:
             return super().send(request, **kwargs)  # type: ignore[misc, no-any-return]
-        except requests.RequestException as exc:
-            # Not every subclass calls RequestException.__init__ (which sets
-            # the attribute): ligo-gracedb's HTTPError does not.
-            if getattr(exc, "request", None) is None:
-                exc.request = request
-            raise
+        except (requests.RequestException, ValueError) as exc:
+            if isinstance(exc, requests.RequestException):
+                # Not every subclass calls RequestException.__init__ (which
+                # sets the attribute): ligo-gracedb's HTTPError does not.
+                if getattr(exc, "request", None) is None:
+                    exc.request = request
+                if isinstance(exc, requests.HTTPError) or _REWRITTEN in vars(exc):
+                    raise  # a status, or rewritten for a later redirect
+            error = _rewritten(self, exc, request.method, request.url, request.headers)
+            raise error from None
+
+
+#: Marks an exception whose message was rewritten, so that the ``send`` of
+#: an earlier hop of a redirect chain leaves it as it is.
+_REWRITTEN = "_requests_gracedb_like_rewritten"
+
+
+def _rewritten(
+    session: Any, exc: BaseException, method: Any, url: Any, headers: Any
+) -> BaseException:
+    """The exception to raise for `exc`, a failure of the request `method`
+    `url` with `headers`: rewritten as :func:`transport_error` says, or as
+    :func:`_header_error` for a header that cannot be sent; `exc` itself
+    when it is neither. Raised ``from None``: the original stays reachable
+    as ``__context__`` but is not printed, because its message quotes the
+    URL, query string and tokens included."""
+    error: BaseException
+    if _header_refused(exc):
+        error = _header_error(session, {"headers": headers}, method, url)
+    elif isinstance(exc, requests.RequestException):
+        error = transport_error(exc, method, url)
+    else:
+        return exc
+    setattr(error, _REWRITTEN, True)
+    return error
 
 
 def _header_refused(exc: BaseException) -> bool:

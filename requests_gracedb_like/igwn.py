@@ -39,9 +39,8 @@ from requests.auth import AuthBase
 from ._http.arguments import forward_url, request_kwargs
 from ._http.origin import is_loopback
 from ._http.redact import redact_url
-from .adapters import ReplaySafeAdapter, _SessionBase, mount_for_both_schemes
+from .adapters import ReplaySafeAdapter, mount_for_both_schemes
 from .auth import SessionAuthMixin as _MainAuthMixin
-from .auth import without_netrc
 from .closing import SessionCloseMixin
 from .credentials.bearer import _same_secret
 from .credentials.igwn import (
@@ -54,11 +53,10 @@ from .credentials.igwn import (
     scitoken_audience,
     scitoken_authorization_header,
 )
+from .credentials.noauth import without_netrc
 from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin as _MainErrorMixin
 from .exceptions import IgwnAuthError, http_error_class
-from .prepare import SessionPrepareMixin
-from .send import SessionSendMixin
 from .transport import SessionTransportMixin
 from .user_agent import SessionUserAgentMixin
 
@@ -409,7 +407,7 @@ class SessionAuthMixin:
 
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
         """Prepare `request`, never with credentials from ``~/.netrc``
-        (see :func:`~requests_gracedb_like.auth.without_netrc`)."""
+        (see :func:`~requests_gracedb_like.credentials.noauth.without_netrc`)."""
         return super().prepare_request(without_netrc(self, request))  # type: ignore[misc, no-any-return]
 
     # Without netrc too, and credential headers dropped off the origin.
@@ -460,9 +458,7 @@ class Session(  # type: ignore[misc]
     SessionUserAgentMixin,
     SessionCloseMixin,
     SessionEnvironmentMixin,
-    SessionSendMixin,
-    SessionPrepareMixin,
-    _SessionBase,
+    requests.Session,
 ):
     """:class:`requests.Session` with igwn-auth-utils' credential handling
     (:class:`SessionAuthMixin`), its error hook (:class:`SessionErrorMixin`)
@@ -471,11 +467,8 @@ class Session(  # type: ignore[misc]
 
     Requests go out as requests would send them, with requests' adapter
     settings (no retries, 10 connections per host), through this package's
-    sending and preparing steps
-    (:class:`~requests_gracedb_like.send.SessionSendMixin`,
-    :class:`~requests_gracedb_like.prepare.SessionPrepareMixin`) and its
     adapter (:class:`~requests_gracedb_like.adapters.ReplaySafeAdapter`),
-    which do less work per request for the same result.
+    which gives a forked child pools of its own.
 
     Examples
     --------
@@ -487,9 +480,7 @@ class Session(  # type: ignore[misc]
     def __init__(self, url: Optional[str] = None, **kwargs: Any) -> None:
         super().__init__(url=url, **kwargs)
         # requests' adapter settings (no retries, 10 connections per host),
-        # on this package's adapter: pools, paths and timeouts found once
-        # per request rather than by parsing the URL again, and no pool
-        # shared with a forked child.
+        # on this package's adapter: no pool shared with a forked child.
         mount_for_both_schemes(self, ReplaySafeAdapter())
 
     if TYPE_CHECKING:

@@ -21,7 +21,6 @@ from typing import Any, Optional
 from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError
 from urllib3.util import Retry as _Urllib3Retry
 
-from ._http.memo import remember
 from ._http.redact import redact_url
 
 __all__ = ["DEFAULT_RETRIES", "Retry", "check_retries"]
@@ -269,22 +268,4 @@ def check_retries(retries: Any) -> _Urllib3Retry:
         )
     if retries < 0:
         raise ValueError(f"retries must be >= 0, got {retries!r}")
-    return _retry_of(retries)
-
-
-def _retry_of(total: int) -> Retry:
-    """``Retry(total)``: a copy of the attributes of one made once per
-    number. A session is made with one, and its values are immutable
-    (urllib3 shares them between a policy and the copies ``new()`` makes
-    for each attempt), so only the policy object is each session's own."""
-    made = _RETRIES.get(total)
-    if made is None:
-        made = remember(_RETRIES, total, Retry(total), MAX_RETRY_POLICIES)
-    copied = object.__new__(Retry)
-    copied.__dict__.update(made.__dict__)
-    return copied
-
-
-#: How many numbers of retries :func:`check_retries` keeps a policy for.
-MAX_RETRY_POLICIES = 16
-_RETRIES: dict[int, Retry] = {}
+    return Retry(retries)

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
+import requests
 from urllib3.util import Retry
 
 from ._typing import PathLike
-from .adapters import DEFAULT_POOL_MAXSIZE, SessionAdapterMixin, _SessionBase
+from .adapters import DEFAULT_POOL_MAXSIZE, SessionAdapterMixin
 from .auth import SessionAuthMixin
 from .base_url import SessionBaseURLMixin
 from .clone import SessionCloneMixin
@@ -18,9 +19,7 @@ from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin
 from .file import SessionFileMixin
-from .prepare import SessionPrepareMixin
 from .retry import DEFAULT_RETRIES
-from .send import SessionSendMixin
 from .timeout import DEFAULT_TIMEOUT, SessionTimeoutMixin, TimeoutValue
 from .transport import SessionTransportMixin
 from .user_agent import SessionUserAgentMixin
@@ -44,6 +43,18 @@ if TYPE_CHECKING:
 
     from ._typing import Files
 
+
+class _RequestsSession(requests.Session):
+    """:class:`requests.Session`, whose ``__init__`` ends the chain of
+    ``super().__init__()`` calls; here the chain goes on, so that a class
+    after it in a subclass's MRO (a user's mixin placed after
+    :class:`Session`) is initialised too."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        requests.Session.__init__(self)
+        super(requests.Session, self).__init__(**kwargs)
+
+
 #: A token claim requirement: one name, or several.
 _Names = Union[str, Iterable[str], None]
 
@@ -60,11 +71,7 @@ class Session(
     SessionUserAgentMixin,
     SessionCloseMixin,
     SessionEnvironmentMixin,
-    SessionSendMixin,
-    SessionPrepareMixin,
-    # requests.Session without the default adapters that
-    # SessionAdapterMixin replaces at once.
-    _SessionBase,
+    _RequestsSession,
 ):
     """A :class:`requests.Session` for GraceDB-like REST APIs.
 
@@ -145,12 +152,8 @@ class Session(
     * a ``User-Agent`` naming the package (:class:`~.user_agent.SessionUserAgentMixin`);
     * ``close()`` that releases every socket at once
       (:class:`~.closing.SessionCloseMixin`);
-    * proxy and CA-bundle variables read once, not on every request
-      (:class:`~.environment.SessionEnvironmentMixin`);
-    * sending without cookie or redirect machinery for responses that
-      need none (:class:`~.send.SessionSendMixin`);
-    * request preparation that does not repeat work between requests
-      (:class:`~.prepare.SessionPrepareMixin`).
+    * proxy and CA-bundle variables read once, when the session is made
+      (:class:`~.environment.SessionEnvironmentMixin`).
 
     Examples
     --------
@@ -162,7 +165,7 @@ class Session(
     # Every option is listed (rather than taken as **kwargs) so that help(),
     # editors and type checkers see them, and a misspelt one is reported
     # against Session. tests/test_session.py checks that this list matches
-    # the mixins' options and defaults.
+    # the mixins' options and defaults: declared there, passed on here.
     def __init__(
         self,
         url: Optional[str] = None,
@@ -189,39 +192,15 @@ class Session(
         pool_maxsize: int = DEFAULT_POOL_MAXSIZE,
         raise_for_status: bool = True,
     ) -> None:
-        # What the chain of mixin __init__s would do, innermost first, each
-        # mixin's own part called directly rather than through eleven
-        # super().__init__(**kwargs) calls, each rebuilding the 22 options
-        # (about half of what requests.Session() costs).
-        # tests/test_session.py checks that the result is the chain's, and
-        # that every mixin with an __init__ is set up here, in order.
-        _SessionBase.__init__(self)
-        self._init_prepare()
-        self._init_environment()
-        self._init_user_agent()
-        self._init_errors(raise_for_status)
-        self._init_adapters(retries, pool_maxsize)
-        self._init_timeout(timeout)
-        self._init_base_url(url)
-        self._init_auth(
-            url,
-            token=token,
-            cert=cert,
-            api_key=api_key,
-            auth_header_name=auth_header_name,
-            api_key_prefix=api_key_prefix,
-            token_audience=token_audience,
-            token_scope=token_scope,
-            token_issuer=token_issuer,
-            token_expiry_margin=token_expiry_margin,
-            username=username,
-            password=password,
-            force_noauth=force_noauth,
-            fail_if_noauth=fail_if_noauth,
-            auth_reload=auth_reload,
-            auth_reload_timeout=auth_reload_timeout,
-        )
-        self._init_transport(url, allow_insecure_auth, allow_cross_origin_auth)
+        # Each mixin takes its own options from these and passes the rest
+        # on (super().__init__(**kwargs)), so that a class placed anywhere
+        # in a subclass's MRO is initialised too.
+        options = {
+            name: value
+            for name, value in locals().items()
+            if name not in ("self", "__class__")
+        }
+        super().__init__(**options)
 
     if TYPE_CHECKING:
         # For type checkers only: requests' signatures, with the upload

@@ -135,11 +135,6 @@ class SessionTimeoutMixin:
 
     def __init__(self, *, timeout: Any = DEFAULT_TIMEOUT, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._init_timeout(timeout)
-
-    def _init_timeout(self, timeout: Any) -> None:
-        """This mixin's part of ``__init__``, once the classes after it are
-        set up (see :class:`~requests_gracedb_like.session.Session`)."""
         self.timeout = timeout
 
     @property

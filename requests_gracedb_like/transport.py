@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import copy
-import functools
 import logging
 from typing import Any, Optional
 
@@ -16,12 +15,13 @@ from ._http.arguments import forward_url
 from ._http.origin import (
     is_loopback,
     origin_of,
+    prepared_origin,
     same_origin,
     session_credential_headers,
     strip_credential_headers,
 )
 from ._http.redact import redact_url
-from .credentials.noauth import NoAuth
+from .credentials.noauth import NoAuth, without_netrc
 from .exceptions import InsecureAuthError
 
 __all__ = ["SessionTransportMixin", "in_clear_to_remote"]
@@ -97,29 +97,20 @@ class SessionTransportMixin:
     ) -> None:
         forward_url(SessionTransportMixin, self, url, kwargs)
         super().__init__(**kwargs)
-        self._init_transport(url, allow_insecure_auth, allow_cross_origin_auth)
-
-    def _init_transport(
-        self,
-        url: Optional[str],
-        allow_insecure_auth: bool,
-        allow_cross_origin_auth: bool,
-    ) -> None:
-        """This mixin's part of ``__init__``, once the classes after it are
-        set up (see :class:`~requests_gracedb_like.session.Session`)."""
         self.allow_insecure_auth = _check_bool(
             "allow_insecure_auth", allow_insecure_auth
         )
         self.allow_cross_origin_auth = _check_bool(
             "allow_cross_origin_auth", allow_cross_origin_auth
         )
-        self.auth_origin = _prepared_origin(url) if isinstance(url, str) else None
+        self.auth_origin = prepared_origin(url) if isinstance(url, str) else None
 
-    def _session_credentials_allowed(self, url: str) -> bool:
+    def _session_credentials_allowed(self, url: Any) -> bool:
+        """Whether the session's own credentials may go to `url`."""
         return (
             self.auth_origin is None
             or self.allow_cross_origin_auth
-            or origin_of(url) == self.auth_origin
+            or prepared_origin(url) == self.auth_origin
         )
 
     def cleartext_refusal(self, url: str) -> Optional[str]:
@@ -146,17 +137,13 @@ class SessionTransportMixin:
 
         Overridden because this is where requests merges ``session.auth``
         and ``session.headers`` into each request. The origin is that of the
-        prepared URL: the request is prepared, and prepared again without
-        the session's credentials when it turns out to go elsewhere.
+        URL as it will be sent (prepared by requests).
         """
-        if request.auth is None and getattr(self, "auth", None) is None:
-            # requests reads ~/.netrc when no auth is set: not behind the
-            # session's back.
-            request = copy.copy(request)
-            request.auth = NoAuth()
-        prepared: PreparedRequest = super().prepare_request(request)  # type: ignore[misc]
-        if self._session_credentials_allowed(prepared.url or ""):
-            return prepared
+        if self._session_credentials_allowed(request.url):
+            return super().prepare_request(without_netrc(self, request))  # type: ignore[misc, no-any-return]
+        log.debug(
+            "not sending the session's credentials to %s", redact_url(request.url)
+        )
         given = {str(k).lower() for k in request.headers or ()}
         names = [
             n
@@ -165,11 +152,6 @@ class SessionTransportMixin:
             )
             if n.lower() not in given
         ]
-        if request.auth is not None and not names:
-            return prepared
-        log.debug(
-            "not sending the session's credentials to %s", redact_url(prepared.url)
-        )
         request = copy.copy(request)
         if request.auth is None:
             request.auth = NoAuth()
@@ -271,9 +253,6 @@ class SessionTransportMixin:
         return state
 
 
-# A pure function of the string, and as costly as a request's preparation:
-# sessions made again and again for one service URL ask it once.
-@functools.lru_cache(maxsize=256)
 def in_clear_to_remote(url: str) -> bool:
     """Whether `url` is not https and goes to another machine: where
     :class:`SessionTransportMixin` refuses to send a credential.
@@ -284,17 +263,3 @@ def in_clear_to_remote(url: str) -> bool:
     """
     scheme, host, _ = origin_of(url)
     return scheme != "https" and not is_loopback(host)
-
-
-# Remembered: a session is made for the same service URL again and again.
-@functools.lru_cache(maxsize=64)
-def _prepared_origin(url: str) -> Any:
-    """The origin of `url` as a request for it is sent (IDNA-encoded,
-    normalised by requests), or as urllib3 reads it if it cannot be
-    prepared."""
-    prepared = PreparedRequest()
-    try:
-        prepared.prepare_url(url, None)
-    except (requests.RequestException, ValueError):
-        return origin_of(url)
-    return origin_of(prepared.url or "")

@@ -126,9 +126,4 @@ class SessionUserAgentMixin:
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._init_user_agent()
-
-    def _init_user_agent(self) -> None:
-        """This mixin's part of ``__init__``, once the classes after it are
-        set up (see :class:`~requests_gracedb_like.session.Session`)."""
         self.headers["User-Agent"] = user_agent_for(type(self).__module__)  # type: ignore[attr-defined]

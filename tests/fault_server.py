@@ -23,8 +23,9 @@ import socketserver
 import struct
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
 from urllib.parse import parse_qsl, urlsplit
 
 __all__ = ["FAULTS", "INJECTED", "OUTCOMES", "FaultServer", "Seen", "client_sockets"]

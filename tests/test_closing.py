@@ -36,14 +36,3 @@ def test_session_still_usable_after_close_reopens_pools(fault_server):
     assert s.get(fault_server.url("ok"), timeout=1).json()["ok"] is True
     s.close()
     assert client_sockets(fault_server.port) == 0
-
-
-def test_an_unused_session_closes_without_making_pools(made_pool_managers):
-    s = Session("https://gracedb.example.org/api/", force_noauth=True)
-    s.close()
-    s.close()  # twice: still nothing to make or to close
-    assert made_pool_managers == []
-    # Used after all, it makes its pools then.
-    with pytest.raises(requests.ConnectionError):
-        s.get("http://127.0.0.1:9/", timeout=2, allow_redirects=False)
-    assert len(made_pool_managers) == 1

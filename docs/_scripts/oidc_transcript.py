@@ -81,7 +81,7 @@ def _replace_blocks(page: str, blocks: list[str]) -> None:
         parts = f.read().split(".. code-block:: console\n\n")
     assert len(parts) - 1 == len(blocks), f"{page}: {len(parts) - 1} blocks"
     out = [parts[0]]
-    for part, block in zip(parts[1:], blocks):
+    for part, block in zip(parts[1:], blocks, strict=False):
         lines = part.split("\n")
         end = 0
         while end < len(lines) and (lines[end].startswith("   ") or not lines[end]):

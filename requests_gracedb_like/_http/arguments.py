@@ -49,7 +49,7 @@ def request_kwargs(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, A
             f"arguments ({len(args) + 2} given)"
         )
     merged = dict(kwargs)
-    for name, value in zip(REQUEST_ARGS, args):
+    for name, value in zip(REQUEST_ARGS, args, strict=False):
         if name in merged:
             raise TypeError(f"request() got multiple values for argument {name!r}")
         merged[name] = value

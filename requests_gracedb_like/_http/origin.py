@@ -10,10 +10,11 @@ send a credential to a host it thought it was keeping it from.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 from typing import Any, Optional
 
+from requests.exceptions import RequestException
+from requests.models import PreparedRequest
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
@@ -24,6 +25,7 @@ __all__ = [
     "credential_headers",
     "is_loopback",
     "origin_of",
+    "prepared_origin",
     "same_origin",
     "session_credential_headers",
     "strip_credential_headers",
@@ -37,15 +39,10 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 Origin = tuple[str, str, Optional[int]]
 
 
-# Pure functions of one string, asked about the same few URLs and hosts on
-# every request: remember recent answers.
-@functools.lru_cache(maxsize=512)
 def origin_of(url: str) -> Origin:
     """Return ``(scheme, host, port)`` of `url` as urllib3 reads it, the
     port filled in for http and https; ``("", "", None)`` for a URL that
     urllib3 cannot parse (it matches no origin).
-
-    Cached: the same few URLs (the service's, its redirects) recur.
 
     Examples
     --------
@@ -70,12 +67,23 @@ def origin_of(url: str) -> Origin:
     return scheme, host, port
 
 
+def prepared_origin(url: Any) -> Origin:
+    """The origin of `url` as requests sends it (prepared: the host
+    IDNA-encoded, a scheme-relative or odd URL normalised), or as urllib3
+    reads it when requests cannot prepare it."""
+    prepared = PreparedRequest()
+    try:
+        prepared.prepare_url(url, None)
+    except (RequestException, ValueError, TypeError):
+        return origin_of(url)
+    return origin_of(prepared.url or "")
+
+
 def same_origin(a: str, b: str) -> bool:
     """Whether two URLs share scheme, host and port."""
     return origin_of(a) == origin_of(b)
 
 
-@functools.lru_cache(maxsize=512)
 def is_loopback(host: str) -> bool:
     """Whether `host` names this machine: ``localhost`` or a loopback address.
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -120,9 +119,6 @@ _SECRET_WORDS = ("auth", "key", "token", "secret", "session", "password")
 _MIN_SECRET = 4
 
 
-# Asked about every header of every request sent over plain http: the same
-# few names again and again.
-@functools.lru_cache(maxsize=1024)
 def is_secret_header(name: str) -> bool:
     """Whether a header named `name` carries a credential: one of
     :data:`SENSITIVE_HEADERS`, or a name that says so (``X-Auth-Token``,

@@ -11,7 +11,8 @@ turns it into an exception, and it works on a plain ``requests.Session``.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any, Optional
 
 import requests
 from requests.cookies import extract_cookies_to_jar

@@ -14,9 +14,9 @@ import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from ..credentials.bearer import ReloadingTokenFileAuth
 from ..credentials.jwt import decode_claims

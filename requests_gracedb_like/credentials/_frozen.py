@@ -7,8 +7,7 @@ about a millisecond more, all on every ``import requests_gracedb_like``.
 
 from __future__ import annotations
 
-import functools
-from typing import Any, Optional
+from typing import Any
 
 __all__ = ["Frozen"]
 
@@ -37,15 +36,9 @@ class Frozen:
         raise AttributeError(f"cannot delete field {name!r}")
 
     def _key(self) -> tuple[Any, ...]:
-        # Worked out once: the fields never change.
-        values = self.__dict__
-        key: Optional[tuple[Any, ...]] = values.get("_frozen_key")
-        if key is None:
-            # Every field is set in the instance dictionary by _set().
-            cls: type = type(self)  # typed plainly: mypy finds type[Frozen] unhashable
-            key = tuple(values[name] for name in _compared(cls))
-            values["_frozen_key"] = key
-        return key
+        return tuple(
+            self.__dict__[name] for name in self._fields if name not in self._uncompared
+        )
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -68,13 +61,4 @@ class Frozen:
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         new.__dict__.update(changes)
-        new.__dict__.pop("_frozen_key", None)
         return new
-
-
-@functools.cache
-def _compared(cls: type) -> tuple[str, ...]:
-    """The fields of `cls` that take part in ``==`` and ``hash()``."""
-    fields: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
-    uncompared: frozenset[str] = cls._uncompared  # type: ignore[attr-defined]
-    return tuple(name for name in fields if name not in uncompared)

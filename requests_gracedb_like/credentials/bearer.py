@@ -11,14 +11,12 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-import stat
 import time
 from typing import Any
 
 from requests.auth import AuthBase
 from requests.models import PreparedRequest
 
-from .._http.memo import remember
 from .._http.replay import body_position, replay_on_401
 from .._typing import PathLike
 from ..exceptions import CredentialError
@@ -31,8 +29,6 @@ __all__ = [
     "ReloadingTokenFileAuth",
     "TokenFileAuth",
     "read_token_file",
-    "remembered_token",
-    "token_file_state",
     "validate_token",
 ]
 
@@ -115,73 +111,6 @@ def read_token_file(path: PathLike) -> str:
     return _read_token_file(os.fspath(path))
 
 
-def token_file_state(path: str) -> tuple[Any, ...] | None:
-    """What tells an unchanged private regular file at `path`, by one
-    ``lstat``: the path, device, inode, size, modification and
-    status-change times (a change of mode or owner changes the last).
-    None for anything else: no such file, a link, a file others may read.
-    """
-    try:
-        st = os.lstat(path)
-    except (OSError, ValueError):
-        return None
-    if not stat.S_ISREG(st.st_mode) or st.st_mode & 0o077:
-        return None
-    return (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-def remembered_token(state: tuple[Any, ...]) -> str | None:
-    """The token new sessions took from a file in `state` (see
-    :func:`token_file_state`), if it is remembered."""
-    return _RECENT_FILES.get(state)
-
-
-def _remembered_token_file(path: str) -> str:
-    """:func:`read_token_file`, for a new session: a private regular file
-    is read again only when it has changed on disk (device, inode, size,
-    modification or status-change time), so making many sessions from one
-    unchanged token file costs one ``lstat`` each, not reads and checks.
-    A file that fails to read or check, that others may read (it warns
-    each time), or that changed in the last few seconds is never
-    remembered. Reloads always read the file."""
-    key = token_file_state(path)
-    if key is not None:
-        token = _RECENT_FILES.get(key)
-        if token is not None:
-            return token
-    token = _read_token_file(path)
-    # As git does with racily clean files: a file changed in the last few
-    # seconds could be rewritten again within its file system's timestamp
-    # resolution (and even reuse its inode), keeping the same key.
-    settled = time.time_ns() - _SETTLED_NS
-    if key is not None and max(key[4], key[5]) < settled:
-        remember(_RECENT_FILES, key, token, MAX_RECENT_FILES)
-    return token
-
-
-def _claims_of(token: str) -> dict[str, Any] | None:
-    """:func:`~requests_gracedb_like.credentials.jwt.decode_claims`, decoded
-    once per token; each caller gets its own copy of the claims."""
-    claims = _RECENT_CLAIMS.get(token)
-    if claims is None:
-        claims = decode_claims(token)
-        if claims is None:
-            return None
-        remember(_RECENT_CLAIMS, token, claims, MAX_RECENT_FILES)
-    return dict(claims)
-
-
-_RECENT_CLAIMS: dict[str, dict[str, Any]] = {}
-
-#: How many token files (path and state on disk) new sessions remember; the
-#: tokens stay in this process only, as they do in the sessions.
-MAX_RECENT_FILES = 16
-_RECENT_FILES: dict[tuple[Any, ...], str] = {}
-#: A file is remembered only once it has not changed for this long (FAT
-#: keeps times to 2 s).
-_SETTLED_NS = 3_000_000_000
-
-
 def _read_token_file(name: str) -> str:
     source = f"file {name!r}"
     raw = read_credential_file(name, what="bearer token file", private=True)
@@ -250,7 +179,7 @@ class BearerTokenAuth(AuthBase):
         self._set_token(validate_token(token, source))
 
     def _set_token(self, token: str) -> None:
-        self.claims = _claims_of(token)
+        self.claims = decode_claims(token)
         self.expiry = expiry_of(self.claims)
         # One attribute holds the whole header value, so a thread reading it
         # while another reloads sees either the old token or the new one.
@@ -260,16 +189,6 @@ class BearerTokenAuth(AuthBase):
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
         r.headers["Authorization"] = self._header
         return r
-
-    def _own_copy(self) -> Any:
-        """A copy with the same token and a claims dictionary of its own,
-        made without reading or checking anything again (a new session's
-        credential, from one an earlier session checked)."""
-        new = object.__new__(type(self))
-        new.__dict__.update(self.__dict__)
-        if self.claims is not None:
-            new.claims = dict(self.claims)
-        return new
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BearerTokenAuth):
@@ -319,9 +238,7 @@ class TokenFileAuth(BearerTokenAuth):
         self._first_read()
 
     def _first_read(self) -> None:
-        # A new object may take the token another one read from the same
-        # file, unchanged on disk since; refresh() always reads.
-        self._set_token(_remembered_token_file(self.path))
+        self._set_token(_read_token_file(self.path))
 
     def refresh(self) -> None:
         """Read the token file again."""

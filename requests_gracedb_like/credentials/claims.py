@@ -57,7 +57,6 @@ asked and what the token has (its claims, never the token itself).
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
@@ -265,7 +264,6 @@ def dates_mismatch(
     return None
 
 
-@functools.lru_cache(maxsize=256)
 def default_audience(url: Optional[str]) -> tuple[str, ...]:
     """The audiences a token for `url` is expected to name.
 
@@ -491,7 +489,6 @@ class ClaimRequirements(Frozen):
         return None
 
 
-@functools.lru_cache(maxsize=256)
 def _default_requirements(cls: type, url: Optional[str]) -> ClaimRequirements:
     requirements: ClaimRequirements = cls(audience=default_audience(url))
     return requirements

@@ -37,16 +37,6 @@ from typing import Optional
 
 from ..exceptions import NoCredentialsError
 from .bearer import BearerTokenAuth
-from .recall import (
-    ASK_AGAIN,
-    Notes,
-    Recollection,
-    noting,
-    recall,
-    remember_walk,
-    stop_noting,
-    walk_key,
-)
 from .records import (
     CERTIFICATE,
     HEADER,
@@ -128,68 +118,21 @@ def discover(
 
 
 def _walk(request: Request, sources: Sequence[Source]) -> list[Attempt]:
-    """Ask each source in turn, by the rules; reuse a remembered walk
-    (:mod:`~requests_gracedb_like.credentials.recall`) when it still holds."""
-    debug = log.isEnabledFor(logging.DEBUG)
-    # With debug logging on, every source is asked, so that each is logged.
-    key = None if debug else walk_key(request, sources)
-    if key is not None:
-        known = recall(key)
-        if known is not None:
-            replayed = _replay(known, request, sources)
-            if replayed is not None:
-                return replayed
-    recording = key is not None and all(s.recallable for s in sources)
+    """Ask each source in turn, by the rules."""
     attempts: list[Attempt] = []
-    plan: list[Optional[Attempt]] = []
-    notes: list[Notes] = []
     winners: list[Source] = []
     required = _required(request)
     for source in sources:
-        # With no winner yet every source is looked at.
-        why_not = why_not_looked_at(source, winners, required) if winners else None
-        if why_not is not None:
-            attempt = _not_looked_at(source.name, why_not, source.kind)
-            noted = _NOTHING_NOTED
-        elif recording:
-            noted = Notes()
-            token = noting(noted)
-            try:
-                attempt = source(request)
-            finally:
-                stop_noting(token)
+        why_not = why_not_looked_at(source, winners, required)
+        if why_not is None:
+            attempt = source(request)
         else:
-            attempt, noted = source(request), _NOTHING_NOTED
-        if debug:
-            log.debug("credential source %s", attempt.describe())
+            attempt = _not_looked_at(source.name, why_not, source.kind)
+        log.debug("credential source %s", attempt.describe())
         if attempt.found:
             winners.append(source)
         attempts.append(attempt)
-        if recording:
-            plan.append(ASK_AGAIN if attempt.found else attempt)
-            notes.append(noted)
-    if recording:
-        assert key is not None
-        remember_walk(key, sources, plan, notes)
     return attempts
-
-
-#: What a source that is not asked looks at.
-_NOTHING_NOTED = Notes()
-
-
-def _replay(
-    known: Recollection, request: Request, sources: Sequence[Source]
-) -> Optional[list[Attempt]]:
-    """The attempts of a remembered walk, each source that found a
-    credential asked again; None when one of them no longer finds it."""
-    attempts = list(known.plan)
-    for index in known.again:
-        attempt = sources[index].find(request)
-        if not attempt.found:
-            return None
-        attempts[index] = attempt
-    return attempts  # type: ignore[return-value]  # ASK_AGAIN all replaced
 
 
 def _required(request: Request) -> frozenset[str]:

@@ -22,9 +22,10 @@ from urllib.parse import urlsplit
 
 from ..exceptions import IgwnAuthError
 from .basic import BasicAuth
-from .bearer import _claims_of, _same_secret
+from .bearer import _same_secret
 from .discovery import discover
 from .files import read_credential_file
+from .jwt import decode_claims
 from .records import CERTIFICATE, HEADER, NOT_LOOKED_AT, Request
 from .sources import SOURCES, oidc_login
 
@@ -116,7 +117,7 @@ class DiscoveredToken(Mapping):  # type: ignore[type-arg]
     def __init__(self, serialized: str, source: str) -> None:
         self._token = serialized
         self.source = source
-        self._claims = _claims_of(serialized) or {}
+        self._claims = decode_claims(serialized) or {}
 
     # igwn-auth-utils' token_authorization_header() reads this attribute.
     @property
@@ -231,9 +232,7 @@ def find_scitoken(
         token_issuer=issuer,
         token_expiry_margin=timeleft,
     )
-    # The first token source that finds one wins (discovery's rules), and
-    # a look-up repeated for each request is recalled while nothing it
-    # depends on has changed (see credentials/recall.py).
+    # The first token source that finds one wins (discovery's rules).
     found = discover(request, _TOKEN_SOURCES)
     winner = found.winner
     if winner is not None:
@@ -268,12 +267,12 @@ def find_x509_credentials(timeleft: float = 600) -> Union[str, tuple[str, str]]:
         stacklevel=2,
     )
     request = Request()
-    # Discovery's walk (recalled while unchanged) finds the first
+    # Discovery's walk finds the first
     # certificate; one with too little time left means asking the sources
     # after it, which discovery did not look at.
     found = discover(request, _CERT_SOURCES)
     skipped = []
-    for source, attempt in zip(_CERT_SOURCES, found.attempts):
+    for source, attempt in zip(_CERT_SOURCES, found.attempts, strict=True):
         if attempt.status == NOT_LOOKED_AT:
             attempt = source(request)
         if attempt.found and _time_left(attempt.expiry) >= timeleft:

@@ -3,10 +3,14 @@ adding ``~/.netrc`` credentials on its own."""
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
+from requests import Request
 from requests.auth import AuthBase
 from requests.models import PreparedRequest
 
-__all__ = ["NoAuth"]
+__all__ = ["NoAuth", "without_netrc"]
 
 
 class NoAuth(AuthBase):
@@ -36,3 +40,20 @@ class NoAuth(AuthBase):
 
     def __repr__(self) -> str:
         return "<NoAuth>"
+
+
+def without_netrc(session: Any, request: Request) -> Request:
+    """`request`, or a copy of it that requests will not add ``~/.netrc``
+    credentials to.
+
+    :meth:`requests.Session.prepare_request` reads ``~/.netrc`` for a
+    request when neither it nor the session has ``auth``. Discovery has
+    already looked there, and ``force_noauth=True`` means nothing at all;
+    so such a request is given a :class:`NoAuth`, and ``session.auth``
+    stays None.
+    """
+    if request.auth or getattr(session, "auth", None):
+        return request
+    request = copy.copy(request)
+    request.auth = NoAuth()
+    return request

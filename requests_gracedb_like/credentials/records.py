@@ -7,12 +7,11 @@ Immutable value objects, none of which shows a secret in its ``repr``.
 
 from __future__ import annotations
 
-import functools
-from typing import Any, Callable, Optional, Union
+from collections.abc import Callable
+from typing import Any, Optional, Union
 
 from requests.auth import AuthBase
 
-from .._http.memo import remember
 from .._typing import PathLike
 from ._frozen import Frozen
 from .claims import DEFAULT_EXPIRY_MARGIN, ClaimRequirements, check_expiry_margin
@@ -40,7 +39,6 @@ __all__ = [
     "Discovery",
     "Request",
     "Source",
-    "shared_request",
 ]
 
 CertArgument = Union[PathLike, tuple[PathLike, PathLike], bool, None]
@@ -121,6 +119,7 @@ class Request(Frozen):
     token_scope: Any
     token_issuer: Any
     token_expiry_margin: float
+    _claims: ClaimRequirements
 
     def __init__(
         self,
@@ -157,58 +156,18 @@ class Request(Frozen):
             token_issuer=token_issuer,
             token_expiry_margin=check_expiry_margin(token_expiry_margin),
         )
-        self.claims  # noqa: B018 - a bad token_* argument fails here, named
+        # A bad token_* argument fails here, named.
+        self._set(
+            _claims=ClaimRequirements.from_arguments(
+                url, token_audience, token_scope, token_issuer
+            )
+        )
 
-    @functools.cached_property
+    @property
     def claims(self) -> ClaimRequirements:
         """The claims a token must carry (see
         :mod:`~requests_gracedb_like.credentials.claims`)."""
-        return ClaimRequirements.from_arguments(
-            self.url, self.token_audience, self.token_scope, self.token_issuer
-        )
-
-    @functools.cached_property
-    def arguments(self) -> Optional[tuple[Any, ...]]:
-        """Every argument, in order, lists of names as tuples (they ask
-        the same): what tells one discovery from another, for the memories
-        that make discovery cheap. None when one of them is a secret (the
-        memories hold no secret) or cannot be hashed."""
-        if self.password is not None or self.api_key is not None:
-            return None
-        values = tuple(tuple(v) if type(v) is list else v for v in self._key())
-        try:
-            hash(values)
-        except TypeError:
-            return None
-        return values
-
-
-#: How many argument sets :func:`shared_request` remembers.
-MAX_SHARED_REQUESTS = 16
-_SHARED_REQUESTS: dict[Any, Request] = {}
-
-
-def shared_request(**arguments: Any) -> Request:
-    """``Request(**arguments)``: without a secret among the arguments, one
-    object for every caller with equal arguments of the same types (it is
-    immutable), so that what is worked out from it once (its claim
-    requirements, the key of its discovery walk) is not worked out again
-    for each new session. Arguments that cannot be hashed (a list of names)
-    make a new object each time."""
-    if arguments["password"] is not None or arguments["api_key"] is not None:
-        return Request(**arguments)
-    values = tuple(arguments.values())
-    # True == 1 == 1.0, but only some of them pass the argument checks.
-    key = (values, tuple(map(type, values)))
-    try:
-        found = _SHARED_REQUESTS.get(key)
-    except TypeError:
-        return Request(**arguments)
-    if found is None:
-        found = remember(
-            _SHARED_REQUESTS, key, Request(**arguments), MAX_SHARED_REQUESTS
-        )
-    return found
+        return self._claims
 
 
 class Attempt(Frozen):
@@ -386,21 +345,15 @@ class Source(Frozen):
         Whether it reads a caller's argument rather than the environment.
     last_resort : bool
         Whether it is looked at only when nothing else was found.
-    recallable : bool
-        Whether it reads the environment and checks for files only through
-        :mod:`~requests_gracedb_like.credentials.recall`, so that an answer
-        of it that found nothing can be reused while what it looked at is
-        unchanged.
     """
 
-    _fields = ("name", "kind", "find", "argument", "last_resort", "recallable")
+    _fields = ("name", "kind", "find", "argument", "last_resort")
 
     name: str
     kind: str
     find: Callable[[Request], Attempt]
     argument: bool
     last_resort: bool
-    recallable: bool
 
     def __init__(
         self,
@@ -409,7 +362,6 @@ class Source(Frozen):
         find: Callable[[Request], Attempt],
         argument: bool = False,
         last_resort: bool = False,
-        recallable: bool = False,
     ) -> None:
         self._set(
             name=name,
@@ -417,14 +369,12 @@ class Source(Frozen):
             find=find,
             argument=argument,
             last_resort=last_resort,
-            recallable=recallable,
         )
 
     def __call__(self, request: Request) -> Attempt:
         return self.find(request)
 
 
-@functools.lru_cache(maxsize=512)
 def _absent(
     source: str,
     location: Optional[str],
@@ -432,8 +382,6 @@ def _absent(
     status: str = ABSENT,
     kind: str = HEADER,
 ) -> Attempt:
-    # Cached: the same few (immutable, secret-free) attempts recur in every
-    # discovery ("not set", "no such file", "not looked at"); build each once.
     return Attempt(source, location, False, reason, status=status, kind=kind)
 
 

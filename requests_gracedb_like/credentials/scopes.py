@@ -30,7 +30,6 @@ Claims and Scopes Language*):
 
 from __future__ import annotations
 
-import functools
 import posixpath
 import re
 from collections.abc import Iterable
@@ -84,7 +83,6 @@ def _normalise(decoded: str) -> str:
     return norm
 
 
-@functools.lru_cache(maxsize=1024)
 def parse_grant(text: str) -> Optional[Scope]:
     """A granted scope, or None if it is malformed (rules 1, 3 and 4).
 
@@ -110,7 +108,6 @@ def parse_grant(text: str) -> Optional[Scope]:
     return Scope(name, _normalise(decoded))
 
 
-@functools.lru_cache(maxsize=256)
 def parse_requested(text: str) -> Scope:
     """A requested scope (rule 6).
 

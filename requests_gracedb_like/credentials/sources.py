@@ -12,31 +12,22 @@ the rules that make a later source irrelevant are in
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import time
 import warnings
-from typing import Any, Optional
+from typing import Optional
 from urllib.parse import urlsplit
 
 from requests.auth import AuthBase
 
-from .._http.memo import remember
 from .._typing import PathLike
 from ..exceptions import CredentialError, CredentialWarning, EncryptedKeyError
 from .apikey import APIKeyAuth
 from .basic import BasicAuth
-from .bearer import (
-    BearerTokenAuth,
-    ReloadingTokenFileAuth,
-    TokenFileAuth,
-    remembered_token,
-    token_file_state,
-)
-from .claims import dates_mismatch, time_mismatch, token_dates
+from .bearer import BearerTokenAuth, ReloadingTokenFileAuth, TokenFileAuth
+from .claims import time_mismatch
 from .files import read_credential_file
-from .recall import exists, getenv, home, looked_inside
 from .records import (
     ABSENT,
     CERTIFICATE,
@@ -112,14 +103,8 @@ def _discovered_token_file(source: str, path: str, request: Request) -> Attempt:
     device) or is too large, is skipped with the reason."""
     if request.token is False:
         return _absent(source, path, "token=False", DISABLED)
-    state = None if request.auth_reload else token_file_state(path)
-    if state is not None:
-        again = _checked_before(source, state, request)
-        if again is not None:
-            return again
-    if not exists(path):
+    if not os.path.exists(path):
         return _absent(source, path, "no such file")
-    looked_inside()
     if not os.access(path, os.R_OK):
         return _absent(source, path, "file is not readable", UNREADABLE)
     try:
@@ -128,55 +113,7 @@ def _discovered_token_file(source: str, path: str, request: Request) -> Attempt:
         log.debug("skipping token file %s: %s", path, exc)
         return _absent(source, path, exc.strerror or "cannot be read", UNREADABLE)
     assert isinstance(auth, BearerTokenAuth)
-    attempt = _checked_token(source, path, auth, request)
-    # Remembered only for the very state the token was read in: the
-    # token-file memory holds this token for it (a private, settled file).
-    if (
-        state is not None
-        and attempt.found
-        and type(auth) is TokenFileAuth
-        and remembered_token(state) == auth.token
-        and request.arguments is not None
-    ):
-        dates = token_dates(auth.claims or {})
-        if isinstance(dates, dict):
-            key = (source, state, request.arguments, os.geteuid())
-            # A copy no session holds, so that nothing a session does to
-            # its credential reaches the next one.
-            kept = attempt._replace(auth=auth._own_copy())
-            remember(_CHECKED_FILES, key, (kept, dates), MAX_CHECKED_FILES)
-    return attempt
-
-
-#: How many checked token files (source, state on disk and arguments) new
-#: sessions remember; the tokens stay in this process only.
-MAX_CHECKED_FILES = 16
-_CHECKED_FILES: dict[tuple[Any, ...], tuple[Attempt, dict[str, float]]] = {}
-
-
-def _checked_before(
-    source: str, state: tuple[Any, ...], request: Request
-) -> Optional[Attempt]:
-    """The attempt that found the token file in `state` (unchanged on
-    disk: device, inode, size, times) with the same arguments, for a new
-    session: with a credential object of its own, once the token's dates
-    pass the time check again. None when there is none, or the time check
-    fails (the file is then looked at as usual, which says why)."""
-    arguments = request.arguments
-    if arguments is None:
-        return None
-    found = _CHECKED_FILES.get((source, state, arguments, os.geteuid()))
-    if found is None:
-        return None
-    looked_inside()
-    attempt, dates = found
-    margin = request.token_expiry_margin
-    if dates_mismatch(dates, now=time.time(), expiry_margin=margin) is not None:
-        return None
-    auth = attempt.auth
-    assert isinstance(auth, BearerTokenAuth)
-    copied: Attempt = attempt._replace(auth=auth._own_copy())
-    return copied
+    return _checked_token(source, path, auth, request)
 
 
 def force_noauth(request: Request) -> Attempt:
@@ -240,18 +177,17 @@ def _token_variable(name: str, request: Request) -> Attempt:
     """A variable holding the token itself."""
     if request.token is False:
         return _absent(name, None, "token=False", DISABLED)
-    value = getenv(name)
+    value = os.environ.get(name)
     if value is None or not value.strip():
         return _absent(name, None, "not set")
     # Whether the token is used depends on the time too.
-    looked_inside()
     auth = BearerTokenAuth(value, source=f"the {name} environment variable")
     return _checked_token(name, None, auth, request)
 
 
 def _token_file_variable(name: str, request: Request) -> Attempt:
     """A variable holding the path of a token file."""
-    path = getenv(name)
+    path = os.environ.get(name)
     if not path:
         return _absent(name, None, "not set")
     return _discovered_token_file(name, path, request)
@@ -281,12 +217,11 @@ def condor_creds(request: Request) -> Attempt:
     """``$_CONDOR_CREDS/*.use``: the token files HTCondor gives a job, in
     name order; the first that passes the checks is used."""
     name = "_CONDOR_CREDS"
-    directory = getenv(name)
+    directory = os.environ.get(name)
     if not directory:
         return _absent(name, None, "not set")
     if request.token is False:
         return _absent(name, directory, "token=False", DISABLED)
-    looked_inside()
     try:
         files = sorted(f for f in os.listdir(directory) if f.endswith(".use"))
     except OSError as exc:
@@ -308,8 +243,6 @@ def condor_creds(request: Request) -> Attempt:
     return _absent(name, directory, reason, skipped[0].status)
 
 
-# Asked for the same few paths by every new session.
-@functools.lru_cache(maxsize=64)
 def _user_file(directory: str, prefix: str, euid: int) -> str:
     """``<directory>/<prefix><euid>``, the user's file in `directory`."""
     return os.path.join(directory, f"{prefix}{euid}")
@@ -317,7 +250,7 @@ def _user_file(directory: str, prefix: str, euid: int) -> str:
 
 def xdg_runtime_dir(request: Request) -> Attempt:
     """``$XDG_RUNTIME_DIR/bt_u<euid>``."""
-    directory = getenv("XDG_RUNTIME_DIR")
+    directory = os.environ.get("XDG_RUNTIME_DIR")
     if not directory:
         return _absent("XDG_RUNTIME_DIR", None, "not set")
     path = _user_file(directory, "bt_u", os.geteuid())
@@ -389,9 +322,8 @@ def _discovered_cert(
         if path is None:
             continue
         which = "" if path == cert_file else f": {path}"
-        if not exists(path):
+        if not os.path.exists(path):
             return skip(f"no such file{which}", ABSENT)
-        looked_inside()
         if not os.access(path, os.R_OK):
             return skip(f"file is not readable{which}", UNREADABLE)
     key_path = key_file or cert_file
@@ -427,7 +359,7 @@ def _discovered_cert(
 
 def x509_user_cert_env(request: Request) -> Attempt:
     """``X509_USER_CERT`` and ``X509_USER_KEY`` (both must be set)."""
-    cert, key = getenv("X509_USER_CERT"), getenv("X509_USER_KEY")
+    cert, key = os.environ.get("X509_USER_CERT"), os.environ.get("X509_USER_KEY")
     if not cert or not key:
         # The source is named after X509_USER_CERT: say "not set" of it,
         # and name X509_USER_KEY only when it is the one missing.
@@ -438,7 +370,7 @@ def x509_user_cert_env(request: Request) -> Attempt:
 
 def x509_user_proxy_env(request: Request) -> Attempt:
     """``X509_USER_PROXY``: a proxy file (certificate, key and chain)."""
-    path = getenv("X509_USER_PROXY")
+    path = os.environ.get("X509_USER_PROXY")
     if not path:
         return _absent("X509_USER_PROXY", None, "not set", kind=CERTIFICATE)
     return _discovered_cert("X509_USER_PROXY", path, None, request)
@@ -452,7 +384,7 @@ def x509_tmp_proxy(request: Request) -> Attempt:
 
 def globus_dir(request: Request) -> Attempt:
     """``~/.globus/usercert.pem`` and ``~/.globus/userkey.pem``."""
-    directory = os.path.join(home(), ".globus")
+    directory = os.path.join(os.path.expanduser("~"), ".globus")
     cert = os.path.join(directory, "usercert.pem")
     key = os.path.join(directory, "userkey.pem")
     return _discovered_cert("~/.globus", cert, key, request)
@@ -467,15 +399,14 @@ def netrc(request: Request) -> Attempt:
     Only a ``machine`` entry for the URL's host name is used; a ``default``
     entry would hand the password to any host and is ignored.
     """
-    path = getenv("NETRC") or os.path.join(home(), ".netrc")
+    path = os.environ.get("NETRC") or os.path.join(os.path.expanduser("~"), ".netrc")
     if request.url is None:
         return _absent("netrc", path, "no url given to match a host")
     host = urlsplit(request.url).hostname
     if not host:
         return _absent("netrc", path, "url has no host name")
-    if not exists(path):
+    if not os.path.exists(path):
         return _absent("netrc", path, "no such file")
-    looked_inside()
     try:
         # safe-netrc opens the file by name: check first that it is a small
         # regular file, without blocking on a FIFO.
@@ -530,33 +461,30 @@ def _netrc_problem(exc: Exception) -> str:
 
 #: The discovery order (see the module docstring for the rules).
 SOURCES: tuple[Source, ...] = (
-    Source("force_noauth", NOTHING, force_noauth, argument=True, recallable=True),
-    Source("token argument", HEADER, token_argument, argument=True, recallable=True),
-    Source(
-        "api_key argument", HEADER, api_key_argument, argument=True, recallable=True
-    ),
+    Source("force_noauth", NOTHING, force_noauth, argument=True),
+    Source("token argument", HEADER, token_argument, argument=True),
+    Source("api_key argument", HEADER, api_key_argument, argument=True),
     Source(
         "username/password arguments",
         HEADER,
         basic_arguments,
         argument=True,
-        recallable=True,
     ),
-    Source("cert argument", CERTIFICATE, cert_argument, argument=True, recallable=True),
-    Source("BEARER_TOKEN", HEADER, bearer_token_env, recallable=True),
-    Source("BEARER_TOKEN_FILE", HEADER, bearer_token_file_env, recallable=True),
-    Source("SCITOKEN", HEADER, scitoken_env, recallable=True),
-    Source("SCITOKEN_FILE", HEADER, scitoken_file_env, recallable=True),
-    Source("_CONDOR_CREDS", HEADER, condor_creds, recallable=True),
+    Source("cert argument", CERTIFICATE, cert_argument, argument=True),
+    Source("BEARER_TOKEN", HEADER, bearer_token_env),
+    Source("BEARER_TOKEN_FILE", HEADER, bearer_token_file_env),
+    Source("SCITOKEN", HEADER, scitoken_env),
+    Source("SCITOKEN_FILE", HEADER, scitoken_file_env),
+    Source("_CONDOR_CREDS", HEADER, condor_creds),
     # A login configured for this URL, refreshed by the session, wins over
     # the per-user token files that any tool may have written for any
     # service (and that `login --bearer-token-file` itself writes).
-    Source("OIDC login", HEADER, oidc_login, recallable=True),
-    Source("XDG_RUNTIME_DIR", HEADER, xdg_runtime_dir, recallable=True),
-    Source("/tmp", HEADER, tmp_dir, recallable=True),  # noqa: S108
-    Source("X509_USER_CERT", CERTIFICATE, x509_user_cert_env, recallable=True),
-    Source("X509_USER_PROXY", CERTIFICATE, x509_user_proxy_env, recallable=True),
-    Source("/tmp/x509up", CERTIFICATE, x509_tmp_proxy, recallable=True),  # noqa: S108
-    Source("~/.globus", CERTIFICATE, globus_dir, recallable=True),
-    Source("netrc", HEADER, netrc, last_resort=True, recallable=True),
+    Source("OIDC login", HEADER, oidc_login),
+    Source("XDG_RUNTIME_DIR", HEADER, xdg_runtime_dir),
+    Source("/tmp", HEADER, tmp_dir),  # noqa: S108
+    Source("X509_USER_CERT", CERTIFICATE, x509_user_cert_env),
+    Source("X509_USER_PROXY", CERTIFICATE, x509_user_proxy_env),
+    Source("/tmp/x509up", CERTIFICATE, x509_tmp_proxy),  # noqa: S108
+    Source("~/.globus", CERTIFICATE, globus_dir),
+    Source("netrc", HEADER, netrc, last_resort=True),
 )

@@ -496,7 +496,7 @@ def test_auth_lists_every_source_and_the_winner(service, token_file, env):
         "netrc (",
     ]
     assert len(lines) > len(order)
-    for number, (line, name) in enumerate(zip(lines[1:], order), 1):
+    for number, (line, name) in enumerate(zip(lines[1:], order, strict=False), 1):
         assert line[4:].lstrip().startswith(f"{number}. {name}"), line
     assert f"  *  7. BEARER_TOKEN_FILE ({token_file}): bearer token file\n" in text
     assert f"Using: BEARER_TOKEN_FILE ({token_file})\n" in text

@@ -6,7 +6,6 @@ import logging
 import os
 import pickle
 import threading
-import time
 
 import pytest
 import time_machine
@@ -243,30 +242,3 @@ def test_token_file_others_may_read_warns_every_time(tmp_path):
     for _ in range(2):
         with pytest.warns(CredentialWarning, match="can be read by others"):
             assert TokenFileAuth(path).token == "shared-token"
-
-
-def test_new_token_file_auth_reads_a_settled_file_once(tmp_path, monkeypatch):
-    from requests_gracedb_like.credentials import bearer
-
-    path = tmp_path / "token"
-    path.write_text("settled-token\n")
-    path.chmod(0o600)
-    reads = []
-    real = bearer._read_token_file
-
-    def counting(name):
-        reads.append(name)
-        return real(name)
-
-    monkeypatch.setattr(bearer, "_read_token_file", counting)
-    # Just written: it could be rewritten within the timestamp resolution,
-    # so every new auth reads it.
-    for _ in range(2):
-        assert TokenFileAuth(path).token == "settled-token"
-    assert len(reads) == 2
-    with time_machine.travel(time.time() + 10):
-        for _ in range(3):
-            assert TokenFileAuth(path).token == "settled-token"
-        assert len(reads) == 3
-        path.write_text("changed-token\n")
-        assert TokenFileAuth(path).token == "changed-token"

@@ -8,7 +8,8 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from typing import Any, Callable, Optional, Union
+from collections.abc import Callable
+from typing import Any, Optional, Union
 
 from ...exceptions import ProviderUnreachableError
 from .cache import TokenCache, Tokens

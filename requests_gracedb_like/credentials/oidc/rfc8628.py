@@ -9,7 +9,8 @@ token endpoint until the user has approved or denied, or the code expires.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any, Optional
 
 from ...exceptions import LoginDeniedError, ProviderError
 from ._client import TIMEOUT, _clean, provider_errors

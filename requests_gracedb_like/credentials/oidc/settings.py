@@ -35,7 +35,6 @@ from urllib.parse import urlsplit
 
 from .._frozen import Frozen
 from ..files import read_credential_file
-from ..recall import exists, getenv, home, looked_inside
 
 __all__ = [
     "DEFAULT_SCOPES",
@@ -57,10 +56,12 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 def config_path() -> str:
     """The configuration file read (it need not exist)."""
-    explicit = getenv(f"{ENV_PREFIX}CONFIG")
+    explicit = os.environ.get(f"{ENV_PREFIX}CONFIG")
     if explicit:
         return explicit
-    base = getenv("XDG_CONFIG_HOME") or os.path.join(home(), ".config")
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(
+        os.path.expanduser("~"), ".config"
+    )
     return os.path.join(base, "requests_gracedb_like", "oidc.ini")
 
 
@@ -170,9 +171,8 @@ def _split_scopes(value: str) -> tuple[str, ...]:
 def _from_file(url: Optional[str], path: str) -> tuple[dict[str, str], str]:
     """The settings of the longest section of `path` that is a prefix of
     `url`, and that section's description."""
-    if url is None or not exists(path):
+    if url is None or not os.path.exists(path):
         return {}, ""
-    looked_inside()
     # Imported here: most sessions have no OIDC configuration file.
     import configparser
 
@@ -233,7 +233,7 @@ def settings_for(
         variable = f"{ENV_PREFIX}{name.upper()}"
         if given[name] is not None:
             values[name], origins[name] = given[name], "argument"
-        elif (getenv(variable) or "").strip():
+        elif (os.environ.get(variable) or "").strip():
             values[name], origins[name] = os.environ[variable].strip(), variable
         elif name in in_file:
             values[name], origins[name] = in_file[name].strip(), section

@@ -6,7 +6,6 @@ from __future__ import annotations
 import warnings
 
 from ...exceptions import CredentialError, CredentialWarning
-from ..recall import looked_inside
 from ..records import (
     DISABLED,
     EXPIRED,
@@ -37,12 +36,10 @@ def oidc_login(request: Request) -> Attempt:
     try:
         settings = settings_for(request.url)
     except ValueError as exc:
-        looked_inside()
         warnings.warn(f"{exc}: skipped", CredentialWarning, stacklevel=2)
         return _absent(NAME, None, str(exc), MALFORMED)
     if settings is None:
         return _absent(NAME, None, "no OIDC issuer configured for this URL")
-    looked_inside()  # the token cache
     # Imported once a URL is configured: most sessions never need them.
     from .auth import OIDCTokenAuth
     from .cache import TokenCache
