@@ -17,7 +17,7 @@ from ._typing import PathLike
 from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .credentials.discovery import discover
 from .credentials.noauth import NoAuth, without_netrc
-from .credentials.records import HEADER, Discovery, Request
+from .credentials.records import HEADER, Arguments, Discovery
 from .credentials.sources import SOURCES
 from .credentials.x509 import X509Credential
 
@@ -279,7 +279,7 @@ class SessionAuthMixin:
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"{name} must be a str, not {type(value).__name__}")
 
-        request = Request(
+        request = Arguments(
             url=url,
             token=token,
             username=username,
@@ -345,10 +345,10 @@ class SessionAuthMixin:
         ):
             return NoAuth()
         previous = self._auth_request
-        fields = {name: getattr(previous, name) for name in Request._fields}
+        fields = {name: getattr(previous, name) for name in Arguments._fields}
         fields["url"] = url if isinstance(url, str) else previous.url
         fields.update(claims)
-        found = discover(Request(**fields), SOURCES).auth
+        found = discover(Arguments(**fields), SOURCES).auth
         return NoAuth() if found is None else found
 
     def describe_auth(self) -> AuthReport:

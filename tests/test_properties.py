@@ -23,7 +23,7 @@ from requests_gracedb_like._http.redact import redact_url
 from requests_gracedb_like.base_url import join_url, normalize_base_url
 from requests_gracedb_like.credentials.bearer import BearerTokenAuth, read_token_file
 from requests_gracedb_like.credentials.jwt import decode_claims, expiry_of
-from requests_gracedb_like.credentials.records import Attempt, Request
+from requests_gracedb_like.credentials.records import Arguments, Attempt
 from requests_gracedb_like.credentials.sources import netrc
 from requests_gracedb_like.credentials.x509 import CertificateInfo, read_certificate
 from requests_gracedb_like.exceptions import CredentialError, CredentialWarning
@@ -78,7 +78,7 @@ def test_netrc_content_gives_attempt_or_warning_never_secret(tmp_path, tokens, s
     os.environ["NETRC"] = str(path)  # credential_env restores it afterwards
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        attempt = netrc(Request(url="https://example.org/api/"))
+        attempt = netrc(Arguments(url="https://example.org/api/"))
     assert isinstance(attempt, Attempt)
     for w in caught:
         assert issubclass(w.category, CredentialWarning)
@@ -101,7 +101,7 @@ def test_netrc_bytes_never_crash(tmp_path, data):
     os.environ["NETRC"] = str(path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        attempt = netrc(Request(url="https://example.org/"))
+        attempt = netrc(Arguments(url="https://example.org/"))
     assert isinstance(attempt, Attempt)
     assert all(issubclass(w.category, CredentialWarning) for w in caught)
 
@@ -129,7 +129,7 @@ def test_token_file_bytes_give_token_or_credential_error(tmp_path, before, after
         assert token.isprintable()
         assert " " not in token
         auth = BearerTokenAuth(token)
-        prepared = auth(requests.Request("GET", "https://h.example/").prepare())
+        prepared = auth(requests.Arguments("GET", "https://h.example/").prepare())
         assert prepared.headers["Authorization"] == f"Bearer {token}"
         assert SECRET not in repr(auth)
 
@@ -224,7 +224,7 @@ def test_prepared_upload_carries_content_unaltered(filename, content, field):
     with ExitStack() as stack:
         files = prepare_files({field: (filename, content)}, stack)
         try:
-            prepared = requests.Request(
+            prepared = requests.Arguments(
                 "POST", "https://h.example/", files=files
             ).prepare()
         except UnicodeEncodeError:

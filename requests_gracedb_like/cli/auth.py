@@ -13,7 +13,7 @@ from typing import Any, Optional
 from .._http.redact import printable, redact_url
 from ..credentials.discovery import why_not_looked_at
 from ..credentials.explain import MARKS, duration, format_sources
-from ..credentials.records import HEADER, Attempt, Request, Source
+from ..credentials.records import HEADER, Arguments, Attempt, Source
 from ..credentials.sources import SOURCES
 from ..exceptions import CredentialError
 from ..transport import in_clear_to_remote
@@ -69,7 +69,7 @@ def auth_report(
         ``refused``: why a request would not carry the credential after all
         (plain http), or None.
     """
-    request = Request(url=url, token=token, **requirements)
+    request = Arguments(url=url, token=token, **requirements)
     sources = []
     winners: list[Source] = []
     used: list[Attempt] = []

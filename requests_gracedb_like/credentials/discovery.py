@@ -41,9 +41,9 @@ from .records import (
     CERTIFICATE,
     HEADER,
     NOTHING,
+    Arguments,
     Attempt,
     Discovery,
-    Request,
     Source,
     _not_looked_at,
 )
@@ -75,7 +75,7 @@ def why_not_looked_at(
 
 
 def discover(
-    request: Request,
+    request: Arguments,
     sources: Sequence[Source],
     *,
     fail_if_noauth: bool = False,
@@ -84,7 +84,7 @@ def discover(
 
     Parameters
     ----------
-    request : Request
+    request : Arguments
         The caller's arguments.
     sources : sequence of Source
         The discovery order, normally
@@ -117,7 +117,7 @@ def discover(
     return Discovery(auth, tuple(attempts), cert)
 
 
-def _walk(request: Request, sources: Sequence[Source]) -> list[Attempt]:
+def _walk(request: Arguments, sources: Sequence[Source]) -> list[Attempt]:
     """Ask each source in turn, by the rules."""
     attempts: list[Attempt] = []
     winners: list[Source] = []
@@ -135,7 +135,7 @@ def _walk(request: Request, sources: Sequence[Source]) -> list[Attempt]:
     return attempts
 
 
-def _required(request: Request) -> frozenset[str]:
+def _required(request: Arguments) -> frozenset[str]:
     """The kinds of credential that must be found."""
     kinds = set()
     if request.token is True:

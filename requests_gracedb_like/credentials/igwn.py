@@ -26,7 +26,7 @@ from .bearer import _same_secret
 from .discovery import discover
 from .files import read_credential_file
 from .jwt import decode_claims
-from .records import CERTIFICATE, HEADER, NOT_LOOKED_AT, Request
+from .records import CERTIFICATE, HEADER, NOT_LOOKED_AT, Arguments
 from .sources import SOURCES, oidc_login
 
 __all__ = [
@@ -226,7 +226,7 @@ def find_scitoken(
         When no source holds a matching token; the message lists each
         source and why it was skipped.
     """
-    request = Request(
+    request = Arguments(
         token_audience=audience,
         token_scope=scope,
         token_issuer=issuer,
@@ -266,7 +266,7 @@ def find_x509_credentials(timeleft: float = 600) -> Union[str, tuple[str, str]]:
         DeprecationWarning,
         stacklevel=2,
     )
-    request = Request()
+    request = Arguments()
     # Discovery's walk finds the first
     # certificate; one with too little time left means asking the sources
     # after it, which discovery did not look at.

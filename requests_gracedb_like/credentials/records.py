@@ -1,4 +1,4 @@
-"""What discovery records: the caller's :class:`Request`, one
+"""What discovery records: the caller's :class:`Arguments`, one
 :class:`Attempt` per source, the :class:`Discovery` result, the
 :class:`Source` entries of the order, and the status words they use.
 
@@ -34,10 +34,10 @@ __all__ = [
     "WRONG_AUDIENCE",
     "WRONG_ISSUER",
     "WRONG_SCOPE",
+    "Arguments",
     "Attempt",
     "CertArgument",
     "Discovery",
-    "Request",
     "Source",
 ]
 
@@ -79,7 +79,7 @@ INSECURE_PERMISSIONS = "insecure permissions"
 NOT_LOOKED_AT = "not looked at"
 
 
-class Request(Frozen):
+class Arguments(Frozen):
     """What the caller asked for: the arguments discovery reads.
 
     Immutable; ``password`` and ``api_key`` are left out of its ``repr``.
@@ -351,7 +351,7 @@ class Source(Frozen):
 
     name: str
     kind: str
-    find: Callable[[Request], Attempt]
+    find: Callable[[Arguments], Attempt]
     argument: bool
     last_resort: bool
 
@@ -359,7 +359,7 @@ class Source(Frozen):
         self,
         name: str,
         kind: str,
-        find: Callable[[Request], Attempt],
+        find: Callable[[Arguments], Attempt],
         argument: bool = False,
         last_resort: bool = False,
     ) -> None:
@@ -371,7 +371,7 @@ class Source(Frozen):
             last_resort=last_resort,
         )
 
-    def __call__(self, request: Request) -> Attempt:
+    def __call__(self, request: Arguments) -> Attempt:
         return self.find(request)
 
 

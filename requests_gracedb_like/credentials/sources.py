@@ -43,8 +43,8 @@ from .records import (
     WRONG_AUDIENCE,
     WRONG_ISSUER,
     WRONG_SCOPE,
+    Arguments,
     Attempt,
-    Request,
     Source,
     _absent,
 )
@@ -73,14 +73,14 @@ TMP_DIR = os.environ.get("REQUESTS_GRACEDB_LIKE_TMP_DIR") or "/tmp"  # noqa: S10
 # -- header sources ---------------------------------------------------------
 
 
-def _token_file_auth(path: PathLike, request: Request) -> AuthBase:
+def _token_file_auth(path: PathLike, request: Arguments) -> AuthBase:
     if request.auth_reload:
         return ReloadingTokenFileAuth(path, request.auth_reload_timeout)
     return TokenFileAuth(path)
 
 
 def _checked_token(
-    source: str, location: Optional[str], auth: BearerTokenAuth, request: Request
+    source: str, location: Optional[str], auth: BearerTokenAuth, request: Arguments
 ) -> Attempt:
     """A discovered token is used only if it has at least
     ``token_expiry_margin`` seconds left, is already valid, and its claims
@@ -97,7 +97,7 @@ def _checked_token(
     return Attempt(source, location, True, kind, auth)
 
 
-def _discovered_token_file(source: str, path: str, request: Request) -> Attempt:
+def _discovered_token_file(source: str, path: str, request: Arguments) -> Attempt:
     """A token file counts only if it exists and can be read: a file that
     cannot be opened, or is not a regular file (a directory, a FIFO, a
     device) or is too large, is skipped with the reason."""
@@ -116,7 +116,7 @@ def _discovered_token_file(source: str, path: str, request: Request) -> Attempt:
     return _checked_token(source, path, auth, request)
 
 
-def force_noauth(request: Request) -> Attempt:
+def force_noauth(request: Arguments) -> Attempt:
     """``force_noauth=True``: send nothing at all."""
     if request.force_noauth:
         return Attempt(
@@ -129,7 +129,7 @@ def force_noauth(request: Request) -> Attempt:
     return _absent("force_noauth", None, "not set", kind=NOTHING)
 
 
-def token_argument(request: Request) -> Attempt:
+def token_argument(request: Arguments) -> Attempt:
     """``token=``: a bearer-token file named by the caller.
 
     Errors reading it are raised, not skipped: the caller asked for it. So
@@ -150,7 +150,7 @@ def token_argument(request: Request) -> Attempt:
     return Attempt("token argument", path, True, "bearer token file", auth)
 
 
-def api_key_argument(request: Request) -> Attempt:
+def api_key_argument(request: Arguments) -> Attempt:
     """``api_key=``: a key sent in ``auth_header_name``."""
     if request.api_key is None:
         return _absent("api_key argument", None, "not given")
@@ -165,7 +165,7 @@ def api_key_argument(request: Request) -> Attempt:
     )
 
 
-def basic_arguments(request: Request) -> Attempt:
+def basic_arguments(request: Arguments) -> Attempt:
     """``username=`` and ``password=``: HTTP basic auth."""
     if request.username is None:
         return _absent("username/password arguments", None, "not given")
@@ -173,7 +173,7 @@ def basic_arguments(request: Request) -> Attempt:
     return Attempt("username/password arguments", None, True, "HTTP basic auth", auth)
 
 
-def _token_variable(name: str, request: Request) -> Attempt:
+def _token_variable(name: str, request: Arguments) -> Attempt:
     """A variable holding the token itself."""
     if request.token is False:
         return _absent(name, None, "token=False", DISABLED)
@@ -185,7 +185,7 @@ def _token_variable(name: str, request: Request) -> Attempt:
     return _checked_token(name, None, auth, request)
 
 
-def _token_file_variable(name: str, request: Request) -> Attempt:
+def _token_file_variable(name: str, request: Arguments) -> Attempt:
     """A variable holding the path of a token file."""
     path = os.environ.get(name)
     if not path:
@@ -193,27 +193,27 @@ def _token_file_variable(name: str, request: Request) -> Attempt:
     return _discovered_token_file(name, path, request)
 
 
-def bearer_token_env(request: Request) -> Attempt:
+def bearer_token_env(request: Arguments) -> Attempt:
     """``BEARER_TOKEN``: the token itself, in the environment."""
     return _token_variable("BEARER_TOKEN", request)
 
 
-def bearer_token_file_env(request: Request) -> Attempt:
+def bearer_token_file_env(request: Arguments) -> Attempt:
     """``BEARER_TOKEN_FILE``: the path of a token file."""
     return _token_file_variable("BEARER_TOKEN_FILE", request)
 
 
-def scitoken_env(request: Request) -> Attempt:
+def scitoken_env(request: Arguments) -> Attempt:
     """``SCITOKEN``: the token itself, as igwn-auth-utils reads it."""
     return _token_variable("SCITOKEN", request)
 
 
-def scitoken_file_env(request: Request) -> Attempt:
+def scitoken_file_env(request: Arguments) -> Attempt:
     """``SCITOKEN_FILE``: a token file's path, as igwn-auth-utils reads it."""
     return _token_file_variable("SCITOKEN_FILE", request)
 
 
-def condor_creds(request: Request) -> Attempt:
+def condor_creds(request: Arguments) -> Attempt:
     """``$_CONDOR_CREDS/*.use``: the token files HTCondor gives a job, in
     name order; the first that passes the checks is used."""
     name = "_CONDOR_CREDS"
@@ -248,7 +248,7 @@ def _user_file(directory: str, prefix: str, euid: int) -> str:
     return os.path.join(directory, f"{prefix}{euid}")
 
 
-def xdg_runtime_dir(request: Request) -> Attempt:
+def xdg_runtime_dir(request: Arguments) -> Attempt:
     """``$XDG_RUNTIME_DIR/bt_u<euid>``."""
     directory = os.environ.get("XDG_RUNTIME_DIR")
     if not directory:
@@ -257,13 +257,13 @@ def xdg_runtime_dir(request: Request) -> Attempt:
     return _discovered_token_file("XDG_RUNTIME_DIR", path, request)
 
 
-def tmp_dir(request: Request) -> Attempt:
+def tmp_dir(request: Arguments) -> Attempt:
     """``/tmp/bt_u<euid>``."""
     path = _user_file(TMP_DIR, "bt_u", os.geteuid())
     return _discovered_token_file("/tmp", path, request)  # noqa: S108
 
 
-def oidc_login(request: Request) -> Attempt:
+def oidc_login(request: Arguments) -> Attempt:
     """The tokens cached by ``requests-gracedb-like login`` for the OpenID
     Connect provider configured for the URL (see
     :mod:`~requests_gracedb_like.credentials.oidc.source`)."""
@@ -276,11 +276,11 @@ def oidc_login(request: Request) -> Attempt:
 # -- certificate sources ----------------------------------------------------
 
 
-def _cert_reload_timeout(request: Request) -> Optional[float]:
+def _cert_reload_timeout(request: Arguments) -> Optional[float]:
     return request.auth_reload_timeout if request.auth_reload else None
 
 
-def cert_argument(request: Request) -> Attempt:
+def cert_argument(request: Arguments) -> Attempt:
     """``cert=``: a PEM file holding certificate and key, or a
     ``(cert, key)`` pair.
 
@@ -308,7 +308,7 @@ def cert_argument(request: Request) -> Attempt:
 
 
 def _discovered_cert(
-    source: str, cert_file: str, key_file: Optional[str], request: Request
+    source: str, cert_file: str, key_file: Optional[str], request: Arguments
 ) -> Attempt:
     """A discovered certificate counts if its files are readable, the key is
     private to the user, it parses, and it has not expired."""
@@ -357,7 +357,7 @@ def _discovered_cert(
     )
 
 
-def x509_user_cert_env(request: Request) -> Attempt:
+def x509_user_cert_env(request: Arguments) -> Attempt:
     """``X509_USER_CERT`` and ``X509_USER_KEY`` (both must be set)."""
     cert, key = os.environ.get("X509_USER_CERT"), os.environ.get("X509_USER_KEY")
     if not cert or not key:
@@ -368,7 +368,7 @@ def x509_user_cert_env(request: Request) -> Attempt:
     return _discovered_cert("X509_USER_CERT", cert, key, request)
 
 
-def x509_user_proxy_env(request: Request) -> Attempt:
+def x509_user_proxy_env(request: Arguments) -> Attempt:
     """``X509_USER_PROXY``: a proxy file (certificate, key and chain)."""
     path = os.environ.get("X509_USER_PROXY")
     if not path:
@@ -376,13 +376,13 @@ def x509_user_proxy_env(request: Request) -> Attempt:
     return _discovered_cert("X509_USER_PROXY", path, None, request)
 
 
-def x509_tmp_proxy(request: Request) -> Attempt:
+def x509_tmp_proxy(request: Arguments) -> Attempt:
     """``/tmp/x509up_u<euid>``: where grid tools write a proxy."""
     path = _user_file(TMP_DIR, "x509up_u", os.geteuid())
     return _discovered_cert("/tmp/x509up", path, None, request)  # noqa: S108
 
 
-def globus_dir(request: Request) -> Attempt:
+def globus_dir(request: Arguments) -> Attempt:
     """``~/.globus/usercert.pem`` and ``~/.globus/userkey.pem``."""
     directory = os.path.join(os.path.expanduser("~"), ".globus")
     cert = os.path.join(directory, "usercert.pem")
@@ -393,7 +393,7 @@ def globus_dir(request: Request) -> Attempt:
 # -- last resort ------------------------------------------------------------
 
 
-def netrc(request: Request) -> Attempt:
+def netrc(request: Arguments) -> Attempt:
     """netrc (``$NETRC``, else ``~/.netrc``) through safe-netrc.
 
     Only a ``machine`` entry for the URL's host name is used; a ``default``

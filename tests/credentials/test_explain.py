@@ -98,7 +98,7 @@ def test_certificate_expiry_is_reported(pki):
 def test_records_are_immutable_comparable_and_picklable(env, monkeypatch):
     import pickle
 
-    from requests_gracedb_like.credentials.records import Attempt, Request
+    from requests_gracedb_like.credentials.records import Arguments, Attempt
 
     monkeypatch.setenv("BEARER_TOKEN", "tok-secret-123")
     s = Session(URL)
@@ -113,10 +113,10 @@ def test_records_are_immutable_comparable_and_picklable(env, monkeypatch):
     assert hash(attempt) == hash(same)
     assert "tok-secret-123" not in repr(attempt) + repr(s.auth_discovery)
     assert pickle.loads(pickle.dumps(s.auth_discovery)) == s.auth_discovery
-    request = Request(url=URL, username="u", password="pw-secret", api_key=None)
+    request = Arguments(url=URL, username="u", password="pw-secret", api_key=None)
     assert "pw-secret" not in repr(request)
     assert "username='u'" in repr(request)
-    assert request == Request(url=URL, username="u", password="pw-secret")
+    assert request == Arguments(url=URL, username="u", password="pw-secret")
     report = s.describe_auth()
     assert report.records[5].auth is None
     assert report.records[5].found

@@ -14,8 +14,8 @@ from ..records import (
     WRONG_AUDIENCE,
     WRONG_ISSUER,
     WRONG_SCOPE,
+    Arguments,
     Attempt,
-    Request,
     _absent,
 )
 from .settings import settings_for
@@ -27,7 +27,7 @@ NAME = "OIDC login"
 _WRONG = {"audience": WRONG_AUDIENCE, "scope": WRONG_SCOPE, "issuer": WRONG_ISSUER}
 
 
-def oidc_login(request: Request) -> Attempt:
+def oidc_login(request: Arguments) -> Attempt:
     """The access token cached by ``requests-gracedb-like login`` for the
     issuer and client the URL is configured for; refreshed by the session
     (see :class:`~.auth.OIDCTokenAuth`)."""
