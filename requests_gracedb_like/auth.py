@@ -66,6 +66,19 @@ def _check_cert(value: Any) -> Any:
     )
 
 
+def _discovers_per_request(arguments: Arguments) -> bool:
+    """Whether a session made with `arguments` looks for a header
+    credential for each request's own origin: without a service URL and
+    without a header credential given as an argument (the igwn way)."""
+    return (
+        arguments.url is None
+        and not arguments.force_noauth
+        and arguments.api_key is None
+        and arguments.username is None
+        and not isinstance(arguments.token, (str, os.PathLike))
+    )
+
+
 def credential_expiry(session: Any) -> Optional[float]:
     """The earliest expiry (POSIX time) of the session's credentials: the
     token's ``exp`` and the client certificate's ``notAfter``; None when
@@ -217,6 +230,12 @@ class SessionAuthMixin:
     :meth:`describe_auth` explains them. Requests never adds netrc
     credentials behind discovery's back, neither on the first request nor
     on a redirect.
+
+    Without `url` and without a header credential among the arguments (the
+    way igwn-auth-utils' sessions are used), the header credential is
+    looked for again for each request, for that request's origin: a token
+    is sent only to the audience it names (``session.auth`` is what was
+    found for no URL in particular, and is not sent as such).
     """
 
     _takes_url = True
@@ -412,6 +431,9 @@ class SessionAuthMixin:
         if isinstance(request.auth, _ClaimedToken):
             request = copy.copy(request)
             request.auth = self._token_for_claims(request.url, request.auth.claims)
+        elif request.auth is None and _discovers_per_request(self._auth_request):
+            request = copy.copy(request)
+            request.auth = self._token_for_claims(request.url, {})
         return super().prepare_request(without_netrc(self, request))  # type: ignore[misc, no-any-return]
 
     def rebuild_auth(

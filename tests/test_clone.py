@@ -61,7 +61,11 @@ def test_clone_keeps_credential_and_settings(make_token, httpserver):
     # The credential goes only to the service's origin: make it the server's.
     session = Session(httpserver.url_for("/api/"), token=make_token(), retries=2)
     clone = session.with_headers({"X-A": "1"})
-    assert clone.auth is session.auth
+    # The same credential, in an object (and claims) of the copy's own.
+    assert clone.auth == session.auth
+    assert clone.auth is not session.auth
+    assert clone.auth.claims == session.auth.claims
+    assert clone.auth.claims is not session.auth.claims
     assert clone.auth_source == session.auth_source
     assert clone.base_url == session.base_url
     assert clone.expiry == session.expiry

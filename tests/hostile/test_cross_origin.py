@@ -192,3 +192,34 @@ def test_odd_https_url_sends_no_credential_to_the_other_origin(recorder, pki, te
     assert b.heads, "the request went to B"
     assert not b.saw(SECRET)
     assert a.saw(SECRET)
+
+
+# -- a session without a URL looks for a credential per request ------------------
+
+
+def test_a_session_without_url_sends_a_discovered_token_only_to_its_audience(
+    credential_env, monkeypatch, tmp_path
+):
+    """Session() (no service URL, the igwn way) with a token for one server
+    in BEARER_TOKEN_FILE: sent to that server, never to another one, also
+    when the request asks for other claims (the audience stays the
+    request's origin)."""
+    from pytest_httpserver import HTTPServer
+
+    from requests_gracedb_like.testing import make_jwt
+
+    with HTTPServer(host="127.0.0.1") as ours, HTTPServer(host="127.0.0.1") as evil:
+        audience = f"http://127.0.0.1:{ours.port}"
+        token = tmp_path / "token"
+        token.write_text(
+            make_jwt({"aud": audience, "sub": "albert", "scope": "read:/"}) + "\n"
+        )
+        monkeypatch.setenv("BEARER_TOKEN_FILE", str(token))
+        for server in (ours, evil):
+            server.expect_request("/x").respond_with_data("ok")
+        with Session() as s:
+            s.get(ours.url_for("/x"))
+            s.get(evil.url_for("/x"))
+            s.get(evil.url_for("/x"), token_scope="read:/")
+        assert ours.log[0][0].headers.get("Authorization", "").startswith("Bearer ")
+        assert [r.headers.get("Authorization") for r, _ in evil.log] == [None, None]
