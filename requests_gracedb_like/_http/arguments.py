@@ -3,16 +3,9 @@
 
 from __future__ import annotations
 
-import functools
-from collections import OrderedDict
 from typing import Any
 
-from requests.sessions import merge_setting
-from requests.structures import CaseInsensitiveDict
-
-__all__ = ["REQUEST_ARGS", "forward_url", "merge_mapping", "request_kwargs"]
-
-_PLAIN_MAPPINGS = (dict, OrderedDict, CaseInsensitiveDict)
+__all__ = ["REQUEST_ARGS", "forward_url", "request_kwargs"]
 
 #: :meth:`requests.Session.request`'s parameters after ``method`` and ``url``,
 #: in order, so a mixin can see an argument its caller passed by position.
@@ -67,35 +60,6 @@ def forward_url(
     in the MRO declares it too, so any single mixin still composes with plain
     :class:`requests.Session`, which does not take ``url``.
     """
-    cls: type = type(instance)  # typed plainly: mypy finds type[object] unhashable
-    if _later_takes_url(mixin, cls):
+    mro = type(instance).__mro__
+    if any(vars(c).get("_takes_url") for c in mro[mro.index(mixin) + 1 :]):
         kwargs["url"] = url
-
-
-@functools.lru_cache(maxsize=256)
-def _later_takes_url(mixin: type, cls: type) -> bool:
-    # The MRO of a class does not change: walk it once per pair.
-    mro = cls.__mro__
-    return any(vars(c).get("_takes_url") for c in mro[mro.index(mixin) + 1 :])
-
-
-def merge_mapping(request: Any, session: Any, dict_class: type = OrderedDict) -> Any:
-    """:func:`requests.sessions.merge_setting` with the same result, faster
-    for the plain mappings sessions hold.
-
-    requests checks each setting against generic protocols on every request,
-    which costs tens of microseconds on some Python versions; for dicts,
-    ordered dicts and :class:`~requests.structures.CaseInsensitiveDict` the
-    merge is done directly. Anything else goes to requests' own function.
-    """
-    if session is None:
-        return request
-    if request is None:
-        return session
-    if type(request) not in _PLAIN_MAPPINGS or type(session) not in _PLAIN_MAPPINGS:
-        return merge_setting(request, session, dict_class=dict_class)
-    merged = dict_class(session.items())
-    merged.update(request.items())
-    for key in [k for k, v in merged.items() if v is None]:
-        del merged[key]
-    return merged
