@@ -129,7 +129,7 @@ def test_token_file_bytes_give_token_or_credential_error(tmp_path, before, after
         assert token.isprintable()
         assert " " not in token
         auth = BearerTokenAuth(token)
-        prepared = auth(requests.Arguments("GET", "https://h.example/").prepare())
+        prepared = auth(requests.Request("GET", "https://h.example/").prepare())
         assert prepared.headers["Authorization"] == f"Bearer {token}"
         assert SECRET not in repr(auth)
 
@@ -224,7 +224,7 @@ def test_prepared_upload_carries_content_unaltered(filename, content, field):
     with ExitStack() as stack:
         files = prepare_files({field: (filename, content)}, stack)
         try:
-            prepared = requests.Arguments(
+            prepared = requests.Request(
                 "POST", "https://h.example/", files=files
             ).prepare()
         except UnicodeEncodeError:
