@@ -66,9 +66,11 @@ def test_changing_one_sessions_claims_does_not_open_another_origin(
         mutate(claims, _origin(b))
     assert a.saw(token), "the token is for A: A gets it"
     # A token unfit for B may be refused (an error) or left out; never sent.
-    with contextlib.suppress(requests.RequestException, ValueError, OSError):
-        with Session(b.url(), **extra) as second:
-            second.get(b.url("/second"), timeout=5)
+    with (
+        contextlib.suppress(requests.RequestException, ValueError, OSError),
+        Session(b.url(), **extra) as second,
+    ):
+        second.get(b.url("/second"), timeout=5)
     assert not b.saw(token)
 
 

@@ -17,11 +17,10 @@ from http.cookiejar import Cookie
 
 import pytest
 import requests
+from hostile import BOUND
 from requests.cookies import create_cookie
 
 from requests_gracedb_like import Session
-
-from hostile import BOUND
 
 COPIES = {
     "with_cookies": lambda s: s.with_cookies({"copy": "2"}),
@@ -61,7 +60,7 @@ def test_cookies_set_on_either_side_stay_there(recorder, how):
         copy.close()
     sent = _sent(server)
     assert set(sent["o"]) == {"shared=0; original_only=o"}
-    copy_cookies = {c for c in sent["c"]}
+    copy_cookies = set(sent["c"])
     assert len(copy_cookies) == 1
     assert "copy_only=c" in copy_cookies.pop()
     assert not any("copy_only" in (c or "") for c in sent["o"])
@@ -158,7 +157,9 @@ def test_threads_using_a_copy_and_its_original_never_cross_cookies(
     assert not errors
     assert not any(thread.is_alive() for thread in threads)
     sent = _sent(server)
-    assert sum(sent["o"].values()) == sum(sent["c"].values()) == rounds * threads_per_side
+    assert (
+        sum(sent["o"].values()) == sum(sent["c"].values()) == rounds * threads_per_side
+    )
     assert set(sent["o"]) == {"o=1"}
     assert set(sent["c"]) == {"o=1; c=2"}
 

@@ -45,9 +45,7 @@ def servers(recorder):
 def any_token():
     """A token any service accepts (``aud: ANY``), with the scope and
     issuer that the claims above ask for."""
-    return make_jwt(
-        {"aud": "ANY", "scope": "read:/", "iss": "https://issuer.example"}
-    )
+    return make_jwt({"aud": "ANY", "scope": "read:/", "iss": "https://issuer.example"})
 
 
 def _fill(value, a, b):
@@ -98,9 +96,7 @@ def test_claims_never_carry_a_given_credential_elsewhere(
 
 @pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("claims", CLAIMS)
-def test_claims_never_carry_a_token_file_elsewhere(
-    servers, make_token, claims, target
-):
+def test_claims_never_carry_a_token_file_elsewhere(servers, make_token, claims, target):
     a, b = servers
     path = make_token(
         {"aud": "ANY", "scope": "read:/", "iss": "https://issuer.example"}
@@ -125,7 +121,7 @@ def test_claims_never_carry_a_discovered_token_elsewhere(
     else:
         monkeypatch.setenv(variable, any_token)
     with Session(a.url()) as s:
-        assert s.auth_source is not None and variable in s.auth_source
+        assert variable in (s.auth_source or "")
         _try_get(s, target.format(B=b.port), **_claims(claims, a, b))
     assert not b.saw(any_token)
     assert _no_credential(b)
@@ -143,9 +139,7 @@ def test_claims_on_the_same_origin_still_choose_a_matching_token(
         s.get(a.url("/default"), timeout=5)
         s.get(a.url("/write"), timeout=5, token_scope="write:/")
         s.get(a.url("/read"), timeout=5, token_scope="read:/")
-    sent = {
-        head.split(b" ")[1].decode(): head for head in a.heads
-    }
+    sent = {head.split(b" ")[1].decode(): head for head in a.heads}
     assert f"Bearer {read}".encode() in sent["/default"]
     assert f"Bearer {write}".encode() in sent["/write"]
     assert f"Bearer {read}".encode() in sent["/read"]

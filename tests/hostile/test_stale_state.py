@@ -16,11 +16,10 @@ import time
 
 import pytest
 import requests
+from hostile import BOUND
 
 from requests_gracedb_like import Session
 from requests_gracedb_like.testing import make_jwt
-
-from hostile import BOUND
 
 
 def _header(head: bytes, name: str):
@@ -137,8 +136,11 @@ def test_a_header_set_in_a_spawned_worker_is_sent(recorder, tmp_path):
     script = tmp_path / "spawn_job.py"
     script.write_text(_SPAWN)
     tasks = 64
-    out = _python(f"import runpy; runpy.run_path({str(script)!r}, run_name='__main__')",
-                  server.url(), str(tasks))
+    out = _python(
+        f"import runpy; runpy.run_path({str(script)!r}, run_name='__main__')",
+        server.url(),
+        str(tasks),
+    )
     assert json.loads(out.decode().strip().splitlines()[-1]) == list(range(tasks))
     assert _late_headers(server) == {f"/late/{i}": str(i) for i in range(tasks)}
 
@@ -175,7 +177,8 @@ def test_a_boolean_timeout_is_refused_as_requests_refuses_it(recorder, timeouts)
     server = recorder()
     with requests.Session() as plain:
         expected = _outcome(plain, server.url(), timeouts)
-    assert expected[-1] is not None and issubclass(expected[-1], ValueError)
+    assert expected[-1] is not None
+    assert issubclass(expected[-1], ValueError)
     with Session(server.url(), force_noauth=True) as s:
         got = _outcome(s, server.url(), timeouts)
     assert all(g is None for g, e in zip(got, expected) if e is None)
