@@ -181,10 +181,10 @@ def test_a_boolean_timeout_is_refused_as_requests_refuses_it(recorder, timeouts)
     assert issubclass(expected[-1], ValueError)
     with Session(server.url(), force_noauth=True) as s:
         got = _outcome(s, server.url(), timeouts)
-    assert all(g is None for g, e in zip(got, expected) if e is None)
+    assert all(g is None for g, e in zip(got, expected, strict=True) if e is None)
     assert all(
         g is not None and issubclass(g, ValueError)
-        for g, e in zip(got, expected)
+        for g, e in zip(got, expected, strict=True)
         if e is not None
     )
 
