@@ -35,7 +35,10 @@ Test hooks, under ``/_admin/`` (POST, except ``stats``):
 * ``revoke-refresh-tokens``, ``expire-refresh-tokens``: every refresh
   token issued so far stops working, as revoked or as expired;
 * ``settings``: change ``access_lifetime``, ``refresh_delay`` (seconds the
-  token endpoint waits before answering a refresh), ``slow_down`` (how
+  token endpoint waits before acting on a refresh and answering: a client
+  that gives up meanwhile has still spent its refresh token),
+  ``drop_refresh_answers`` (how many refreshes to carry out and then close
+  the connection without answering), ``slow_down`` (how
   many device polls to answer with ``slow_down``), ``auto_approve``
   (approve a device request at its n-th poll), ``deny_authorization``;
 * ``stats`` (GET): how many token requests of each grant type, device
@@ -435,7 +438,14 @@ def _build_server(issuer: str, settings: dict[str, Any]) -> Any:
             grant = request.payload.data.get("grant_type", "")
             with lock:
                 stats[f"token:{grant}"] += 1
-            return server.create_token_response(request)
+            answer = server.create_token_response(request)
+            if grant == "refresh_token":
+                with lock:
+                    drop = int(settings["drop_refresh_answers"])
+                    settings["drop_refresh_answers"] = max(drop - 1, 0)
+                if drop > 0:
+                    return None  # carried out, but the answer is lost
+            return answer
         if path == "/device_authorization":
             return server.create_endpoint_response("device_authorization", request)
         if path == "/revoke":
@@ -464,7 +474,11 @@ def _handler(handle: Any) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             url = f"http://{self.server.server_address[0]}:{self.server.server_address[1]}{self.path}"  # type: ignore[index]
-            status, payload, headers = handle(self.command, url, self.headers, body)
+            result = handle(self.command, url, self.headers, body)
+            if result is None:
+                self.close_connection = True  # no answer at all
+                return
+            status, payload, headers = result
             data = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
             raw = data.encode() if isinstance(data, str) else data
             self.send_response(status)
@@ -489,6 +503,7 @@ def _handler(handle: Any) -> type[BaseHTTPRequestHandler]:
 DEFAULTS: dict[str, Any] = {
     "access_lifetime": 600,
     "refresh_delay": 0.0,
+    "drop_refresh_answers": 0,
     "slow_down": 0,
     "auto_approve": 0,
     "deny_authorization": False,

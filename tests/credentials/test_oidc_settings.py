@@ -41,6 +41,7 @@ def test_longest_matching_section_of_the_file(env):
         "client_id": where,
         "scopes": where,
         "audience": where,
+        "timeout": "default",
     }
     assert settings_for("https://gracedb.example.org/other").client_id == "all"
 

@@ -32,6 +32,7 @@ from .cache import Tokens
 __all__ = [
     "CLOCK_SKEW",
     "TIMEOUT",
+    "OutcomeUnknownError",
     "login_command",
     "oauth_session",
     "provider_errors",
@@ -40,7 +41,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Connect and read timeouts of every request to the provider, in seconds.
+#: Connect and read timeouts of every request to the provider, in seconds,
+#: when none is configured (see :mod:`.settings`, ``timeout``).
 TIMEOUT = (10.0, 30.0)
 #: Differences between the clocks beyond this many seconds are reported.
 CLOCK_SKEW = 300.0
@@ -55,11 +57,30 @@ def login_command(url: Optional[str]) -> str:
     )
 
 
+class OutcomeUnknownError(ProviderUnreachableError):
+    """The request may have reached the provider, but its answer was lost
+    (a read timeout, a connection closed or reset mid-answer, a 5xx other
+    than 503): whether the provider acted on it is unknown."""
+
+
+def _timeouts(timeout: Optional[float]) -> tuple[float, float]:
+    """Connect and read timeouts for a configured `timeout` (None: :data:`TIMEOUT`)."""
+    if timeout is None:
+        return TIMEOUT
+    return (min(TIMEOUT[0], timeout), timeout)
+
+
 def oauth_session(
-    client_id: str, client_secret: Optional[str] = None, **kwargs: Any
+    client_id: str,
+    client_secret: Optional[str] = None,
+    *,
+    timeout: Optional[float] = None,
+    **kwargs: Any,
 ) -> Any:
     """An authlib ``OAuth2Session`` for a public client (no secret), or a
-    confidential one authenticating with HTTP basic auth."""
+    confidential one authenticating with HTTP basic auth; every request
+    waits at most `timeout` seconds for an answer (:data:`TIMEOUT` by
+    default)."""
     from authlib.integrations.requests_client import OAuth2Session
 
     from ..._version import __version__
@@ -70,7 +91,7 @@ def oauth_session(
         client_secret,
         token_endpoint_auth_method=method,
         revocation_endpoint_auth_method=method,
-        default_timeout=TIMEOUT,
+        default_timeout=_timeouts(timeout),
         **kwargs,
     )
     session.headers["User-Agent"] = f"requests-gracedb-like/{__version__}"
@@ -115,7 +136,20 @@ def provider_errors(
                 f"approved; run {login_command(url)} again"
             ) from None
         raise ProviderError(f"{what} at {issuer} failed: {error}{detail}") from None
-    except (requests.ConnectionError, requests.Timeout) as exc:
+    except (
+        requests.ConnectionError,
+        requests.Timeout,
+        requests.exceptions.ChunkedEncodingError,
+    ) as exc:
+        if _may_have_arrived(exc):
+            kind = (
+                "did not answer in time"
+                if isinstance(exc, requests.Timeout)
+                else "closed the connection before answering"
+            )
+            raise OutcomeUnknownError(
+                f"{what}: OIDC provider {issuer} {kind}"
+            ) from None
         kind = "timed out" if isinstance(exc, requests.Timeout) else "unreachable"
         raise ProviderUnreachableError(
             f"{what}: OIDC provider {issuer} {kind}"
@@ -123,7 +157,11 @@ def provider_errors(
     except requests.HTTPError as exc:
         code = exc.response.status_code if exc.response is not None else 0
         if code >= 500:
-            raise ProviderUnreachableError(
+            # 503 says the request was not handled; after any other 5xx
+            # (a gateway's 502 or 504, a 500 after a partial update) the
+            # provider may have acted on it.
+            error = ProviderUnreachableError if code == 503 else OutcomeUnknownError
+            raise error(
                 f"{what}: OIDC provider {issuer} answered HTTP {code}"
             ) from None
         raise ProviderError(
@@ -135,6 +173,22 @@ def provider_errors(
         raise ProviderError(
             f"{what} at {issuer}: malformed answer from the provider ({_clean(exc)})"
         ) from None
+
+
+def _may_have_arrived(exc: Exception) -> bool:
+    """Whether the request that failed with `exc` may have reached the
+    server: True unless the connection itself could not be made."""
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+    if isinstance(exc, (requests.ConnectTimeout, requests.exceptions.SSLError)):
+        return False  # no connection, or no TLS session: nothing was sent
+    if isinstance(exc, (requests.ReadTimeout, requests.exceptions.ChunkedEncodingError)):
+        return True
+    # requests wraps urllib3's error as its first argument, urllib3 its
+    # cause as ``reason`` (MaxRetryError).
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return not isinstance(reason, (NewConnectionError, ConnectTimeoutError))
 
 
 def tokens_from_answer(

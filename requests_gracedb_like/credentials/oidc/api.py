@@ -53,6 +53,7 @@ def login(
     scopes: Any = None,
     audience: Optional[str] = None,
     client_secret: Optional[str] = None,
+    timeout: Optional[float] = None,
     flow: str = DEVICE,
     bearer_token_file: Union[bool, str, None] = None,
     echo: Callable[[str], None] = print,
@@ -67,7 +68,7 @@ def login(
     url : str, optional
         The service URL; its settings come from the environment and the
         configuration file (see :mod:`.settings`).
-    issuer, client_id, scopes, audience, client_secret : optional
+    issuer, client_id, scopes, audience, client_secret, timeout : optional
         Override those settings.
     flow : str, default="device"
         The device grant (RFC 8628: a code to enter on any device) or the
@@ -101,10 +102,13 @@ def login(
         scopes=scopes,
         audience=audience,
         client_secret=client_secret,
+        timeout=timeout,
     )
     if flow not in (DEVICE, BROWSER):
         raise ValueError(f"flow must be {DEVICE!r} or {BROWSER!r}, not {flow!r}")
-    session = oauth_session(settings.client_id, settings.client_secret)
+    session = oauth_session(
+        settings.client_id, settings.client_secret, timeout=settings.timeout
+    )
     try:
         metadata = provider_metadata(settings.issuer, session, url=url)
         if flow == DEVICE:

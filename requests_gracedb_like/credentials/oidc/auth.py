@@ -52,6 +52,9 @@ class OIDCTokenAuth(LockPickling, BearerTokenAuth):
         every request).
     url : str, optional
         The service URL, for the messages (``login`` command to run).
+    timeout : float, optional
+        Seconds to wait for the provider's answer to a refresh (the
+        ``timeout`` setting, see :mod:`.settings`; 30 by default).
 
     Notes
     -----
@@ -64,20 +67,32 @@ class OIDCTokenAuth(LockPickling, BearerTokenAuth):
        exclusive lock on the cache shared by every process, after reading
        the cache once more, the refresh token is exchanged for new tokens,
        written back to the cache atomically: one refresh per rotation,
-       however many threads and processes share the login.
-    3. If the provider cannot be reached, the cached access token is used
-       until it expires (a new attempt is made at most every
+       however many threads and processes share the login. The cache
+       records that the refresh token was sent until the answer is read.
+    3. If the provider cannot be reached (nothing was sent: connection
+       refused, connect timeout, an HTTP 503 answer), the cached access
+       token is used until it expires (a new attempt is made at most every
        :data:`RETRY_AFTER` seconds); then requests fail with
        :class:`~requests_gracedb_like.exceptions.ProviderUnreachableError`.
-    4. If the provider says the refresh token expired or was revoked, the
+    4. If the refresh may have reached the provider but its answer was lost
+       (no answer within `timeout`, the connection closed mid-answer, a
+       5xx answer other than 503, or the process killed meanwhile), the
+       refresh token may have been spent: no thread, 401 replay or process
+       sharing the cache sends it again, since providers take a second use
+       for a stolen token and end the login. A warning says so once, with
+       the access token's expiry; then requests fail with
+       :class:`~requests_gracedb_like.exceptions.LoginRequiredError`.
+    5. If the provider says the refresh token expired or was revoked, the
        access token is used until it expires; then requests fail with
        :class:`~requests_gracedb_like.exceptions.LoginRequiredError`, whose
        message gives the ``login`` command. A new login (in any process)
        is picked up from the cache.
 
     When the service answers 401 to a request signed with this token, the
-    token is refreshed at once (rule 2, whatever the time) and the request
-    is sent again, once, when its body can be replayed.
+    token is refreshed at once (rule 2, whatever the time, except in the
+    cases of rules 3 to 5) and the request is sent again, once, when its
+    body can be replayed. Every time is compared with the clock read after
+    the wait (for a lock, for the provider), never before.
     """
 
     def __init__(
@@ -87,10 +102,12 @@ class OIDCTokenAuth(LockPickling, BearerTokenAuth):
         *,
         reload_timeout: float = 300,
         url: Optional[str] = None,
+        timeout: Optional[float] = None,
     ) -> None:
         self.cache = cache
         self.reload_timeout = float(reload_timeout)
         self.url = url
+        self.timeout = timeout
         self.source = f"OIDC login for {tokens.client_id} at {tokens.issuer}"
         self._lock = fork_safe_lock(self)
         self._retry_at = 0.0
@@ -98,6 +115,11 @@ class OIDCTokenAuth(LockPickling, BearerTokenAuth):
         self._adopt(tokens)
 
     def _adopt(self, tokens: Tokens) -> None:
+        # Whether a refresh of these tokens was started and not finished
+        # (see _update): known from the cache, never carried by the session.
+        self._sent_in_cache = tokens.refresh_sent_at
+        self._spent_at: Optional[float] = None
+        tokens = tokens._replace(refresh_sent_at=None)
         self.tokens = tokens
         self._set_token(tokens.access_token)
         if tokens.expires_at is not None:
@@ -156,6 +178,8 @@ class OIDCTokenAuth(LockPickling, BearerTokenAuth):
             )
         self._cache_key = key
         if tokens.access_token == self.tokens.access_token:
+            # Same tokens; remember whether a refresh of them was started.
+            self._sent_in_cache = tokens.refresh_sent_at
             return False
         self._login_required = None
         self._adopt(tokens)
@@ -163,34 +187,107 @@ class OIDCTokenAuth(LockPickling, BearerTokenAuth):
         return True
 
     def _update(self, *, forced: bool) -> None:
-        """Refresh, under the session's lock."""
+        """Refresh, under the session's lock.
+
+        Every time is read after the call that may have blocked (waiting
+        for a lock, for the provider), never before.
+        """
         now = time.time()
         if not forced and (self._refresh_at is None or now < self._refresh_at):
             return  # another thread refreshed while we waited
         if self._newer_in_cache():
             return
-        if self._login_required is not None or now < self._retry_at:
+        if self._spent() or self._login_required is not None or now < self._retry_at:
             self._fail_if_expired(now)
             return
+        from ._client import OutcomeUnknownError
         from .refresh import refresh
 
         with self.cache.lock():
             if self._newer_in_cache():
                 return
+            if self._sent_in_cache is not None:
+                # A refresh of these tokens was started by a process whose
+                # answer never came (lost, or the process was killed).
+                self._spent_at = self._sent_in_cache
+                self._enter_spent(
+                    f"refresh at {self.tokens.issuer}: another session sent "
+                    "the refresh token at "
+                    f"{_stamp(self._sent_in_cache)} and its answer never "
+                    "arrived",
+                    time.time(),
+                )
+                return
+            sent = self.tokens._replace(refresh_sent_at=time.time())
+            self._write_quietly(sent)
             try:
-                new = refresh(self.tokens, url=self.url)
-            except ProviderUnreachableError as exc:
-                self._retry_at = now + RETRY_AFTER
+                new = refresh(self.tokens, url=self.url, timeout=self.timeout)
+            except OutcomeUnknownError as exc:
+                self._spent_at = sent.refresh_sent_at
+                self._enter_spent(str(exc), time.time())
+                return
+            except (ProviderUnreachableError, LoginRequiredError) as exc:
+                now = time.time()
+                self._write_quietly(self.tokens)  # the token was not spent
+                if isinstance(exc, LoginRequiredError):
+                    self._login_required = str(exc)
+                else:
+                    self._retry_at = now + RETRY_AFTER
                 self._keep_or_raise(exc, now)
                 return
-            except LoginRequiredError as exc:
-                self._login_required = str(exc)
-                self._keep_or_raise(exc, now)
-                return
+            except BaseException:
+                self._write_quietly(self.tokens)
+                raise
             self._save(new)
         self._retry_at = 0.0
         self._adopt(new)
         log.debug("refreshed the access token from %s", self.tokens.issuer)
+
+    def _spent(self) -> bool:
+        """Whether the refresh token may have been used by a refresh whose
+        answer never arrived: it is then never sent again."""
+        return self._spent_at is not None
+
+    def _enter_spent(self, what: str, now: float) -> None:
+        """Say once what happened and what to do; raise if the access
+        token has expired already. `now` is read after the refresh."""
+        from ._client import login_command
+
+        advice = (
+            "it may have used the refresh token, which is not sent again "
+            "(the provider would take a second use for a stolen token and "
+            "end the login)"
+        )
+        # Raised once the access token has expired (_fail_if_expired).
+        self._login_required = (
+            f"{what}; {advice}; the access token expired at "
+            f"{_stamp(self.expiry)}: log in again: {login_command(self.url)}"
+        )
+        if self.tokens.expired(now):
+            raise LoginRequiredError(self._login_required)
+        until = (
+            "without expiry"
+            if self.expiry is None
+            else f"until it expires at {_stamp(self.expiry)}"
+        )
+        log.warning(
+            "%s; %s. The access token stays usable %s; log in again before "
+            "then: %s",
+            what,
+            advice,
+            until,
+            login_command(self.url),
+        )
+
+    def _write_quietly(self, tokens: Tokens) -> None:
+        """Write `tokens` to the cache, remembering its new version; a
+        failure is left to :meth:`_save` to report."""
+        try:
+            self.cache.write(tokens)
+        except OSError:
+            return
+        self._cache_key = self.cache.key()
+        self._sent_in_cache = tokens.refresh_sent_at
 
     def _save(self, new: Tokens) -> None:
         """Write refreshed tokens to the cache. When that fails (a full or

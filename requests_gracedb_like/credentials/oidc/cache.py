@@ -6,12 +6,19 @@ The file lives in ``$XDG_CACHE_HOME/requests_gracedb_like/oidc/``
 (``~/.cache/...`` by default), in a directory only its owner may enter; it
 is created with mode 0600 and replaced atomically (written to a temporary
 file, then renamed), so a reader sees the old tokens or the new ones,
-never half of each. A file others may read is refused.
+never half of each. A file others may read, a cache that is not a regular
+file (a symbolic link, a FIFO) or larger than 1 MiB, and a directory that
+others may write to or that another user owns are refused, with a message
+naming the path and the fix.
 
 Processes sharing a cache take an exclusive lock (:meth:`TokenCache.lock`,
 ``flock`` on ``<file>.lock``) around a refresh, so that exactly one of
 them spends the refresh token: providers that rotate refresh tokens revoke
-the whole family when one is used twice.
+the whole family when one is used twice. Before sending the refresh token
+the process writes down that it did (:attr:`Tokens.refresh_sent_at`), and
+clears the mark once the provider's answer is known: a mark left behind (an
+answer that never arrived, a process killed mid-refresh) means the refresh
+token may have been spent, and no process sends it again.
 """
 
 from __future__ import annotations
@@ -19,7 +26,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
+import stat
 import time
 from collections.abc import Iterator
 from typing import Any, Optional
@@ -66,6 +75,11 @@ class Tokens(Frozen):
         (``login --bearer-token-file``), if anywhere.
     client_secret : str or None
         The secret of a confidential client, needed to refresh.
+    refresh_sent_at : float or None
+        When the refresh token was sent to the provider by a refresh whose
+        answer is not known (in flight, lost, or its process killed), or
+        None. Set, the refresh token may have been spent: it is not sent
+        again.
     """
 
     _fields = (
@@ -80,6 +94,7 @@ class Tokens(Frozen):
         "revocation_endpoint",
         "bearer_token_file",
         "client_secret",
+        "refresh_sent_at",
     )
     _hidden = frozenset({"access_token", "refresh_token", "client_secret"})
 
@@ -94,6 +109,7 @@ class Tokens(Frozen):
     revocation_endpoint: Optional[str]
     bearer_token_file: Optional[str]
     client_secret: Optional[str]
+    refresh_sent_at: Optional[float]
 
     def __init__(
         self,
@@ -108,6 +124,7 @@ class Tokens(Frozen):
         revocation_endpoint: Optional[str] = None,
         bearer_token_file: Optional[str] = None,
         client_secret: Optional[str] = None,
+        refresh_sent_at: Optional[float] = None,
     ) -> None:
         self._set(
             issuer=issuer,
@@ -121,6 +138,9 @@ class Tokens(Frozen):
             revocation_endpoint=revocation_endpoint,
             bearer_token_file=bearer_token_file,
             client_secret=client_secret,
+            refresh_sent_at=(
+                None if refresh_sent_at is None else float(refresh_sent_at)
+            ),
         )
 
     def expired(self, now: Optional[float] = None) -> bool:
@@ -145,12 +165,35 @@ class Tokens(Frozen):
             for name in ("issuer", "client_id", "access_token"):
                 if not isinstance(fields[name], str) or not fields[name]:
                     raise TypeError(name)
+            for name in _TEXT:
+                if fields[name] is not None and not isinstance(fields[name], str):
+                    raise TypeError(name)
+            for name in _TIMES:
+                value = fields[name]
+                if value is None:
+                    continue
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise TypeError(name)
+                if not math.isfinite(value):
+                    raise ValueError(name)
             fields["scope"] = fields["scope"] or ""
             return cls(**fields)
         except (AttributeError, TypeError, ValueError):
             raise CredentialError(
                 f"OIDC token cache {where!r} is malformed; log in again"
             ) from None
+
+
+#: Fields that are text or null, and times (POSIX seconds) or null.
+_TEXT = (
+    "refresh_token",
+    "scope",
+    "token_endpoint",
+    "revocation_endpoint",
+    "bearer_token_file",
+    "client_secret",
+)
+_TIMES = ("expires_at", "obtained_at", "refresh_sent_at")
 
 
 class TokenCache:
@@ -191,10 +234,19 @@ class TokenCache:
         Raises
         ------
         CredentialError
-            If others may read the file, or it is not a cache; the
-            message names the file, never its content.
+            If others may read the file or write to its directory, or it is
+            not a cache (a symbolic link, a FIFO, a huge file, not JSON, a
+            field of the wrong type); the message names the file, never its
+            content.
         """
+        self._check_directory()
         try:
+            if stat.S_ISLNK(os.lstat(self.path).st_mode):
+                raise CredentialError(
+                    f"OIDC token cache {self.path!r} is a symbolic link; the "
+                    "cache is a regular file written by requests-gracedb-like: "
+                    "remove the link and log in again"
+                )
             raw = read_credential_file(
                 self.path, what="OIDC token cache", refuse_shared=True
             )
@@ -215,6 +267,7 @@ class TokenCache:
         import tempfile
 
         os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        self._check_directory()
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tokens-")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -228,6 +281,26 @@ class TokenCache:
             raise
         if tokens.bearer_token_file:
             write_bearer_token_file(tokens.bearer_token_file, tokens.access_token)
+
+    def _check_directory(self) -> None:
+        """Refuse a directory that another user owns or may write to: they
+        could replace the cache with tokens of their own."""
+        try:
+            st = os.stat(self.directory)
+        except FileNotFoundError:
+            return
+        fix = f"chmod 700 {self.directory}"
+        if st.st_uid != os.geteuid():
+            problem = f"is owned by another user (uid {st.st_uid})"
+            fix = "remove it, or set XDG_CACHE_HOME to a directory of yours"
+        elif st.st_mode & 0o022:
+            problem = f"may be written by others (mode {stat.S_IMODE(st.st_mode):o})"
+        else:
+            return
+        raise CredentialError(
+            f"OIDC token cache directory {self.directory!r} {problem}: "
+            f"refused; {fix}"
+        )
 
     def remove(self) -> bool:
         """Delete the file; whether there was one.
@@ -247,7 +320,23 @@ class TokenCache:
         import fcntl
 
         os.makedirs(self.directory, mode=0o700, exist_ok=True)
-        fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        self._check_directory()
+        # O_NOFOLLOW: a link planted in place of the lock file creates
+        # nothing elsewhere; O_NONBLOCK: a FIFO there does not hang.
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(self.path + ".lock", flags | os.O_NONBLOCK, 0o600)
+        except OSError as exc:
+            raise CredentialError(
+                f"OIDC token cache lock {self.path + '.lock'!r}: "
+                f"{exc.strerror}; remove it"
+            ) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise CredentialError(
+                f"OIDC token cache lock {self.path + '.lock'!r} is not a "
+                "regular file; remove it"
+            )
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield

@@ -7,7 +7,7 @@ from typing import Any, Optional
 from urllib.parse import urlsplit
 
 from ...exceptions import ProviderError
-from ._client import TIMEOUT, provider_errors
+from ._client import provider_errors
 from .settings import check_issuer
 
 __all__ = ["ENDPOINTS", "provider_metadata"]
@@ -51,7 +51,7 @@ def provider_metadata(
     """
     where = f"{issuer}/.well-known/openid-configuration"
     with provider_errors(issuer, "OIDC discovery", url):
-        response = session.get(where, timeout=TIMEOUT, withhold_token=True)
+        response = session.get(where, withhold_token=True)
         response.raise_for_status()
         metadata = response.json()
     if not isinstance(metadata, dict):

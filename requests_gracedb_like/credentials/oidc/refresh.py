@@ -14,7 +14,11 @@ __all__ = ["refresh"]
 
 
 def refresh(
-    tokens: Tokens, *, url: Optional[str] = None, session: Any = None
+    tokens: Tokens,
+    *,
+    url: Optional[str] = None,
+    session: Any = None,
+    timeout: Optional[float] = None,
 ) -> Tokens:
     """Exchange the refresh token of `tokens` for new tokens.
 
@@ -26,6 +30,9 @@ def refresh(
         The service URL, for the messages.
     session : requests.Session, optional
         Talks to the provider; a new one by default.
+    timeout : float, optional
+        For a new session: seconds to wait for the provider's answer
+        (:data:`._client.TIMEOUT` by default).
 
     Returns
     -------
@@ -38,6 +45,10 @@ def refresh(
     LoginRequiredError
         If there is no refresh token, or the provider says it has expired
         or was revoked.
+    OutcomeUnknownError
+        (a :class:`ProviderUnreachableError`) If the request may have
+        reached the provider but its answer was lost: the refresh token may
+        have been spent, and must not be sent again.
     ProviderUnreachableError, ProviderError
         If the provider cannot be reached or answers nonsense.
     """
@@ -48,7 +59,9 @@ def refresh(
         )
     own = session is None
     if own:
-        session = oauth_session(tokens.client_id, tokens.client_secret)
+        session = oauth_session(
+            tokens.client_id, tokens.client_secret, timeout=timeout
+        )
     try:
         now = time.time()
         with provider_errors(tokens.issuer, "refresh", url):

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, Optional
 
 from ...exceptions import LoginDeniedError, ProviderError
-from ._client import TIMEOUT, _clean, provider_errors
+from ._client import _clean, provider_errors
 from .settings import OIDCSettings
 
 __all__ = ["DEVICE_CODE_GRANT", "SLOW_DOWN_STEP", "device_login"]
@@ -79,7 +79,6 @@ def device_login(
             endpoint,
             data=form,
             auth=(settings.client_id, secret) if secret else None,
-            timeout=TIMEOUT,
             withhold_token=True,
         )
         answer = response.json()

@@ -5,7 +5,7 @@ A setting comes from the first of these that gives it:
 
 1. an argument (``login --issuer ...``, ``login(url, issuer=...)``);
 2. an environment variable: ``REQUESTS_GRACEDB_LIKE_OIDC_ISSUER``,
-   ``..._CLIENT_ID``, ``..._SCOPES``, ``..._AUDIENCE``;
+   ``..._CLIENT_ID``, ``..._SCOPES``, ``..._AUDIENCE``, ``..._TIMEOUT``;
 3. the configuration file, ``$XDG_CONFIG_HOME/requests_gracedb_like/oidc.ini``
    (``~/.config/...`` by default; ``REQUESTS_GRACEDB_LIKE_OIDC_CONFIG`` names
    another), in the section whose name is the longest prefix of the service
@@ -16,6 +16,7 @@ A setting comes from the first of these that gives it:
        client_id = gracedb-cli
        scopes = openid offline_access gracedb.read
        audience = https://gracedb.example.org
+       timeout = 30
 
 A client registered as confidential also needs ``client_secret``
 (``..._CLIENT_SECRET``); it is sent to the token endpoint with HTTP basic
@@ -23,7 +24,9 @@ authentication and never shown.
 
 A URL is set up for OpenID Connect when both ``issuer`` and ``client_id``
 are known; ``scopes`` default to ``openid offline_access`` and
-``audience`` to none (not sent). Each setting remembers where it came
+``audience`` to none (not sent), ``timeout`` (seconds to wait for each
+answer of the provider, and at most 10 s to connect) to
+:data:`DEFAULT_TIMEOUT`. Each setting remembers where it came
 from, for :meth:`~requests_gracedb_like.auth.SessionAuthMixin.describe_auth`.
 """
 
@@ -38,6 +41,7 @@ from ..files import read_credential_file
 
 __all__ = [
     "DEFAULT_SCOPES",
+    "DEFAULT_TIMEOUT",
     "ENV_PREFIX",
     "OIDCSettings",
     "config_path",
@@ -48,7 +52,9 @@ __all__ = [
 ENV_PREFIX = "REQUESTS_GRACEDB_LIKE_OIDC_"
 #: Scopes asked for when none is configured (an identity and a refresh token).
 DEFAULT_SCOPES: tuple[str, ...] = ("openid", "offline_access")
-_NAMES = ("issuer", "client_id", "client_secret", "scopes", "audience")
+#: Seconds to wait for an answer of the provider when none is configured.
+DEFAULT_TIMEOUT = 30.0
+_NAMES = ("issuer", "client_id", "client_secret", "scopes", "audience", "timeout")
 #: Without these there is no provider to log in to.
 _REQUIRED = ("issuer", "client_id")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -82,6 +88,9 @@ class OIDCSettings(Frozen):
         The ``audience`` asked for, if any.
     client_secret : str or None
         The client's secret, for a confidential client; not in ``repr``.
+    timeout : float
+        Seconds to wait for each answer of the provider (connecting waits
+        at most 10 s).
     origins : dict
         For each setting, where it came from (``"argument"``, the
         variable's name, or ``"<file> [<section>]"``, or ``"default"``).
@@ -94,6 +103,7 @@ class OIDCSettings(Frozen):
         "scopes",
         "audience",
         "client_secret",
+        "timeout",
         "origins",
     )
     _uncompared = frozenset({"origins"})
@@ -105,6 +115,7 @@ class OIDCSettings(Frozen):
     scopes: tuple[str, ...]
     audience: Optional[str]
     client_secret: Optional[str]
+    timeout: float
     origins: dict[str, str]
 
     def __init__(
@@ -116,6 +127,7 @@ class OIDCSettings(Frozen):
         audience: Optional[str] = None,
         origins: Optional[dict[str, str]] = None,
         client_secret: Optional[str] = None,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self._set(
             url=url,
@@ -124,6 +136,7 @@ class OIDCSettings(Frozen):
             scopes=tuple(scopes),
             audience=audience or None,
             client_secret=client_secret or None,
+            timeout=check_timeout(timeout),
             origins=dict(origins or {}),
         )
 
@@ -139,6 +152,8 @@ class OIDCSettings(Frozen):
             value = getattr(self, name)
             if name == "scopes":
                 value = self.scope
+            elif name == "timeout":
+                value = f"{value:g} s"
             if value is None:
                 continue
             origin = self.origins.get(name, "argument")
@@ -162,6 +177,23 @@ def check_issuer(issuer: str) -> str:
             "(http:// only to 127.0.0.1, localhost or ::1)"
         )
     return issuer.rstrip("/")
+
+
+def check_timeout(timeout: Any) -> float:
+    """Return `timeout` as a float; raise ValueError unless it is a number
+    of seconds above 0 (a string is read as one)."""
+    try:
+        if isinstance(timeout, bool):
+            raise TypeError
+        value = float(timeout)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not 0 < value < 86400:
+        raise ValueError(
+            f"timeout {timeout!r} must be a number of seconds above 0 "
+            "and below one day"
+        )
+    return value
 
 
 def _split_scopes(value: str) -> tuple[str, ...]:
@@ -200,6 +232,7 @@ def settings_for(
     scopes: Any = None,
     audience: Optional[str] = None,
     client_secret: Optional[str] = None,
+    timeout: Optional[float] = None,
 ) -> Optional[OIDCSettings]:
     """The provider settings for `url`, or None when it has no issuer or
     no client id configured.
@@ -208,15 +241,16 @@ def settings_for(
     ----------
     url : str or None
         The service URL.
-    issuer, client_id, scopes, audience, client_secret : optional
+    issuer, client_id, scopes, audience, client_secret, timeout : optional
         Arguments that win over the environment and the file; `scopes` is
         a string (space or comma separated) or a sequence.
 
     Raises
     ------
     ValueError
-        If the configuration file cannot be read or the issuer is not a
-        usable URL; the message names the file or the setting.
+        If the configuration file cannot be read, the issuer is not a
+        usable URL or the timeout not a positive number; the message names
+        the file or the setting and where it came from.
     """
     given: dict[str, Any] = {
         "issuer": issuer,
@@ -224,6 +258,7 @@ def settings_for(
         "scopes": scopes,
         "audience": audience,
         "client_secret": client_secret,
+        "timeout": timeout,
     }
     path = config_path()
     in_file, section = _from_file(url, path)
@@ -239,6 +274,8 @@ def settings_for(
             values[name], origins[name] = in_file[name].strip(), section
         elif name in _REQUIRED:
             return None
+    if "timeout" not in values:
+        origins["timeout"] = "default"
     raw_scopes = values.get("scopes")
     parsed: tuple[str, ...]
     if raw_scopes is None:
@@ -247,6 +284,11 @@ def settings_for(
         parsed = _split_scopes(raw_scopes)
     else:
         parsed = tuple(raw_scopes)
+    if "timeout" in values:
+        try:
+            values["timeout"] = check_timeout(values["timeout"])
+        except ValueError as exc:
+            raise ValueError(f"{exc} (from {origins['timeout']})") from None
     try:
         return OIDCSettings(
             url,
@@ -256,6 +298,7 @@ def settings_for(
             values.get("audience"),
             origins,
             values.get("client_secret"),
+            values.get("timeout", DEFAULT_TIMEOUT),
         )
     except ValueError as exc:
         raise ValueError(f"{exc} (from {origins['issuer']})") from None

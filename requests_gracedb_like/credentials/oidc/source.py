@@ -66,7 +66,11 @@ def oidc_login(request: Arguments) -> Attempt:
             EXPIRED,
         )
     auth = OIDCTokenAuth(
-        cache, tokens, reload_timeout=request.auth_reload_timeout, url=request.url
+        cache,
+        tokens,
+        reload_timeout=request.auth_reload_timeout,
+        url=request.url,
+        timeout=settings.timeout,
     )
     # The access token's lifetime is the session's to manage (it refreshes);
     # only what the token is for must fit the URL.
