@@ -92,3 +92,30 @@ def test_malformed_file_is_named_without_its_content(env):
         settings_for(URL)
     assert str(path) in str(raised.value)
     assert "secret-looking" not in str(raised.value)
+
+
+def test_provider_timeout_from_argument_environment_or_file(env, monkeypatch):
+    path = write_config(
+        env, f"[{URL}]\nissuer = https://idp.example\nclient_id = c\ntimeout = 7\n"
+    )
+    found = settings_for(URL)
+    assert found.timeout == 7.0
+    assert f"timeout 7 s (from {path} [{URL}])" in found.describe()
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_TIMEOUT", "2.5")
+    assert settings_for(URL).timeout == 2.5
+    assert settings_for(URL, timeout=1).timeout == 1.0
+    monkeypatch.delenv("REQUESTS_GRACEDB_LIKE_OIDC_TIMEOUT")
+    write_config(env, f"[{URL}]\nissuer = https://idp.example\nclient_id = c\n")
+    found = settings_for(URL)
+    assert found.timeout == 30.0
+    assert "timeout 30 s (from default)" in found.describe()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "1e9"])
+def test_bad_provider_timeout_names_where_it_came_from(env, monkeypatch, value):
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_ISSUER", "https://idp.example")
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_CLIENT_ID", "c")
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_TIMEOUT", value)
+    with pytest.raises(ValueError, match="number of seconds above 0") as raised:
+        settings_for(URL)
+    assert "(from REQUESTS_GRACEDB_LIKE_OIDC_TIMEOUT)" in str(raised.value)

@@ -7,6 +7,7 @@ the whole family when one is used twice.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import subprocess
@@ -138,9 +139,10 @@ def test_expiry_is_judged_on_the_clock_after_the_refresh(
         expiry = s.expiry
         service.clear()
         clock.move_to(expiry - TIMEOUT / 2)
-        with caplog.at_level(logging.WARNING), pytest.raises(
-            LoginRequiredError
-        ) as raised:
+        with (
+            caplog.at_level(logging.WARNING),
+            pytest.raises(LoginRequiredError) as raised,
+        ):
             s.get(api)
         assert time.time() >= expiry
     assert service.requests == []  # the expired token was not sent
@@ -229,10 +231,8 @@ class Forwarder:
             pass
         finally:
             for s in (a, b):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def close(self) -> None:
         if self.listener is not None:
@@ -251,9 +251,7 @@ def test_a_refresh_that_was_never_sent_is_tried_again(
         tokens._replace(token_endpoint=f"http://127.0.0.1:{forwarder.port}/token")
     )
     try:
-        with time_machine.travel(time.time(), tick=False) as clock, Session(
-            api
-        ) as s:
+        with time_machine.travel(time.time(), tick=False) as clock, Session(api) as s:
             token = s.auth.token
             clock.shift(LIFETIME / 2 + 1)
             with caplog.at_level(logging.WARNING):
@@ -285,11 +283,15 @@ def test_a_503_is_not_an_unknown_outcome():
         response.status_code = code
         raise requests.HTTPError(response=response)
 
-    with pytest.raises(ProviderUnreachableError) as raised:
-        with provider_errors("https://idp.example", "refresh"):
-            answer(503)
+    with (
+        pytest.raises(ProviderUnreachableError) as raised,
+        provider_errors("https://idp.example", "refresh"),
+    ):
+        answer(503)
     assert not isinstance(raised.value, OutcomeUnknownError)
     for code in (500, 502, 504):
-        with pytest.raises(OutcomeUnknownError, match=f"HTTP {code}"):
-            with provider_errors("https://idp.example", "refresh"):
-                answer(code)
+        with (
+            pytest.raises(OutcomeUnknownError, match=f"HTTP {code}"),
+            provider_errors("https://idp.example", "refresh"),
+        ):
+            answer(code)

@@ -160,8 +160,10 @@ def provider_errors(
             # 503 says the request was not handled; after any other 5xx
             # (a gateway's 502 or 504, a 500 after a partial update) the
             # provider may have acted on it.
-            error = ProviderUnreachableError if code == 503 else OutcomeUnknownError
-            raise error(
+            failure: type[ProviderUnreachableError] = (
+                ProviderUnreachableError if code == 503 else OutcomeUnknownError
+            )
+            raise failure(
                 f"{what}: OIDC provider {issuer} answered HTTP {code}"
             ) from None
         raise ProviderError(
@@ -182,8 +184,10 @@ def _may_have_arrived(exc: Exception) -> bool:
 
     if isinstance(exc, (requests.ConnectTimeout, requests.exceptions.SSLError)):
         return False  # no connection, or no TLS session: nothing was sent
-    if isinstance(exc, (requests.ReadTimeout, requests.exceptions.ChunkedEncodingError)):
-        return True
+    if isinstance(exc, requests.ReadTimeout):
+        return True  # sent; no answer in time
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return True  # the answer was cut short
     # requests wraps urllib3's error as its first argument, urllib3 its
     # cause as ``reason`` (MaxRetryError).
     reason = exc.args[0] if exc.args else None

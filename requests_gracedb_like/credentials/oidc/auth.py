@@ -271,8 +271,7 @@ class OIDCTokenAuth(LockPickling, BearerTokenAuth):
             else f"until it expires at {_stamp(self.expiry)}"
         )
         log.warning(
-            "%s; %s. The access token stays usable %s; log in again before "
-            "then: %s",
+            "%s; %s. The access token stays usable %s; log in again before then: %s",
             what,
             advice,
             until,

@@ -298,8 +298,7 @@ class TokenCache:
         else:
             return
         raise CredentialError(
-            f"OIDC token cache directory {self.directory!r} {problem}: "
-            f"refused; {fix}"
+            f"OIDC token cache directory {self.directory!r} {problem}: refused; {fix}"
         )
 
     def remove(self) -> bool:

@@ -59,9 +59,7 @@ def refresh(
         )
     own = session is None
     if own:
-        session = oauth_session(
-            tokens.client_id, tokens.client_secret, timeout=timeout
-        )
+        session = oauth_session(tokens.client_id, tokens.client_secret, timeout=timeout)
     try:
         now = time.time()
         with provider_errors(tokens.issuer, "refresh", url):

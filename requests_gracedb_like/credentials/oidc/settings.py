@@ -190,8 +190,7 @@ def check_timeout(timeout: Any) -> float:
         value = float("nan")
     if not 0 < value < 86400:
         raise ValueError(
-            f"timeout {timeout!r} must be a number of seconds above 0 "
-            "and below one day"
+            f"timeout {timeout!r} must be a number of seconds above 0 and below one day"
         )
     return value
 
