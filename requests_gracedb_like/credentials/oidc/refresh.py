@@ -32,7 +32,7 @@ def refresh(
         Talks to the provider; a new one by default.
     timeout : float, optional
         For a new session: seconds to wait for the provider's answer
-        (:data:`._client.TIMEOUT` by default).
+        (30 by default).
 
     Returns
     -------
@@ -45,12 +45,11 @@ def refresh(
     LoginRequiredError
         If there is no refresh token, or the provider says it has expired
         or was revoked.
-    OutcomeUnknownError
-        (a :class:`ProviderUnreachableError`) If the request may have
-        reached the provider but its answer was lost: the refresh token may
-        have been spent, and must not be sent again.
     ProviderUnreachableError, ProviderError
-        If the provider cannot be reached or answers nonsense.
+        If the provider cannot be reached or answers nonsense. The
+        subclass ``_client.OutcomeUnknownError`` says the request may have
+        reached the provider but its answer was lost: the refresh token
+        may have been spent, and must not be sent again.
     """
     if not tokens.refresh_token or not tokens.token_endpoint:
         raise LoginRequiredError(
