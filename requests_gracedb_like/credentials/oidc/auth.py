@@ -16,6 +16,7 @@ from ...exceptions import (
     CredentialError,
     CredentialWarning,
     LoginRequiredError,
+    ProviderError,
     ProviderUnreachableError,
 )
 from .._locks import LockPickling, fork_safe_lock
@@ -235,8 +236,13 @@ class OIDCTokenAuth(LockPickling, BearerTokenAuth):
                     self._retry_at = now + RETRY_AFTER
                 self._keep_or_raise(exc, now)
                 return
+            except ProviderError:
+                self._write_quietly(self.tokens)  # refused: not spent
+                raise
             except BaseException:
-                self._write_quietly(self.tokens)
+                # Interrupted mid-request (KeyboardInterrupt...): the
+                # provider may have it; the mark stays in the cache.
+                self._spent_at = sent.refresh_sent_at
                 raise
             self._save(new)
         self._retry_at = 0.0

@@ -6,8 +6,14 @@ from __future__ import annotations
 import time
 from typing import Any, Optional
 
-from ...exceptions import LoginRequiredError
-from ._client import login_command, oauth_session, provider_errors, tokens_from_answer
+from ...exceptions import LoginRequiredError, ProviderError
+from ._client import (
+    OutcomeUnknownError,
+    login_command,
+    oauth_session,
+    provider_errors,
+    tokens_from_answer,
+)
 from .cache import Tokens
 
 __all__ = ["refresh"]
@@ -66,6 +72,10 @@ def refresh(
                 tokens.token_endpoint,
                 refresh_token=tokens.refresh_token,
             )
+    finally:
+        if own:
+            session.close()
+    try:
         return tokens_from_answer(
             dict(answer),
             issuer=tokens.issuer,
@@ -78,6 +88,7 @@ def refresh(
             previous=tokens,
             now=now,
         )
-    finally:
-        if own:
-            session.close()
+    except ProviderError as exc:
+        # The provider acted on the refresh: it may have replaced the
+        # refresh token with one in this unusable answer.
+        raise OutcomeUnknownError(str(exc)) from None
