@@ -108,7 +108,8 @@ def test_provider_timeout_from_argument_environment_or_file(env, monkeypatch):
     write_config(env, f"[{URL}]\nissuer = https://idp.example\nclient_id = c\n")
     found = settings_for(URL)
     assert found.timeout == 30.0
-    assert "timeout 30 s (from default)" in found.describe()
+    assert found.origins["timeout"] == "default"
+    assert "timeout" not in found.describe()  # not set: not shown
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "1e9"])

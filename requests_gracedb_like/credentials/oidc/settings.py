@@ -146,13 +146,16 @@ class OIDCSettings(Frozen):
         return " ".join(self.scopes)
 
     def describe(self) -> str:
-        """One line: each setting and where it came from."""
+        """One line: each setting (the timeout only when set) and where it
+        came from."""
         parts = []
         for name in _NAMES:
             value = getattr(self, name)
             if name == "scopes":
                 value = self.scope
             elif name == "timeout":
+                if self.origins.get(name) == "default":
+                    continue  # shown when set, as the others
                 value = f"{value:g} s"
             if value is None:
                 continue
