@@ -340,8 +340,9 @@ class SessionAuthMixin:
         (unless ``allow_cross_origin_auth=True``). An ``auth=`` given to the
         request wins.
 
-        A reloading client certificate is re-read here, before the request
-        picks a connection (see :meth:`_reload_certificate`).
+        A reloading client certificate that changed on disk or nears expiry
+        is re-read here, before the request picks a connection, and the
+        pooled connections opened with the old one are closed.
         """
         if args:
             kwargs = request_kwargs(args, kwargs)

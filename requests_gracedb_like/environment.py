@@ -107,7 +107,8 @@ class SessionEnvironmentMixin:
     The variables are those plain requests reads: ``http_proxy``,
     ``https_proxy``, ``all_proxy``, ``no_proxy`` (any ``*_proxy``, lower case
     first), ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE``, kept in
-    ``session.environment`` (an :class:`EnvironmentSettings`); call
+    ``session.environment`` (an
+    :class:`~requests_gracedb_like.environment.EnvironmentSettings`); call
     :meth:`refresh_environment` after changing :data:`os.environ` to take
     the change into a live session. Everything else is as in plain
     requests, per request:

@@ -49,8 +49,9 @@ def without_netrc(session: Any, request: Request) -> Request:
     :meth:`requests.Session.prepare_request` reads ``~/.netrc`` for a
     request when neither it nor the session has ``auth``. Discovery has
     already looked there, and ``force_noauth=True`` means nothing at all;
-    so such a request is given a :class:`NoAuth`, and ``session.auth``
-    stays None.
+    so such a request is given a
+    :class:`~requests_gracedb_like.credentials.noauth.NoAuth`, and
+    ``session.auth`` stays None.
     """
     if request.auth or getattr(session, "auth", None):
         return request
