@@ -13,7 +13,9 @@ find_python() {
     local version=$1 candidate
     for candidate in "python$version" \
         "$(pyenv root 2>/dev/null || echo /root/.pyenv)/versions/$version".*/bin/"python$version"; do
-        if command -v "$candidate" >/dev/null 2>&1; then
+        # (a pyenv shim is on PATH for every version, and fails for those
+        # not selected: ask the interpreter itself)
+        if "$candidate" -c '' >/dev/null 2>&1; then
             command -v "$candidate"
             return 0
         fi
