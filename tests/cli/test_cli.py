@@ -372,7 +372,7 @@ def test_a_malformed_url_is_quoted_as_typed_without_secrets(typed, message):
         (["get", "ftp://example.org/"], "the scheme must be http or https"),
         (["get", "http://example.org:99999/"], "Port out of range"),
         (["get", "http:///path"], "no host name"),
-        (["get", "http://x/", "--bogus"], "unrecognized arguments: --bogus"),
+        (["get", "http://x/", "--bogus"], "unrecognized option --bogus"),
         (["get", "http://x/", "--timeout", "0"], "must be more than 0 seconds"),
         (["get", "http://x/", "--retries", "-1"], "must be 0 or more"),
         (["get", "http://x/", "--retries", "two"], "not a whole number"),
