@@ -69,6 +69,12 @@ def _show_warning(
 
 
 def _run(args: Any) -> int:
+    # A credential variable naming nothing usable is skipped by discovery:
+    # say so on every command, since the user set it to be used.
+    from ..credentials.variables import variable_problems
+
+    for problem in variable_problems():
+        print(f"{PROG}: warning: {problem}", file=sys.stderr)
     try:
         # Each command's module (and the Session) loads only when it runs:
         # --help and usage errors answer at once.
