@@ -244,7 +244,8 @@ class CredentialError(ValueError):
 class NoCredentialsError(CredentialError):
     """``fail_if_noauth=True`` and no credential source yielded anything.
 
-    The message lists every source that was looked at, in order.
+    The message lists every source that was looked at, in order, one per
+    line with why it yielded nothing, then one next step (``Next: ...``).
     """
 
 

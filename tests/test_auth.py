@@ -180,6 +180,29 @@ def test_fail_if_noauth_lists_what_was_looked_for(env):
         assert name in message
 
 
+def test_no_credentials_lists_each_source_on_its_line_and_one_next_step(
+    env, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(tmp_path / "tokn"))
+    with pytest.raises(NoCredentialsError) as info:
+        Session(URL, fail_if_noauth=True)
+    lines = str(info.value).splitlines()
+    assert lines[:2] == [
+        "no authentication credentials found.",
+        "Looked at, in discovery order:",
+    ]
+    assert f"  BEARER_TOKEN_FILE ({tmp_path / 'tokn'}): no such file" in lines
+    assert "  netrc (" in "\n".join(lines)
+    assert lines[-1] == "Next: correct the path in BEARER_TOKEN_FILE, or unset it"
+    monkeypatch.delenv("BEARER_TOKEN_FILE")
+    with pytest.raises(NoCredentialsError) as info:
+        Session(URL, fail_if_noauth=True)
+    assert str(info.value).splitlines()[-1] == (
+        'Next: get a credential for the service: see "Getting a credential" in '
+        "the documentation"
+    )
+
+
 def test_fail_if_noauth_passes_when_found(monkeypatch):
     monkeypatch.setenv("BEARER_TOKEN", "tok")
     assert Session(URL, fail_if_noauth=True).auth_source == "BEARER_TOKEN"
@@ -388,14 +411,14 @@ def test_token_true_without_token_names_what_was_looked_at(env):
     with pytest.raises(NoCredentialsError) as info:
         Session(URL, token=True)
     message = str(info.value)
-    assert message.startswith("token=True: no bearer token found; looked at: ")
+    assert message.startswith("token=True: no bearer token found.\nLooked at, ")
     for source in ("BEARER_TOKEN", "SCITOKEN_FILE", "_CONDOR_CREDS", "/tmp"):
         assert source in message
     assert SECRET not in message
 
 
 def test_cert_true_without_certificate_names_what_was_looked_at():
-    with pytest.raises(NoCredentialsError, match=r"cert=True: .*X509_USER_PROXY"):
+    with pytest.raises(NoCredentialsError, match=r"(?s)cert=True: .*X509_USER_PROXY"):
         Session(URL, cert=True)
 
 
