@@ -21,6 +21,7 @@ from requests_gracedb_like.exceptions import (
     CredentialError,
     CredentialWarning,
     NoCredentialsError,
+    Unauthorized,
 )
 from requests_gracedb_like.testing import make_jwt
 
@@ -448,3 +449,44 @@ def test_per_request_audience_on_a_given_token_file_is_checked(make_token):
     s = Session(URL, token=path)
     with pytest.raises(CredentialError, match="audience"):
         s.get(URL, token_audience="https://other.example.org")
+
+
+# --- 401 and 403 errors explain the credential ------------------------------
+
+
+def test_a_401_says_which_token_was_skipped_and_why(service, tmp_path, monkeypatch):
+    path = service.write_token(tmp_path / "token", {"sub": "albert"}, lifetime=-120)
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(path))
+    with Session(service.url) as s, pytest.raises(Unauthorized) as info:
+        s.get("api/")
+    first, *note = str(info.value).splitlines()
+    assert first.startswith(f"GET {service.url_for('api/')} -> 401 Unauthorized")
+    assert note[0] == "No credential was sent. Skipped:"
+    # in the words of the auth report
+    assert f"  BEARER_TOKEN_FILE ({path}): expired: exp: wanted a time to come" in (
+        note[1]
+    )
+    assert note[1].strip() in str(s.describe_auth())
+    assert note[-1] == (
+        'Next: get a new token: see "Getting a credential" in the documentation'
+    )
+    assert path.read_text().strip() not in str(info.value)
+
+
+def test_a_401_names_the_credential_sent(service, tmp_path):
+    stale = tmp_path / "stale"
+    stale.write_text("not-issued-by-the-service\n")
+    stale.chmod(0o600)
+    with Session(service.url, token=stale) as s, pytest.raises(Unauthorized) as info:
+        s.get("api/")
+    lines = str(info.value).splitlines()
+    assert lines[1] == f"Sent: the credential from token argument ({stale})."
+    assert lines[2].startswith("Next: the service did not accept it")
+    assert "not-issued-by-the-service" not in str(info.value)
+
+
+def test_a_401_with_a_credential_of_the_request_adds_nothing(service):
+    with Session(service.url) as s, pytest.raises(Unauthorized) as info:
+        s.get("api/", headers={"Authorization": "Bearer mine"})
+    assert "\n" not in str(info.value)
+    assert "mine" not in str(info.value)

@@ -13,6 +13,7 @@ from .._http.redact import redact_url
 from ._frozen import Frozen
 from .records import (
     ABSENT,
+    CERTIFICATE,
     EXPIRED,
     HALF_WRITTEN,
     INSECURE_PERMISSIONS,
@@ -83,14 +84,16 @@ def configured(attempt: Attempt) -> bool:
 
 #: The next step for a credential skipped for each reason.
 _NEXT = {
-    EXPIRED: f"get a new token (or renew the certificate): {HOWTO}",
+    EXPIRED: f"get a new token: {HOWTO}",
     NOT_YET_VALID: "check this machine's clock (the token is dated in its future)",
     WRONG_AUDIENCE: (
         "get a token whose aud names this service, or accept this one with "
         "token_audience="
     ),
-    WRONG_SCOPE: "get a token that grants the scope, or ask for less with token_scope=",
-    WRONG_ISSUER: "get a token from an accepted issuer, or accept it with token_issuer=",
+    WRONG_SCOPE: (
+        "get a token that grants the scope, or ask for less with token_scope="
+    ),
+    WRONG_ISSUER: "get a token from an accepted issuer, or accept it: token_issuer=",
     HALF_WRITTEN: "wait for the tool writing the token file to finish, then retry",
     MALFORMED: "write the credential file again with the tool that made it",
     UNREADABLE: "make the file readable by you, or point the variable elsewhere",
@@ -105,6 +108,8 @@ def next_step(attempt: Attempt) -> str:
     >>> next_step(Attempt("BEARER_TOKEN_FILE", "/run/tokn", False, "no such file"))
     'correct the path in BEARER_TOKEN_FILE, or unset it'
     """
+    if attempt.status == EXPIRED and attempt.kind == CERTIFICATE:
+        return f"renew the certificate: {HOWTO}"
     if attempt.status == INSECURE_PERMISSIONS:
         return f"make the file private: chmod 600 {attempt.location}"
     if attempt.status == ABSENT and attempt.source in _VARIABLES:

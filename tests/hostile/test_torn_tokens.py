@@ -129,9 +129,7 @@ def test_a_settled_token_with_a_short_signature_is_used_as_it_is(tmp_path):
     assert TokenFileAuth(path).token == token  # the server decides
 
 
-def test_a_token_cut_in_its_payload_is_half_written_however_old(
-    monkeypatch, tmp_path
-):
+def test_a_token_cut_in_its_payload_is_half_written_however_old(monkeypatch, tmp_path):
     path = tmp_path / "token"
     token = make_signed_jwt({"sub": "albert"})
     path.write_text(token[: token.index(".") + 8])
