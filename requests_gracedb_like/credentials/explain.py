@@ -41,8 +41,8 @@ __all__ = [
     "refusal_note",
 ]
 
-#: Where to learn how to get a credential: the documentation's page
-#: (docs/credentials_howto.rst), by its title.
+#: Where to learn how to get a credential, pointing to the documentation's
+#: page (docs/credentials_howto.rst) by its title.
 HOWTO = 'see "Getting a credential" in the documentation'
 
 #: The next step when no credential was found.
