@@ -17,7 +17,7 @@ from ._typing import PathLike
 from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .credentials.discovery import discover
 from .credentials.noauth import NoAuth, without_netrc
-from .credentials.records import HEADER, Arguments, Discovery
+from .credentials.records import HEADER, NOTHING, Arguments, Discovery
 from .credentials.sources import SOURCES
 from .credentials.x509 import X509Credential
 from .exceptions import HTTPError
@@ -174,7 +174,7 @@ def explain_refusal(session: Any, exc: HTTPError) -> None:
     header_found = any(a.kind == HEADER for a in discovery.winners)
     if carried and not header_found:
         return  # a header credential of the user's, not discovery's
-    if not (carried or cert) and discovery.source is not None:
+    if not (carried or cert) and any(w.kind != NOTHING for w in discovery.winners):
         return  # found, but not sent to this origin
     note = refusal_note(discovery, exc.status_code or 0, sent=carried or cert)
     exc.args = ("\n".join([exc.args[0], *note]),)

@@ -463,8 +463,9 @@ def test_a_401_says_which_token_was_skipped_and_why(service, tmp_path, monkeypat
     assert first.startswith(f"GET {service.url_for('api/')} -> 401 Unauthorized")
     assert note[0] == "No credential was sent. Skipped:"
     # in the words of the auth report
-    assert f"  BEARER_TOKEN_FILE ({path}): expired: exp: wanted a time to come" in (
-        note[1]
+    assert (
+        f"  BEARER_TOKEN_FILE ({path}): expired: exp: wanted a time to come"
+        in (note[1])
     )
     assert note[1].strip() in str(s.describe_auth())
     assert note[-1] == (
@@ -490,3 +491,15 @@ def test_a_401_with_a_credential_of_the_request_adds_nothing(service):
         s.get("api/", headers={"Authorization": "Bearer mine"})
     assert "\n" not in str(info.value)
     assert "mine" not in str(info.value)
+
+
+def test_a_401_with_force_noauth_says_so(service):
+    with (
+        Session(service.url, force_noauth=True) as s,
+        pytest.raises(Unauthorized) as info,
+    ):
+        s.get("api/")
+    assert str(info.value).splitlines()[1:] == [
+        "No credential was sent (force_noauth=True).",
+        "Next: leave out force_noauth to send the discovered credential",
+    ]

@@ -149,7 +149,10 @@ def walk_through(echo: Callable[[str], None] = print) -> None:
             try:
                 anonymous.get(api)
             except Unauthorized as exc:
-                echo(f"   {type(exc).__name__}: {exc}")
+                first, *note = str(exc).splitlines()
+                echo(f"   {type(exc).__name__}: {first}")
+                for line in note:
+                    echo(f"     {line}")
             except HTTPError as exc:  # pragma: no cover - shown, then failed
                 raise DemoError(f"401 Unauthorized, not {exc}") from exc
             else:

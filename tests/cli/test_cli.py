@@ -240,8 +240,7 @@ def test_a_rejected_token_is_a_4xx(service, tmp_path, monkeypatch):
     first, sent, step, hint = result.stderr.decode().splitlines()
     assert "401 Unauthorized: Invalid token." in first
     assert sent == (
-        f"requests-gracedb-like: Sent: the credential from BEARER_TOKEN_FILE "
-        f"({stale})."
+        f"requests-gracedb-like: Sent: the credential from BEARER_TOKEN_FILE ({stale})."
     )
     assert step.startswith("requests-gracedb-like: Next: ")
     assert hint == (
