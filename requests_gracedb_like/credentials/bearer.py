@@ -161,6 +161,11 @@ def _half_written(name: str, token: str) -> str | None:
 #: How many times a token file that changes between two reads is read again.
 _STABLE_READS = 4
 
+#: A token file changed this recently (in nanoseconds) may still be being
+#: written: a short signature then means half-written (FAT keeps file times
+#: to 2 s).
+_SETTLED_NS = 3_000_000_000
+
 
 def _decode_token(raw: bytes, name: str, source: str) -> str:
     try:

@@ -117,7 +117,7 @@ def _discovered_token_file(source: str, path: str, request: Arguments) -> Attemp
         auth = _token_file_auth(path, request)
     except HalfWrittenTokenError as exc:
         log.debug("skipping token file %s: %s", path, exc)
-        return _absent(source, path, exc.strerror, HALF_WRITTEN)
+        return _absent(source, path, exc.strerror or "half-written", HALF_WRITTEN)
     except OSError as exc:
         log.debug("skipping token file %s: %s", path, exc)
         return _absent(source, path, exc.strerror or "cannot be read", UNREADABLE)
