@@ -17,9 +17,10 @@ from ._typing import PathLike
 from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .credentials.discovery import discover
 from .credentials.noauth import NoAuth, without_netrc
-from .credentials.records import HEADER, Arguments, Discovery
+from .credentials.records import HEADER, NOTHING, Arguments, Discovery
 from .credentials.sources import SOURCES
 from .credentials.x509 import X509Credential
+from .exceptions import HTTPError
 
 if TYPE_CHECKING:
     from .credentials.explain import AuthReport
@@ -134,6 +135,50 @@ class _ClaimedToken(AuthBase):
 
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
         return r
+
+
+def _own_credential(kwargs: dict[str, Any]) -> bool:
+    """Whether a request brought a credential of its own (``auth=`` or an
+    ``Authorization`` header): discovery then says nothing about it."""
+    if kwargs.get("auth") is not None:
+        return True
+    headers = kwargs.get("headers") or {}
+    return any(str(name).lower() == "authorization" for name in headers)
+
+
+def explain_refusal(session: Any, exc: HTTPError) -> None:
+    """Add to the message of a 401 or 403 `exc` what the session's
+    discovery knows: the credential sent, or that none was, which sources
+    were skipped and why, and one next step (see
+    :func:`~requests_gracedb_like.credentials.explain.refusal_note`).
+
+    The message keeps its first line; the note follows, a line each.
+    Nothing is added when the request carried a header credential that
+    discovery did not supply, or none when discovery found one (a redirect
+    to another origin drops it).
+    """
+    from .credentials.explain import refusal_note
+
+    discovery = getattr(session, "auth_discovery", None)
+    request = exc.request
+    if discovery is None or request is None or len(exc.args) != 1:
+        return
+    if not isinstance(exc.args[0], str) or getattr(exc, "_explained", False):
+        return
+    auth = getattr(session, "auth", None)
+    header = getattr(auth, "header_name", "Authorization")
+    carried = header in (request.headers or {})
+    cert = getattr(session, "auth_cert", None) is not None and str(
+        request.url or ""
+    ).startswith("https:")
+    header_found = any(a.kind == HEADER for a in discovery.winners)
+    if carried and not header_found:
+        return  # a header credential of the user's, not discovery's
+    if not (carried or cert) and any(w.kind != NOTHING for w in discovery.winners):
+        return  # found, but not sent to this origin
+    note = refusal_note(discovery, exc.status_code or 0, sent=carried or cert)
+    exc.args = ("\n".join([exc.args[0], *note]),)
+    exc._explained = True  # type: ignore[attr-defined]
 
 
 class SessionAuthMixin:
@@ -353,7 +398,12 @@ class SessionAuthMixin:
             if kwargs.get("auth") is None and claims:
                 kwargs["auth"] = _ClaimedToken(claims)
         self._reload_certificate()
-        return super().request(method, url, *args, **kwargs)  # type: ignore[misc, no-any-return]
+        try:
+            return super().request(method, url, *args, **kwargs)  # type: ignore[misc, no-any-return]
+        except HTTPError as exc:
+            if exc.status_code in (401, 403) and not _own_credential(kwargs):
+                explain_refusal(self, exc)
+            raise
 
     def _token_for_claims(self, url: Any, claims: dict[str, Any]) -> Any:
         """The header credential discovery finds for `url` with other

@@ -22,6 +22,7 @@ from .exceptions import BodyTimeout, http_error_class
 
 __all__ = [
     "SessionErrorMixin",
+    "cause_in_words",
     "error_message",
     "raise_for_status",
     "read_error_body",
@@ -283,12 +284,48 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return found
 
 
-def _describe(exc: BaseException) -> str:
-    causes = _causes(exc)
+def _meaning(causes: list[BaseException]) -> tuple[str, BaseException] | None:
+    """What the first known failure among `causes` means, and that cause."""
     for cls, meaning in _CAUSES:
         for cause in causes:
             if isinstance(cause, cls):
-                return f"{meaning} ({type(cause).__name__})"
+                return meaning, cause
+    return None
+
+
+def cause_in_words(exc: BaseException) -> str:
+    """A low-level failure in a few plain words, without class names:
+    ``could not connect to example.org:443 (connection refused)``.
+
+    Examples
+    --------
+    >>> cause_in_words(ConnectionResetError())
+    'the connection was reset'
+    """
+    causes = _causes(exc)
+    found = _meaning(causes)
+    meaning = found[0] if found else "the connection failed"
+    connecting = (
+        urllib3.exceptions.NewConnectionError,
+        urllib3.exceptions.ConnectTimeoutError,
+    )
+    if any(isinstance(c, connecting) for c in causes):
+        conn = next(
+            (getattr(c, "conn", None) for c in causes if hasattr(c, "conn")), None
+        )
+        host, port = getattr(conn, "host", None), getattr(conn, "port", None)
+        if host is not None and "could not be resolved" not in meaning:
+            where = f"{host}:{port}" if port else str(host)
+            return f"could not connect to {printable(where)} ({meaning})"
+    return meaning
+
+
+def _describe(exc: BaseException) -> str:
+    causes = _causes(exc)
+    found = _meaning(causes)
+    if found is not None:
+        meaning, cause = found
+        return f"{meaning} ({type(cause).__name__})"
     # Unknown: the text of the deepest cause, because the wrappers' text
     # (urllib3's "Max retries exceeded with url: ...") quotes the query
     # string; any URL left in it is shown without its secrets.

@@ -27,7 +27,9 @@ The tree, with the standard exceptions each class also derives from::
         │                                   also a RuntimeError
         ├── EncryptedKeyError               a private key needs a passphrase
         ├── CredentialFileError             a credential file that cannot be
-        │                                   read safely (also an OSError)
+        │   │                               read safely (also an OSError)
+        │   └── HalfWrittenTokenError       a token file caught while being
+        │                                   written
         ├── InsecureAuthError               a credential would go over plain
         │                                   http to a host that is not loopback
         └── OIDCError                       an OpenID Connect login or refresh
@@ -75,6 +77,7 @@ __all__ = [
     "Forbidden",
     "GatewayTimeout",
     "HTTPError",
+    "HalfWrittenTokenError",
     "IgwnAuthError",
     "InsecureAuthError",
     "InternalServerError",
@@ -241,7 +244,8 @@ class CredentialError(ValueError):
 class NoCredentialsError(CredentialError):
     """``fail_if_noauth=True`` and no credential source yielded anything.
 
-    The message lists every source that was looked at, in order.
+    The message lists every source that was looked at, in order, one per
+    line with why it yielded nothing, then one next step (``Next: ...``).
     """
 
 
@@ -287,6 +291,16 @@ class CredentialFileError(CredentialError, OSError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.filename, self.strerror, self._what))
+
+
+class HalfWrittenTokenError(CredentialFileError):
+    """A token file that looks caught while being written: a signed token
+    whose payload is not complete JSON, or whose signature is cut short in
+    a file changed in the last few seconds.
+
+    Discovery skips such a file (status ``"half-written"``); a reloading
+    token keeps the last whole token; ``token=`` raises it.
+    """
 
 
 class InsecureAuthError(CredentialError):

@@ -230,7 +230,11 @@ def _describe(method: Optional[str], url: Optional[str], pool: Any) -> str:
 
 def _cause(response: Any, error: Optional[Exception]) -> str:
     if error is not None:
-        return type(error).__name__
+        # Imported here: errors.py imports this package's exceptions, and
+        # the words are needed only once something failed.
+        from .errors import cause_in_words
+
+        return cause_in_words(error)
     status = getattr(response, "status", 0)
     try:
         return f"{status} {HTTPStatus(status).phrase}"

@@ -21,6 +21,7 @@ from requests_gracedb_like.exceptions import (
     CredentialError,
     CredentialWarning,
     NoCredentialsError,
+    Unauthorized,
 )
 from requests_gracedb_like.testing import make_jwt
 
@@ -178,6 +179,29 @@ def test_fail_if_noauth_lists_what_was_looked_for(env):
     assert isinstance(info.value, ValueError)
     for name in ("BEARER_TOKEN", "BEARER_TOKEN_FILE", "XDG_RUNTIME_DIR", "netrc"):
         assert name in message
+
+
+def test_no_credentials_lists_each_source_on_its_line_and_one_next_step(
+    env, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(tmp_path / "tokn"))
+    with pytest.raises(NoCredentialsError) as info:
+        Session(URL, fail_if_noauth=True)
+    lines = str(info.value).splitlines()
+    assert lines[:2] == [
+        "no authentication credentials found.",
+        "Looked at, in discovery order:",
+    ]
+    assert f"  BEARER_TOKEN_FILE ({tmp_path / 'tokn'}): no such file" in lines
+    assert "  netrc (" in "\n".join(lines)
+    assert lines[-1] == "Next: correct the path in BEARER_TOKEN_FILE, or unset it"
+    monkeypatch.delenv("BEARER_TOKEN_FILE")
+    with pytest.raises(NoCredentialsError) as info:
+        Session(URL, fail_if_noauth=True)
+    assert str(info.value).splitlines()[-1] == (
+        'Next: get a credential for the service: see "Getting a credential" in '
+        "the documentation"
+    )
 
 
 def test_fail_if_noauth_passes_when_found(monkeypatch):
@@ -388,14 +412,14 @@ def test_token_true_without_token_names_what_was_looked_at(env):
     with pytest.raises(NoCredentialsError) as info:
         Session(URL, token=True)
     message = str(info.value)
-    assert message.startswith("token=True: no bearer token found; looked at: ")
+    assert message.startswith("token=True: no bearer token found.\nLooked at, ")
     for source in ("BEARER_TOKEN", "SCITOKEN_FILE", "_CONDOR_CREDS", "/tmp"):
         assert source in message
     assert SECRET not in message
 
 
 def test_cert_true_without_certificate_names_what_was_looked_at():
-    with pytest.raises(NoCredentialsError, match=r"cert=True: .*X509_USER_PROXY"):
+    with pytest.raises(NoCredentialsError, match=r"(?s)cert=True: .*X509_USER_PROXY"):
         Session(URL, cert=True)
 
 
@@ -425,3 +449,57 @@ def test_per_request_audience_on_a_given_token_file_is_checked(make_token):
     s = Session(URL, token=path)
     with pytest.raises(CredentialError, match="audience"):
         s.get(URL, token_audience="https://other.example.org")
+
+
+# --- 401 and 403 errors explain the credential ------------------------------
+
+
+def test_a_401_says_which_token_was_skipped_and_why(service, tmp_path, monkeypatch):
+    path = service.write_token(tmp_path / "token", {"sub": "albert"}, lifetime=-120)
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(path))
+    with Session(service.url) as s, pytest.raises(Unauthorized) as info:
+        s.get("api/")
+    first, *note = str(info.value).splitlines()
+    assert first.startswith(f"GET {service.url_for('api/')} -> 401 Unauthorized")
+    assert note[0] == "No credential was sent. Skipped:"
+    # in the words of the auth report
+    assert (
+        f"  BEARER_TOKEN_FILE ({path}): expired: exp: wanted a time to come"
+        in (note[1])
+    )
+    assert note[1].strip() in str(s.describe_auth())
+    assert note[-1] == (
+        'Next: get a new token: see "Getting a credential" in the documentation'
+    )
+    assert path.read_text().strip() not in str(info.value)
+
+
+def test_a_401_names_the_credential_sent(service, tmp_path):
+    stale = tmp_path / "stale"
+    stale.write_text("not-issued-by-the-service\n")
+    stale.chmod(0o600)
+    with Session(service.url, token=stale) as s, pytest.raises(Unauthorized) as info:
+        s.get("api/")
+    lines = str(info.value).splitlines()
+    assert lines[1] == f"Sent: the credential from token argument ({stale})."
+    assert lines[2].startswith("Next: the service did not accept it")
+    assert "not-issued-by-the-service" not in str(info.value)
+
+
+def test_a_401_with_a_credential_of_the_request_adds_nothing(service):
+    with Session(service.url) as s, pytest.raises(Unauthorized) as info:
+        s.get("api/", headers={"Authorization": "Bearer mine"})
+    assert "\n" not in str(info.value)
+    assert "mine" not in str(info.value)
+
+
+def test_a_401_with_force_noauth_says_so(service):
+    with (
+        Session(service.url, force_noauth=True) as s,
+        pytest.raises(Unauthorized) as info,
+    ):
+        s.get("api/")
+    assert str(info.value).splitlines()[1:] == [
+        "No credential was sent (force_noauth=True).",
+        "Next: leave out force_noauth to send the discovered credential",
+    ]

@@ -215,6 +215,18 @@ def test_refused_connection_is_retried_then_raises(closed_port_url, slept, caplo
     assert all(m.startswith(f"POST {closed_port_url}") for m in messages)
 
 
+def test_retry_messages_say_what_failed_in_plain_words(closed_port_url, slept, caplog):
+    caplog.set_level(logging.INFO, logger="requests_gracedb_like")
+    with pytest.raises(requests.ConnectionError), AdaptersOnly(retries=1) as s:
+        s.get(closed_port_url)
+    retrying = next(
+        r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()
+    )
+    where = closed_port_url.removeprefix("http://").rstrip("/")
+    assert f": could not connect to {where} (connection refused); retrying" in retrying
+    assert "Error" not in retrying  # no class name such as NewConnectionError
+
+
 def test_retries_zero_disables_retrying(httpserver, slept):
     _unavailable_then_ok(httpserver, "/z")
     with pytest.raises(exc.ServiceUnavailable), Session(retries=0) as s:

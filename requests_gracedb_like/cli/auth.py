@@ -15,7 +15,7 @@ from ..credentials.discovery import why_not_looked_at
 from ..credentials.explain import MARKS, duration, format_sources
 from ..credentials.records import HEADER, Arguments, Attempt, Source
 from ..credentials.sources import SOURCES
-from ..exceptions import CredentialError
+from ..exceptions import CredentialError, CredentialWarning
 from ..transport import in_clear_to_remote
 from .arguments import check_url, claim_options
 from .status import ExitStatus
@@ -67,27 +67,38 @@ def auth_report(
         when known; ``claims``: the token's ``sub``, ``iss``, ``aud`` and
         ``scope`` when present, and the certificate's ``subject``;
         ``refused``: why a request would not carry the credential after all
-        (plain http), or None.
+        (plain http), or None; ``warnings``: what a Session would warn about
+        (a credential file others may read, with the ``chmod`` that fixes
+        it), as sentences.
     """
     request = Arguments(url=url, token=token, **requirements)
     sources = []
     winners: list[Source] = []
     used: list[Attempt] = []
     failed = False
+    found: list[str] = []
     for source in SOURCES:
-        try:
-            with warnings.catch_warnings():
-                # the reason recorded says the same
-                warnings.simplefilter("ignore")
+        error: Optional[Exception] = None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
                 attempt = source(request)
-        except (OSError, CredentialError) as exc:
+            except (OSError, CredentialError) as exc:
+                error = exc
+        # What get and a Session warn about (a file others may read, and the
+        # chmod that fixes it), said here too.
+        for item in caught:
+            text = " ".join(str(item.message).split())
+            if issubclass(item.category, CredentialWarning) and text not in found:
+                found.append(text)
+        if error is not None:
             sources.append(
                 {
                     "source": source.name,
-                    "location": getattr(exc, "filename", None),
+                    "location": getattr(error, "filename", None),
                     "status": "error" if not winners and not failed else "ignored",
-                    "why": "unreadable" if isinstance(exc, OSError) else "malformed",
-                    "reason": _problem(exc),
+                    "why": "unreadable" if isinstance(error, OSError) else "malformed",
+                    "reason": _problem(error),
                 }
             )
             failed = failed or not winners
@@ -118,6 +129,7 @@ def auth_report(
         "expires_in": None,
         "claims": {},
         "refused": None,
+        "warnings": found,
     }
     used = [a for a in used if a.source != "force_noauth"]
     if not used:
@@ -182,6 +194,7 @@ def format_auth_report(report: dict[str, Any]) -> str:
         mark = MARKS.get("error" if item["status"] == "ignored" else item["status"], "")
         rows.append((mark, f"{item['source']}{where}", detail))
     lines = format_sources(report["url"], rows)
+    lines += [f"Warning: {printable(text)}" for text in report.get("warnings", ())]
     if report["used"] is None:
         failed = [s for s in report["sources"] if s["status"] == "error"]
         if failed:

@@ -149,7 +149,10 @@ def walk_through(echo: Callable[[str], None] = print) -> None:
             try:
                 anonymous.get(api)
             except Unauthorized as exc:
-                echo(f"   {type(exc).__name__}: {exc}")
+                first, *note = str(exc).splitlines()
+                echo(f"   {type(exc).__name__}: {first}")
+                for line in note:
+                    echo(f"     {line}")
             except HTTPError as exc:  # pragma: no cover - shown, then failed
                 raise DemoError(f"401 Unauthorized, not {exc}") from exc
             else:
@@ -169,7 +172,10 @@ def _oidc_step(
     import importlib.util
 
     if importlib.util.find_spec("authlib") is None:
-        echo("\n6. (OIDC login skipped: install the 'oidc' extra to see it)")
+        echo(
+            "\n6. (OIDC login skipped: it needs the 'oidc' extra: "
+            "pip install 'requests-gracedb-like[oidc]')"
+        )
         return
     from ..credentials.oidc.api import login
     from ..testing.oidc_provider import CLIENT_ID, OIDCProvider
@@ -191,15 +197,17 @@ def _oidc_step(
         with session as s:
             echo(f"   session.auth_source = {s.auth_source!r}")
             first = s.get(api).json()["token_id"]
-            echo(f"   GET {api} -> 200 with access token {first!r}")
+            # The service's name for the token ("token_id") is not shown: it
+            # reads like a token printed on the terminal.
+            echo(f"   GET {api} -> 200, sent with the access token of the login")
             expiry = s.expiry
             _check(expiry is not None, "an expiry")
             assert expiry is not None
             time.sleep(max(0.0, expiry - 1.0 - time.time()) + 0.05)
             second = s.get(api).json()["token_id"]
             echo(
-                f"   one second before expiry: GET -> 200 with access token "
-                f"{second!r}, refreshed ({provider.refreshes} refresh request)"
+                "   one second before expiry: GET -> 200, sent with a new access "
+                f"token, refreshed ({provider.refreshes} refresh request)"
             )
             _check(second != first and provider.refreshes == 1, "one refresh")
 

@@ -69,6 +69,12 @@ def _show_warning(
 
 
 def _run(args: Any) -> int:
+    # A credential variable naming nothing usable is skipped by discovery:
+    # say so on every command, since the user set it to be used.
+    from ..credentials.variables import variable_problems
+
+    for problem in variable_problems():
+        print(f"{PROG}: warning: {problem}", file=sys.stderr)
     try:
         # Each command's module (and the Session) loads only when it runs:
         # --help and usage errors answer at once.
@@ -87,8 +93,13 @@ def _run(args: Any) -> int:
         retried = getattr(args, "retries_made", 0)
         if retried:
             hint += f" (after {retried} {'retry' if retried == 1 else 'retries'})"
-        line = printable(" ".join(message.split()))
+        # The first line says what failed; the library's lines after it
+        # (sources skipped and why, the next step) follow, a line each.
+        first, *rest = message.strip().splitlines() or [""]
+        line = printable(" ".join(first.split()))
         print(f"{PROG}: {line}{hint}", file=sys.stderr)
+        for line in rest:
+            print(f"{PROG}: {printable(line.rstrip())}", file=sys.stderr)
         # what to try next, set by the command
         for line in getattr(args, "hints", ()):
             print(f"{PROG}: {printable(line)}", file=sys.stderr)

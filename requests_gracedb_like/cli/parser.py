@@ -4,7 +4,9 @@ of this package."""
 from __future__ import annotations
 
 import argparse
-from typing import Any, NoReturn
+import difflib
+from collections.abc import Sequence
+from typing import Any, NoReturn, Optional
 
 from .._version import __version__
 from ..timeout import NOT_GIVEN
@@ -22,6 +24,40 @@ class _Parser(argparse.ArgumentParser):
             ExitStatus.USAGE,
             f"{self.prog}: error: {message} (see '{self.prog} --help')\n",
         )
+
+    def parse_args(  # type: ignore[override]
+        self, args: Optional[Sequence[str]] = None, namespace: Any = None
+    ) -> argparse.Namespace:
+        """Parse, naming an unknown option alone, with the help of the
+        command it was given to.
+
+        Overridden because argparse reports every argument left over
+        (``unrecognized arguments: --outptu https://...``, the URL taken
+        for the unknown option's value included) and points to the
+        top-level help, which does not list a command's options.
+        """
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = self._command_parser(parsed)
+            unknown = next((e for e in extras if e.startswith("-") and e != "-"), None)
+            if unknown is None:
+                command.error(f"unrecognized arguments: {' '.join(extras)}")
+            # Only the option's name: what follows "=" may be a secret.
+            name = unknown.partition("=")[0]
+            close = difflib.get_close_matches(name, command._option_string_actions, 1)
+            guess = f"; did you mean {close[0]}?" if close else ""
+            command.error(f"unrecognized option {name}{guess}")
+        return parsed
+
+    def _command_parser(self, parsed: argparse.Namespace) -> argparse.ArgumentParser:
+        """The parser of the command in `parsed` (this one if none)."""
+        name = getattr(parsed, "method", None) or getattr(parsed, "command", None)
+        for action in self._subparsers._group_actions if self._subparsers else ():
+            found = getattr(action, "choices", None) or {}
+            sub = found.get(str(name).lower())
+            if isinstance(sub, argparse.ArgumentParser):
+                return sub
+        return self
 
 
 def _common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:

@@ -17,7 +17,6 @@ from typing import IO, Any, Optional
 import requests
 
 from .._http.redact import printable, redact_url
-from ..credentials.records import ABSENT, NOT_LOOKED_AT, Attempt
 from ..exceptions import CredentialError
 from ..file import guess_content_type, prepare_files
 from ..retry import Retry
@@ -143,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         except requests.HTTPError as exc:
             status = getattr(exc.response, "status_code", None)
             if status in (401, 403) and not no_auth:
-                args.hints = [_credential_hint(session, args.url)]
+                args.hints = [_credential_hint(args.url)]
             raise
         finally:
             if progress is not None:
@@ -190,36 +189,10 @@ class _Retries(logging.Handler):
                 print(f"{PROG}: {message}", file=sys.stderr)
 
 
-def _credential_hint(session: Session, url: str) -> str:
-    """What to try after a 401 or 403: which credential was sent, or which
-    configured source could not be used, and the ``auth`` command."""
-    command = f"'{PROG} auth {redact_url(url)}' lists every source"
-    if session.auth_source is not None:
-        return (
-            f"the server refused the credential from {session.auth_source}; "
-            f"{command}, with its expiry"
-        )
-    unusable = [a for a in session.auth_discovery.attempts if _configured(a)]
-    if unusable:
-        return f"no credential was sent: {unusable[0].describe()}; {command}"
-    return f"no credential was found to send; {command} looked at"
-
-
-#: Sources named after an environment variable: set, they were meant to
-#: supply a credential even when the file they name is missing.
-_VARIABLES = {"BEARER_TOKEN", "BEARER_TOKEN_FILE", "SCITOKEN", "SCITOKEN_FILE"}
-_VARIABLES |= {"X509_USER_CERT", "X509_USER_PROXY"}
-
-
-def _configured(attempt: Attempt) -> bool:
-    """Whether a source that yielded nothing was nevertheless configured:
-    its variable set, or its file there but unusable (expired, unreadable,
-    wrong audience...)."""
-    if attempt.found or attempt.status == NOT_LOOKED_AT:
-        return False
-    if attempt.status != ABSENT:
-        return True
-    return attempt.source in _VARIABLES and bool(os.environ.get(attempt.source))
+def _credential_hint(url: str) -> str:
+    """What to run after a 401 or 403, once the error has said which
+    credential was sent or why none was."""
+    return f"'{PROG} auth {redact_url(url)}' lists every source and why"
 
 
 def _write_body(

@@ -19,10 +19,10 @@ from requests.models import PreparedRequest
 
 from .._http.replay import body_position, replay_on_401
 from .._typing import PathLike
-from ..exceptions import CredentialError
+from ..exceptions import CredentialError, HalfWrittenTokenError
 from ._locks import fork_safe_lock
 from .files import read_credential_file
-from .jwt import decode_claims, expiry_of, signature_complete
+from .jwt import decode_claims, expiry_of, payload_incomplete, signature_complete
 
 __all__ = [
     "BearerTokenAuth",
@@ -95,9 +95,12 @@ def read_token_file(path: PathLike) -> str:
         If the file is not a regular file or is too large
         (:class:`~requests_gracedb_like.exceptions.CredentialFileError`,
         also an :class:`OSError`), is not UTF-8 text, is empty, holds
-        characters that cannot be sent in a header, or holds a signed token
-        whose signature is cut short (a file caught mid-write); the message
-        names the file, never its content.
+        characters that cannot be sent in a header; the message names the
+        file, never its content.
+    HalfWrittenTokenError
+        If the file holds a signed token that looks caught mid-write: its
+        payload is not complete JSON, or its signature is cut short and the
+        file changed in the last few seconds.
 
     Notes
     -----
@@ -116,7 +119,7 @@ def _read_token_file(name: str) -> str:
     raw = read_credential_file(name, what="bearer token file", private=True)
     for _ in range(_STABLE_READS):
         token = _decode_token(raw, name, source)
-        if decode_claims(token) is None:
+        if decode_claims(token) is None and not payload_incomplete(token):
             return token  # opaque: nothing to check it against
         again = read_credential_file(name, what="bearer token file")
         if again == raw:
@@ -126,16 +129,42 @@ def _read_token_file(name: str) -> str:
         raise CredentialError(
             f"bearer token file {name!r} kept changing while it was read"
         )
-    if not signature_complete(token):
-        raise CredentialError(
-            f"bearer token file {name!r} holds a signed token whose signature "
-            "is cut short (the file is being written?)"
+    problem = _half_written(name, token)
+    if problem is not None:
+        raise HalfWrittenTokenError(
+            name, f"looks half-written: {problem}", "bearer token file"
         )
     return token
 
 
+def _half_written(name: str, token: str) -> str | None:
+    """Why the signed `token` read from `name` looks caught mid-write, or
+    None. A signature too short for its algorithm alone is not enough: a
+    made-up or truncated token that has sat in its file for a while is
+    taken as it is (its claims then say whether it is used)."""
+    if payload_incomplete(token):
+        return "its payload is not complete JSON (the file is being written?)"
+    if signature_complete(token):
+        return None
+    try:
+        changed = os.stat(name).st_mtime_ns
+    except OSError:
+        changed = time.time_ns()
+    if changed >= time.time_ns() - _SETTLED_NS:
+        return (
+            "its signature is cut short and the file changed in the last "
+            f"{_SETTLED_NS // 1_000_000_000} s (the file is being written?)"
+        )
+    return None
+
+
 #: How many times a token file that changes between two reads is read again.
 _STABLE_READS = 4
+
+#: A token file changed this recently (in nanoseconds) may still be being
+#: written: a short signature then means half-written (FAT keeps file times
+#: to 2 s).
+_SETTLED_NS = 3_000_000_000
 
 
 def _decode_token(raw: bytes, name: str, source: str) -> str:

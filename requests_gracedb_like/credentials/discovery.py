@@ -25,8 +25,8 @@ presented in the TLS handshake). The rules, in order:
 5. ``token=True`` or ``cert=True`` requires a credential of that kind:
    an argument of the other kind does not stop its search (rule 2), and
    finding none raises
-   :class:`~requests_gracedb_like.exceptions.NoCredentialsError` naming
-   each place looked at.
+   :class:`~requests_gracedb_like.exceptions.NoCredentialsError`: one line
+   per place looked at with why it yielded nothing, then one next step.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from typing import Optional
 
 from ..exceptions import NoCredentialsError
 from .bearer import BearerTokenAuth
+from .explain import looked_at
 from .records import (
     CERTIFICATE,
     HEADER,
@@ -104,8 +105,10 @@ def discover(
     auth = next((a.auth for a in winners if a.auth is not None), None)
     cert = next((a.cert for a in winners if a.cert is not None), None)
     if not winners and fail_if_noauth:
-        looked = "; ".join(a.describe() for a in attempts if a.kind != NOTHING)
-        raise NoCredentialsError(f"no authentication credentials found: {looked}")
+        lines = looked_at(attempts)
+        raise NoCredentialsError(
+            "\n".join(["no authentication credentials found.", *lines])
+        )
     if request.force_noauth:
         return Discovery(auth, tuple(attempts), cert)
     if request.token is True and not isinstance(auth, BearerTokenAuth):
@@ -148,9 +151,5 @@ def _required(request: Arguments) -> frozenset[str]:
 def _not_found(
     argument: str, problem: str, kind: str, attempts: Sequence[Attempt]
 ) -> NoCredentialsError:
-    looked = "; ".join(
-        a.describe()
-        for a in attempts
-        if a.kind == kind and not a.source.endswith("argument")
-    )
-    return NoCredentialsError(f"{argument}: {problem}; looked at: {looked}")
+    lines = looked_at(attempts, kind)
+    return NoCredentialsError("\n".join([f"{argument}: {problem}.", *lines]))

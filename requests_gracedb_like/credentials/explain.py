@@ -11,9 +11,199 @@ from typing import Any, Optional
 
 from .._http.redact import redact_url
 from ._frozen import Frozen
-from .records import USED, Attempt, Discovery
+from .records import (
+    ABSENT,
+    CERTIFICATE,
+    EXPIRED,
+    HALF_WRITTEN,
+    INSECURE_PERMISSIONS,
+    MALFORMED,
+    NOT_LOOKED_AT,
+    NOT_YET_VALID,
+    NOTHING,
+    UNREADABLE,
+    USED,
+    WRONG_AUDIENCE,
+    WRONG_ISSUER,
+    WRONG_SCOPE,
+    Attempt,
+    Discovery,
+)
 
-__all__ = ["AuthReport", "format_sources"]
+__all__ = [
+    "GET_A_CREDENTIAL",
+    "HOWTO",
+    "AuthReport",
+    "configured",
+    "format_sources",
+    "looked_at",
+    "next_step",
+    "refusal_note",
+]
+
+#: Where to learn how to get a credential, pointing to the documentation's
+#: page (docs/credentials_howto.rst) by its title.
+HOWTO = 'see "Getting a credential" in the documentation'
+
+#: The next step when no credential was found.
+GET_A_CREDENTIAL = f"get a credential for the service: {HOWTO}"
+
+#: Sources named after an environment variable: set, they were meant to
+#: supply a credential, even when the file they name is missing.
+_VARIABLES = frozenset(
+    {
+        "BEARER_TOKEN",
+        "BEARER_TOKEN_FILE",
+        "SCITOKEN",
+        "SCITOKEN_FILE",
+        "_CONDOR_CREDS",
+        "X509_USER_CERT",
+        "X509_USER_PROXY",
+    }
+)
+
+
+def configured(attempt: Attempt) -> bool:
+    """Whether a source that yielded nothing was nevertheless set up by
+    the user: its variable set (to a missing file, say), or its file there
+    but unusable (expired, unreadable, wrong audience...).
+
+    Examples
+    --------
+    >>> configured(Attempt("BEARER_TOKEN_FILE", "/run/tokn", False, "no such file"))
+    True
+    >>> configured(Attempt("XDG_RUNTIME_DIR", "/run/bt_u1", False, "no such file"))
+    False
+    """
+    if attempt.found or attempt.status == NOT_LOOKED_AT or attempt.kind == NOTHING:
+        return False
+    if attempt.status != ABSENT:
+        return True
+    return attempt.source in _VARIABLES and attempt.location is not None
+
+
+#: The next step for a credential skipped for each reason.
+_NEXT = {
+    EXPIRED: f"get a new token: {HOWTO}",
+    NOT_YET_VALID: "check this machine's clock (the token is dated in its future)",
+    WRONG_AUDIENCE: (
+        "get a token whose aud names this service, or accept this one with "
+        "token_audience="
+    ),
+    WRONG_SCOPE: (
+        "get a token that grants the scope, or ask for less with token_scope="
+    ),
+    WRONG_ISSUER: "get a token from an accepted issuer, or accept it: token_issuer=",
+    HALF_WRITTEN: "wait for the tool writing the token file to finish, then retry",
+    MALFORMED: "write the credential file again with the tool that made it",
+    UNREADABLE: "make the file readable by you, or point the variable elsewhere",
+}
+
+
+def next_step(attempt: Attempt) -> str:
+    """One thing to do about a skipped source, in a few words.
+
+    Examples
+    --------
+    >>> next_step(Attempt("BEARER_TOKEN_FILE", "/run/tokn", False, "no such file"))
+    'correct the path in BEARER_TOKEN_FILE, or unset it'
+    """
+    if attempt.status == EXPIRED and attempt.kind == CERTIFICATE:
+        return f"renew the certificate: {HOWTO}"
+    if attempt.status == INSECURE_PERMISSIONS:
+        return f"make the file private: chmod 600 {attempt.location}"
+    if attempt.status == ABSENT and attempt.source in _VARIABLES:
+        return f"correct the path in {attempt.source}, or unset it"
+    return _NEXT.get(attempt.status, GET_A_CREDENTIAL)
+
+
+def looked_at(attempts: Iterable[Attempt], kind: Optional[str] = None) -> list[str]:
+    """The lines of a "no credential" message: each source looked at (of
+    `kind`, when given) and why it yielded nothing, then one next step.
+
+    Examples
+    --------
+    >>> attempts = [Attempt("BEARER_TOKEN", None, False, "not set")]
+    >>> print("\\n".join(looked_at(attempts)))
+    Looked at, in discovery order:
+      BEARER_TOKEN: not set
+    Next: get a credential for the service: see "Getting a credential" in the \
+documentation
+    """
+    shown = [
+        a
+        for a in attempts
+        if a.kind != NOTHING
+        and (kind is None or a.kind == kind)
+        and not a.source.endswith(("argument", "arguments"))
+    ]
+    lines = ["Looked at, in discovery order:"]
+    lines += [f"  {a.describe()}" for a in shown]
+    skipped = [a for a in shown if configured(a)]
+    step = next_step(skipped[0]) if skipped else GET_A_CREDENTIAL
+    lines.append(f"Next: {step}")
+    return lines
+
+
+def refusal_note(
+    discovery: Discovery,
+    status: int,
+    *,
+    sent: bool,
+    now: Optional[float] = None,
+) -> list[str]:
+    """What a 401 or 403 error adds to its message: the credential sent,
+    or that none was and which sources were skipped and why (in the words
+    of :meth:`AuthReport.text`), then one next step. No secret.
+
+    Parameters
+    ----------
+    discovery : Discovery
+        The session's discovery.
+    status : int
+        401 or 403.
+    sent : bool
+        Whether the request carried the session's credential.
+    now : float, optional
+        The current time, for expiry times.
+    """
+    now = time.time() if now is None else now
+    if sent and discovery.source is not None:
+        expiries = [w.expiry for w in discovery.winners if w.expiry is not None]
+        when = f" ({_when(min(expiries), now)})" if expiries else ""
+        lines = [f"Sent: the credential from {discovery.source}{when}."]
+        if status == 403:
+            step = (
+                "the service knows who you are but refuses this request: ask "
+                "for access, or use a credential that grants it"
+            )
+        else:
+            step = (
+                "the service did not accept it: get a new one, or one meant "
+                f"for this service: {HOWTO}"
+            )
+        return [*lines, f"Next: {step}"]
+    if any(a.kind == NOTHING and a.found for a in discovery.attempts):
+        return [
+            "No credential was sent (force_noauth=True).",
+            "Next: leave out force_noauth to send the discovered credential",
+        ]
+    skipped = [a for a in discovery.attempts if configured(a)]
+    if not skipped:
+        looked = sum(1 for a in discovery.attempts if a.kind != NOTHING)
+        return [
+            f"No credential was sent: none was found in the {looked} places "
+            "looked at (session.describe_auth() lists them).",
+            f"Next: {GET_A_CREDENTIAL}",
+        ]
+    lines = ["No credential was sent. Skipped:"]
+    for attempt in skipped:
+        line = f"  {attempt.describe()}"
+        if attempt.expiry is not None:
+            line += f" ({_when(attempt.expiry, now)})"
+        lines.append(line)
+    lines.append(f"Next: {next_step(skipped[0])}")
+    return lines
 
 
 def _when(expiry: float, now: float) -> str:

@@ -20,6 +20,7 @@ __all__ = [
     "encode_unsigned",
     "expiry_of",
     "numeric_date",
+    "payload_incomplete",
     "signature_complete",
 ]
 
@@ -118,6 +119,41 @@ def signature_complete(token: str) -> bool:
     return (len(signature) * 3) // 4 in sizes and any(
         len(signature) == -(-4 * n // 3) for n in sizes
     )
+
+
+def _json_segment(segment: str) -> Any:
+    """The JSON value a base64url segment holds, or None."""
+    try:
+        return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (binascii.Error, ValueError, RecursionError):
+        return None
+
+
+def payload_incomplete(token: str) -> bool:
+    """Whether `token` starts as a signed JWT (a JSON header naming its
+    ``alg``) but its payload is missing or not complete JSON: a token cut
+    before its signature, as a file being written is read.
+
+    An opaque token (its first segment is not such a header) is never
+    incomplete: nothing can be said of it.
+
+    Examples
+    --------
+    >>> header = _b64(b'{"alg":"RS256"}')
+    >>> payload_incomplete(f"{header}.e30.c2ln")
+    False
+    >>> payload_incomplete(f"{header}.e3")
+    True
+    >>> payload_incomplete("opaque-token")
+    False
+    """
+    parts = token.split(".")
+    header = _json_segment(parts[0])
+    if not isinstance(header, dict) or not isinstance(header.get("alg"), str):
+        return False
+    if len(parts) > 3:
+        return False  # not a compact JWS (a JWE has five parts)
+    return len(parts) < 3 or not isinstance(_json_segment(parts[1]), dict)
 
 
 def encode_unsigned(claims: dict[str, Any]) -> str:

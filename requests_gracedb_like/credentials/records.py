@@ -22,6 +22,7 @@ __all__ = [
     "CERTIFICATE",
     "DISABLED",
     "EXPIRED",
+    "HALF_WRITTEN",
     "HEADER",
     "INSECURE_PERMISSIONS",
     "MALFORMED",
@@ -60,6 +61,8 @@ DISABLED = "disabled"
 UNREADABLE = "unreadable"
 #: Status meaning the file cannot be parsed.
 MALFORMED = "malformed"
+#: Status meaning the token file looks caught while being written.
+HALF_WRITTEN = "half-written"
 #: Status meaning the token or certificate has expired, or the token has
 #: less than ``token_expiry_margin`` seconds left.
 EXPIRED = "expired"
@@ -185,7 +188,8 @@ class Attempt(Frozen):
         Why it was used or skipped, in a few words; never a secret.
     status : str
         :data:`USED`, or why not: :data:`ABSENT`, :data:`DISABLED`,
-        :data:`UNREADABLE`, :data:`MALFORMED`, :data:`EXPIRED`,
+        :data:`UNREADABLE`, :data:`MALFORMED`, :data:`HALF_WRITTEN`,
+        :data:`EXPIRED`,
         :data:`NOT_YET_VALID`, :data:`UNSUPPORTED`,
         :data:`WRONG_AUDIENCE`, :data:`WRONG_SCOPE`, :data:`WRONG_ISSUER`,
         :data:`INSECURE_PERMISSIONS` or :data:`NOT_LOOKED_AT`.

@@ -22,7 +22,12 @@ from urllib.parse import urlsplit
 from requests.auth import AuthBase
 
 from .._typing import PathLike
-from ..exceptions import CredentialError, CredentialWarning, EncryptedKeyError
+from ..exceptions import (
+    CredentialError,
+    CredentialWarning,
+    EncryptedKeyError,
+    HalfWrittenTokenError,
+)
 from .apikey import APIKeyAuth
 from .basic import BasicAuth
 from .bearer import BearerTokenAuth, ReloadingTokenFileAuth, TokenFileAuth
@@ -33,6 +38,7 @@ from .records import (
     CERTIFICATE,
     DISABLED,
     EXPIRED,
+    HALF_WRITTEN,
     HEADER,
     INSECURE_PERMISSIONS,
     MALFORMED,
@@ -109,6 +115,9 @@ def _discovered_token_file(source: str, path: str, request: Arguments) -> Attemp
         return _absent(source, path, "file is not readable", UNREADABLE)
     try:
         auth = _token_file_auth(path, request)
+    except HalfWrittenTokenError as exc:
+        log.debug("skipping token file %s: %s", path, exc)
+        return _absent(source, path, exc.strerror or "half-written", HALF_WRITTEN)
     except OSError as exc:
         log.debug("skipping token file %s: %s", path, exc)
         return _absent(source, path, exc.strerror or "cannot be read", UNREADABLE)

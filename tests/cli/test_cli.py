@@ -237,12 +237,15 @@ def test_a_rejected_token_is_a_4xx(service, tmp_path, monkeypatch):
     monkeypatch.setenv("BEARER_TOKEN_FILE", str(stale))
     result = cli("get", service.url_for("api/"))
     assert result.returncode == 4
-    first, hint = result.stderr.decode().splitlines()
+    first, sent, step, hint = result.stderr.decode().splitlines()
     assert "401 Unauthorized: Invalid token." in first
+    assert sent == (
+        f"requests-gracedb-like: Sent: the credential from BEARER_TOKEN_FILE ({stale})."
+    )
+    assert step.startswith("requests-gracedb-like: Next: ")
     assert hint == (
-        f"requests-gracedb-like: the server refused the credential from "
-        f"BEARER_TOKEN_FILE ({stale}); 'requests-gracedb-like auth "
-        f"{service.url_for('api/')}' lists every source, with its expiry"
+        f"requests-gracedb-like: 'requests-gracedb-like auth "
+        f"{service.url_for('api/')}' lists every source and why"
     )
     assert "not-issued-by-the-service" not in result.stderr.decode()
 
@@ -251,19 +254,26 @@ def test_a_401_with_a_mistyped_token_file_says_so(service, tmp_path, monkeypatch
     monkeypatch.setenv("BEARER_TOKEN_FILE", str(tmp_path / "tokn"))
     result = cli("get", service.url_for("api/"))
     assert result.returncode == 4
-    first, hint = result.stderr.decode().splitlines()
+    warning, first, *note, hint = result.stderr.decode().splitlines()
+    assert warning.startswith("requests-gracedb-like: warning: BEARER_TOKEN_FILE")
     assert "401 Unauthorized" in first
-    assert hint.startswith(
-        f"requests-gracedb-like: no credential was sent: BEARER_TOKEN_FILE "
-        f"({tmp_path / 'tokn'}): no such file; 'requests-gracedb-like auth "
-    )
+    assert note == [
+        "requests-gracedb-like: No credential was sent. Skipped:",
+        f"requests-gracedb-like:   BEARER_TOKEN_FILE ({tmp_path / 'tokn'}): "
+        "no such file",
+        "requests-gracedb-like: Next: correct the path in BEARER_TOKEN_FILE, or "
+        "unset it",
+    ]
+    assert hint.startswith("requests-gracedb-like: 'requests-gracedb-like auth ")
 
 
 def test_a_401_with_nothing_configured_points_at_auth(service):
     result = cli("get", service.url_for("api/"))
     assert result.returncode == 4
-    hint = result.stderr.decode().splitlines()[1]
-    assert hint.startswith("requests-gracedb-like: no credential was found to send;")
+    lines = result.stderr.decode().splitlines()
+    assert lines[1].startswith("requests-gracedb-like: No credential was sent: none")
+    assert '"Getting a credential"' in lines[2]
+    assert lines[3].startswith("requests-gracedb-like: 'requests-gracedb-like auth")
 
 
 def test_auth_and_get_agree_on_plain_http(tmp_path, monkeypatch):
@@ -372,7 +382,7 @@ def test_a_malformed_url_is_quoted_as_typed_without_secrets(typed, message):
         (["get", "ftp://example.org/"], "the scheme must be http or https"),
         (["get", "http://example.org:99999/"], "Port out of range"),
         (["get", "http:///path"], "no host name"),
-        (["get", "http://x/", "--bogus"], "unrecognized arguments: --bogus"),
+        (["get", "http://x/", "--bogus"], "unrecognized option --bogus"),
         (["get", "http://x/", "--timeout", "0"], "must be more than 0 seconds"),
         (["get", "http://x/", "--retries", "-1"], "must be 0 or more"),
         (["get", "http://x/", "--retries", "two"], "not a whole number"),

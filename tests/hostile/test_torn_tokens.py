@@ -7,6 +7,9 @@ into three parts with a JSON payload.
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 from hostile import response
 
@@ -15,7 +18,7 @@ from requests_gracedb_like.credentials.bearer import (
     ReloadingTokenFileAuth,
     TokenFileAuth,
 )
-from requests_gracedb_like.exceptions import CredentialError
+from requests_gracedb_like.exceptions import CredentialError, HalfWrittenTokenError
 from requests_gracedb_like.testing import make_signed_jwt
 
 #: Where the cut falls, as a fraction of the signature.
@@ -83,9 +86,60 @@ def test_a_reloading_session_keeps_the_last_whole_token(recorder, tmp_path, frac
     assert sent == [first, second]
 
 
-def test_a_torn_discovered_token_is_not_used(monkeypatch, tmp_path):
+def _attempt(session, source="BEARER_TOKEN_FILE"):
+    return next(a for a in session.auth_discovery.attempts if a.source == source)
+
+
+def test_a_torn_discovered_token_is_skipped_as_half_written(monkeypatch, tmp_path):
     path = tmp_path / "token"
     path.write_text(_torn(make_signed_jwt({"sub": "albert"}), 0.5))
     monkeypatch.setenv("BEARER_TOKEN_FILE", str(path))
-    with pytest.raises(CredentialError, match="cut short"):
-        Session("https://gracedb.example.org/")
+    with Session("https://gracedb.example.org/") as s:
+        assert s.auth is None
+        attempt = _attempt(s)
+    assert attempt.status == "half-written"
+    assert "signature is cut short and the file changed in the last 3 s" in (
+        attempt.reason
+    )
+
+
+def test_a_made_up_expired_token_is_reported_expired_not_half_written(
+    monkeypatch, tmp_path
+):
+    # A signed token with a short signature that has sat in its file for an
+    # hour is not being written: its claims say what is wrong with it.
+    path = tmp_path / "token"
+    path.write_text(_torn(make_signed_jwt({"sub": "albert"}, lifetime=-600), 0.1))
+    hour_ago = time.time() - 3600
+    os.utime(path, (hour_ago, hour_ago))
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(path))
+    with Session("https://gracedb.example.org/") as s:
+        assert s.auth is None
+        attempt = _attempt(s)
+        assert attempt.status == "expired"
+        assert f"BEARER_TOKEN_FILE ({path}): expired: exp:" in str(s.describe_auth())
+
+
+def test_a_settled_token_with_a_short_signature_is_used_as_it_is(tmp_path):
+    path = tmp_path / "token"
+    token = _torn(make_signed_jwt({"sub": "albert"}), 0.5)
+    path.write_text(token)
+    hour_ago = time.time() - 3600
+    os.utime(path, (hour_ago, hour_ago))
+    assert TokenFileAuth(path).token == token  # the server decides
+
+
+def test_a_token_cut_in_its_payload_is_half_written_however_old(monkeypatch, tmp_path):
+    path = tmp_path / "token"
+    token = make_signed_jwt({"sub": "albert"})
+    path.write_text(token[: token.index(".") + 8])
+    hour_ago = time.time() - 3600
+    os.utime(path, (hour_ago, hour_ago))
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(path))
+    with Session("https://gracedb.example.org/") as s:
+        assert s.auth is None
+        attempt = _attempt(s)
+    assert attempt.status == "half-written"
+    assert "payload is not complete JSON" in attempt.reason
+    with pytest.raises(HalfWrittenTokenError, match="payload is not complete"):
+        TokenFileAuth(path)  # given explicitly, it is an error
