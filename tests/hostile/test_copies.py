@@ -59,7 +59,11 @@ def test_cookies_set_on_either_side_stay_there(recorder, how):
             copy.get(server.url("/same"), headers={"X-Who": "c"}, timeout=5)
         copy.close()
     sent = _sent(server)
-    assert set(sent["o"]) == {"shared=0; original_only=o"}
+    # The order of cookies in the header is the jar's, which varies between
+    # Python versions: compare the cookies.
+    assert {frozenset((c or "").split("; ")) for c in sent["o"]} == {
+        frozenset({"shared=0", "original_only=o"})
+    }
     copy_cookies = set(sent["c"])
     assert len(copy_cookies) == 1
     assert "copy_only=c" in copy_cookies.pop()
