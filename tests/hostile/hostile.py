@@ -161,6 +161,18 @@ def recorder() -> Iterator[Callable[..., Recorder]]:
         server.close()
 
 
+@pytest.fixture
+def short_error_reads(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Error bodies read for at most half a second (instead of
+    ``MAX_ERROR_BODY_SECONDS``), wherever the bounded reader lives; returns
+    that bound."""
+    from requests_gracedb_like import errors
+
+    module = sys.modules[errors.read_error_body.__module__]
+    monkeypatch.setattr(module, "MAX_ERROR_BODY_SECONDS", 0.5)
+    return 0.5
+
+
 def bounded_thread(target: Callable[[], Any], seconds: float = BOUND) -> Any:
     """Run `target` in a thread; fail the test if it has not returned within
     `seconds`. Returns its result, or raises what it raised."""

@@ -14,7 +14,7 @@ import tracemalloc
 import pytest
 from hostile import bounded_thread, response
 
-from requests_gracedb_like import Session, errors
+from requests_gracedb_like import Session
 from requests_gracedb_like.exceptions import HTTPError
 
 
@@ -73,8 +73,7 @@ def test_an_endless_error_body_raises_the_http_error_in_bounded_memory(
     assert peak < 8 << 20, f"{peak} bytes to build the message"
 
 
-def test_a_trickled_error_body_is_read_for_a_bounded_time(recorder, monkeypatch):
-    monkeypatch.setattr(errors, "MAX_ERROR_BODY_SECONDS", 0.5)
+def test_a_trickled_error_body_is_read_for_a_bounded_time(recorder, short_error_reads):
     server = recorder(_trickle)
     with Session(server.url(), force_noauth=True, retries=0) as s:
 
