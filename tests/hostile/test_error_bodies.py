@@ -12,10 +12,12 @@ import threading
 import tracemalloc
 
 import pytest
-from hostile import bounded_thread, response
+from hostile import bounded_thread, isolated, response
 
 from requests_gracedb_like import Session
 from requests_gracedb_like.exceptions import HTTPError
+from requests_gracedb_like.retry import Retry
+from requests_gracedb_like.testing import make_jwt
 
 
 def _endless_chunked(head):
@@ -158,3 +160,95 @@ def test_a_connection_with_an_unread_error_body_is_not_reused(recorder):
         with pytest.raises(HTTPError):
             s.get(server.url("/first"), timeout=5)
         assert s.get(server.url("/second"), timeout=5).text == "second"
+
+
+def _endless_503(head):
+    yield (
+        b"HTTP/1.1 503 Busy\r\nContent-Type: text/plain\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    framed = b"%x\r\n%s\r\n" % (65536, b"y" * 65536)
+    for _ in itertools.count():
+        yield framed
+
+
+def _trickled_503(head):
+    pause = threading.Event()
+    yield b"HTTP/1.1 503 Slow\r\nContent-Length: 1000000\r\n\r\n"
+    for _ in itertools.count():
+        pause.wait(0.05)
+        yield b"x"
+
+
+@pytest.mark.parametrize("answer", [_endless_503, _trickled_503])
+def test_a_retried_response_with_a_hostile_body_does_not_hold_the_retry(
+    recorder, short_error_reads, answer
+):
+    answers = iter([answer(b""), response(200, b"second")])
+    server = recorder(lambda head: next(answers))
+    policy = Retry(total=1, backoff_factor=0)
+    with Session(server.url(), force_noauth=True, retries=policy) as s:
+        got = bounded_thread(lambda: s.get(server.url("/x"), timeout=5), seconds=10)
+    assert got.text == "second"
+    assert len(server.heads) == 2
+
+
+def _rejecting(old_answer):
+    """Answers: 200 for the new token, `old_answer` for any other request."""
+    new = make_jwt({"n": "new"})
+
+    def answer(head):
+        if f"Bearer {new}".encode() in head:
+            return response(200, b"ok")
+        return old_answer(head)
+
+    return new, answer
+
+
+def _trickled_401(head):
+    pause = threading.Event()
+    yield b"HTTP/1.1 401 Expired\r\nContent-Length: 1000000\r\n\r\n"
+    for _ in itertools.count():
+        pause.wait(0.05)
+        yield b"x"
+
+
+def _endless_401(head):
+    yield b"HTTP/1.1 401 Expired\r\nTransfer-Encoding: chunked\r\n\r\n"
+    framed = b"%x\r\n%s\r\n" % (65536, b"y" * 65536)
+    for _ in itertools.count():
+        yield framed
+
+
+def test_a_trickled_401_is_resent_with_the_rotated_token_in_bounded_time(
+    recorder, short_error_reads, tmp_path
+):
+    new, answer = _rejecting(_trickled_401)
+    server = recorder(answer)
+    path = tmp_path / "token"
+    path.write_text(make_jwt({"n": "old"}))
+    with Session(server.url(), token=path, auth_reload=True) as s:
+        path.write_text(new)  # rotated while the session runs
+        got = bounded_thread(lambda: s.get(server.url("/x"), timeout=5), seconds=10)
+    assert got.text == "ok"
+    assert [h.status_code for h in got.history] == [401]
+
+
+_REPLAY = """
+from requests_gracedb_like import Session
+with Session({url!r}, token={path!r}, auth_reload=True) as s:
+    open({path!r}, "w").write({new!r})  # rotated while the session runs
+    got = s.get({url!r}, timeout=5)
+    result = [got.text, [h.status_code for h in got.history]]
+"""
+
+
+def test_an_endless_401_is_resent_with_the_rotated_token_in_bounded_memory(
+    recorder, tmp_path
+):
+    new, answer = _rejecting(_endless_401)
+    server = recorder(answer)
+    path = tmp_path / "token"
+    path.write_text(make_jwt({"n": "old"}))
+    code = _REPLAY.format(url=server.url("/x"), path=str(path), new=new)
+    assert isolated(code, seconds=20) == ["ok", [401]]
