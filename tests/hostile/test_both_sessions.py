@@ -93,7 +93,7 @@ def test_a_redirect_within_the_origin_keeps_the_client_certificate(
 
 def _trickle(head):
     pause = threading.Event()
-    yield b"HTTP/1.1 500 Slow\r\nContent-Type: text/plain\r\nContent-Length: 1000000\r\n\r\n"
+    yield b"HTTP/1.1 500 Slow\r\nContent-Length: 1000000\r\n\r\n"
     for _ in itertools.count():
         pause.wait(0.05)  # the server trickles; the client must not wait for it
         yield b"x"
