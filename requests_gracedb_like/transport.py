@@ -157,7 +157,9 @@ class SessionTransportMixin:
             request.auth = NoAuth()
         if names:
             # None removes a session header when requests merges them
-            request.headers = {**dict.fromkeys(names), **(request.headers or {})}
+            headers: dict[str, Any] = dict.fromkeys(names)
+            headers.update(request.headers or {})
+            request.headers = headers
         return super().prepare_request(request)  # type: ignore[misc, no-any-return]
 
     def send(self, request: PreparedRequest, **kwargs: Any) -> requests.Response:

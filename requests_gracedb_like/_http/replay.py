@@ -85,8 +85,11 @@ def replay_on_401(
         # that trickles or never ends it must not hang the resend.
         read_error_body(response, stream=False)
         response.close()
-        extract_cookies_to_jar(prep._cookies, request, response.raw)  # type: ignore[attr-defined]
-        prep.prepare_cookies(prep._cookies)  # type: ignore[attr-defined]
+        # (_cookies: requests' own, not in types-requests)
+        jar = prep._cookies  # type: ignore[attr-defined]
+        if jar is not None:
+            extract_cookies_to_jar(jar, request, response.raw)
+            prep.prepare_cookies(jar)
         prep.headers["Authorization"] = new_header
         # The adapter's send runs no hooks: this resend cannot loop.
         retried = response.connection.send(prep, **kwargs)  # type: ignore[attr-defined]
