@@ -9,11 +9,8 @@ them: the session's own method, :func:`requests_gracedb_like.api.get` and
 
 from __future__ import annotations
 
-import itertools
-import threading
-
 import pytest
-from hostile import bounded_thread, isolated
+from hostile import bounded_thread, endless, isolated, trickled
 
 import requests_gracedb_like
 from requests_gracedb_like import api, igwn
@@ -91,19 +88,11 @@ def test_a_redirect_within_the_origin_keeps_the_client_certificate(
     assert [r.client for r in tls_server.log] == ["albert"] * 4
 
 
-def _trickle(head):
-    pause = threading.Event()
-    yield b"HTTP/1.1 500 Slow\r\nContent-Length: 1000000\r\n\r\n"
-    for _ in itertools.count():
-        pause.wait(0.05)  # the server trickles; the client must not wait for it
-        yield b"x"
-
-
 @pytest.mark.parametrize("stream", [False, True])
 def test_a_trickled_error_body_raises_the_http_error_in_bounded_time(
     recorder, short_error_reads, make_session, call, stream
 ):
-    server = recorder(_trickle)
+    server = recorder(trickled(500))
     with make_session(server.url(), force_noauth=True) as s:
 
         def run():
@@ -132,21 +121,11 @@ with cls({url!r}, force_noauth=True) as s:
 """
 
 
-def _endless_chunked(head):
-    yield (
-        b"HTTP/1.1 500 Oops\r\nContent-Type: text/plain\r\n"
-        b"Transfer-Encoding: chunked\r\n\r\n"
-    )
-    framed = b"%x\r\n%s\r\n" % (65536, b"y" * 65536)
-    for _ in itertools.count():
-        yield framed
-
-
 @pytest.mark.parametrize("name", sorted(SESSIONS))
 @pytest.mark.parametrize("stream", [False, True])
 def test_an_endless_error_body_raises_the_http_error_in_bounded_memory(
     recorder, name, stream
 ):
-    server = recorder(_endless_chunked)
+    server = recorder(endless(500))
     code = _ENDLESS.format(name=name, url=server.url("/x"), stream=stream)
     assert isolated(code, seconds=20) == 500

@@ -12,7 +12,14 @@ import threading
 import tracemalloc
 
 import pytest
-from hostile import bounded_thread, isolated, response
+from hostile import (
+    bounded_thread,
+    endless,
+    in_turn,
+    isolated,
+    response,
+    trickled,
+)
 
 from requests_gracedb_like import Session
 from requests_gracedb_like.exceptions import HTTPError
@@ -162,30 +169,11 @@ def test_a_connection_with_an_unread_error_body_is_not_reused(recorder):
         assert s.get(server.url("/second"), timeout=5).text == "second"
 
 
-def _endless_503(head):
-    yield (
-        b"HTTP/1.1 503 Busy\r\nContent-Type: text/plain\r\n"
-        b"Transfer-Encoding: chunked\r\n\r\n"
-    )
-    framed = b"%x\r\n%s\r\n" % (65536, b"y" * 65536)
-    for _ in itertools.count():
-        yield framed
-
-
-def _trickled_503(head):
-    pause = threading.Event()
-    yield b"HTTP/1.1 503 Slow\r\nContent-Length: 1000000\r\n\r\n"
-    for _ in itertools.count():
-        pause.wait(0.05)
-        yield b"x"
-
-
-@pytest.mark.parametrize("answer", [_endless_503, _trickled_503])
+@pytest.mark.parametrize("answer", [endless, trickled])
 def test_a_retried_response_with_a_hostile_body_does_not_hold_the_retry(
     recorder, short_error_reads, answer
 ):
-    answers = iter([answer(b""), response(200, b"second")])
-    server = recorder(lambda head: next(answers))
+    server = recorder(in_turn(answer(503), lambda head: response(200, b"second")))
     policy = Retry(total=1, backoff_factor=0)
     with Session(server.url(), force_noauth=True, retries=policy) as s:
         got = bounded_thread(lambda: s.get(server.url("/x"), timeout=5), seconds=10)
@@ -205,25 +193,10 @@ def _rejecting(old_answer):
     return new, answer
 
 
-def _trickled_401(head):
-    pause = threading.Event()
-    yield b"HTTP/1.1 401 Expired\r\nContent-Length: 1000000\r\n\r\n"
-    for _ in itertools.count():
-        pause.wait(0.05)
-        yield b"x"
-
-
-def _endless_401(head):
-    yield b"HTTP/1.1 401 Expired\r\nTransfer-Encoding: chunked\r\n\r\n"
-    framed = b"%x\r\n%s\r\n" % (65536, b"y" * 65536)
-    for _ in itertools.count():
-        yield framed
-
-
 def test_a_trickled_401_is_resent_with_the_rotated_token_in_bounded_time(
     recorder, short_error_reads, tmp_path
 ):
-    new, answer = _rejecting(_trickled_401)
+    new, answer = _rejecting(trickled(401))
     server = recorder(answer)
     path = tmp_path / "token"
     path.write_text(make_jwt({"n": "old"}))
@@ -246,7 +219,7 @@ with Session({url!r}, token={path!r}, auth_reload=True) as s:
 def test_an_endless_401_is_resent_with_the_rotated_token_in_bounded_memory(
     recorder, tmp_path
 ):
-    new, answer = _rejecting(_endless_401)
+    new, answer = _rejecting(endless(401))
     server = recorder(answer)
     path = tmp_path / "token"
     path.write_text(make_jwt({"n": "old"}))
