@@ -141,9 +141,10 @@ class SessionTransportMixin:
         """
         if self._session_credentials_allowed(request.url):
             return super().prepare_request(without_netrc(self, request))  # type: ignore[misc, no-any-return]
-        log.debug(
-            "not sending the session's credentials to %s", redact_url(request.url)
-        )
+        url = request.url
+        if isinstance(url, bytes):  # requests takes bytes too
+            url = url.decode("utf-8", "replace")
+        log.debug("not sending the session's credentials to %s", redact_url(url))
         given = {str(k).lower() for k in request.headers or ()}
         names = [
             n

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Mapping
 from typing import Any, Optional
 
 __all__ = ["SessionUserAgentMixin", "package_user_agent", "user_agent_for"]
@@ -42,7 +41,7 @@ def _package_version(package: str) -> Optional[str]:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         pass
-    for name in _packages_distributions().get(package) or ():
+    for name in metadata.packages_distributions().get(package) or ():
         try:
             return metadata.version(name)
         except metadata.PackageNotFoundError:  # pragma: no cover
@@ -61,10 +60,10 @@ def _distribution_product(module: str) -> Optional[str]:
     from importlib import metadata
 
     top = module.partition(".")[0]
-    candidates = _packages_distributions().get(top) or []
+    candidates = metadata.packages_distributions().get(top) or []
     if not candidates:
-        # Not mapped (metadata without RECORD or top_level.txt, or Python
-        # 3.9): the distribution named like the top-level package.
+        # Not mapped (metadata without RECORD or top_level.txt): the
+        # distribution named like the top-level package.
         try:
             dist = metadata.distribution(top)
         except (metadata.PackageNotFoundError, ValueError):
@@ -80,15 +79,6 @@ def _distribution_product(module: str) -> Optional[str]:
             continue
         return f"{dist.metadata['Name']}/{dist.version}"
     return None
-
-
-def _packages_distributions() -> Mapping[str, list[str]]:
-    """:func:`importlib.metadata.packages_distributions`, or nothing on
-    Python 3.9, which lacks it."""
-    from importlib import metadata
-
-    find = getattr(metadata, "packages_distributions", None)
-    return find() if find is not None else {}
 
 
 def _holds(dist: Any, path: str) -> bool:
