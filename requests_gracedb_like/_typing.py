@@ -1,4 +1,11 @@
-"""Type aliases for the arguments users pass: file paths and uploads."""
+"""Type aliases for the arguments users pass: file paths, uploads, and the
+other arguments of :meth:`requests.Session.request`.
+
+The aliases are this package's own, not requests' private ones
+(``requests.sessions._Auth`` exists only in types-requests, and requests'
+own type information names them differently): the package type-checks
+against both, and each alias accepts what either accepts.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +20,71 @@ PathLike = Union[str, "os.PathLike[str]"]
 if TYPE_CHECKING:
     # For type checkers only: building these unions would cost every
     # ``import requests_gracedb_like`` a millisecond.
-    from collections.abc import Iterator, Mapping, Sequence
-    from typing import Optional
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from http.cookiejar import CookieJar
+    from typing import Any, Optional
 
-    from _typeshed import SupportsRead
+    from _typeshed import SupportsItems, SupportsRead
+    from requests import PreparedRequest, Response
+    from requests.auth import AuthBase
+
+    #: ``params=``: a mapping (or anything with ``items()``), pairs, or an
+    #: encoded query string.
+    Params = Union[
+        SupportsItems[Any, Any],
+        tuple[tuple[Any, Any], ...],
+        Iterable[tuple[Any, Any]],
+        str,
+        bytes,
+    ]
+
+    #: ``data=``: a form (mapping or pairs), bytes or text, a file object,
+    #: or an iterable of chunks.
+    Data = Union[
+        SupportsItems[Any, Any],
+        Iterable[tuple[Any, Any]],
+        Iterable[bytes],
+        Iterable[str],
+        str,
+        bytes,
+        SupportsRead[Union[str, bytes]],
+    ]
+
+    #: ``headers=``: a value of None removes a session header.
+    Headers = Mapping[str, Union[str, bytes, None]]
+
+    #: ``proxies=`` and other mappings of text.
+    TextMapping = Mapping[str, str]
+
+    #: ``cookies=``.
+    Cookies = Union[CookieJar, Mapping[str, str]]
+
+    #: ``auth=``: a (user, password) pair, an :class:`~requests.auth.AuthBase`
+    #: or any callable that signs a prepared request.
+    Auth = Union[
+        tuple[str, str], AuthBase, Callable[[PreparedRequest], PreparedRequest]
+    ]
+
+    #: One response hook.
+    Hook = Callable[[Response], Any]
+
+    #: ``hooks=``: event names mapped to a hook or hooks.
+    Hooks = Mapping[str, Union[Iterable[Hook], Hook]]
+
+    #: ``verify=``: verify or not, or a CA bundle path.
+    Verify = Union[bool, str]
+
+    #: ``cert=``: one PEM file, or a (certificate, key) pair.
+    Cert = Union[str, tuple[str, str]]
+
+    #: ``json=``: any JSON-serialisable value.
+    JSON = Any
+
+    #: What :meth:`requests.Session.merge_environment_settings` returns: a
+    #: dict with ``verify``, ``proxies``, ``stream`` and ``cert`` (a plain
+    #: dict to requests' own type information, a TypedDict to
+    #: types-requests; Any fits both).
+    Settings = Any
 
     #: A file's content, as requests sends it: a file object, bytes or text.
     FileContent = Union[SupportsRead[Union[str, bytes]], str, bytes]

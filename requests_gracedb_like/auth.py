@@ -479,9 +479,10 @@ class SessionAuthMixin:
         and because the request's URL is final here (relative URLs
         resolved), which per-request claims are matched against.
         """
-        if isinstance(request.auth, _ClaimedToken):
+        claimed = request.auth
+        if isinstance(claimed, _ClaimedToken):
             request = copy.copy(request)
-            request.auth = self._token_for_claims(request.url, request.auth.claims)
+            request.auth = self._token_for_claims(request.url, claimed.claims)
         elif request.auth is None and _discovers_per_request(self._auth_request):
             request = copy.copy(request)
             request.auth = self._token_for_claims(request.url, {})

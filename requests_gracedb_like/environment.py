@@ -21,7 +21,7 @@ from requests.utils import address_in_network, is_ipv4_address, is_valid_cidr
 from ._http.redact import redact_url
 
 if TYPE_CHECKING:
-    from requests.sessions import _Settings
+    from ._typing import Settings as _Settings
 
 __all__ = ["EnvironmentSettings", "SessionEnvironmentMixin"]
 

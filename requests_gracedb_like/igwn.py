@@ -37,6 +37,7 @@ import requests
 from requests.auth import AuthBase
 
 from ._http.arguments import forward_url, request_kwargs
+from ._http.messages import read_error_body
 from ._http.origin import is_loopback
 from ._http.redact import redact_url
 from .adapters import ReplaySafeAdapter, mount_for_both_schemes
@@ -425,9 +426,12 @@ def _raise_for_status(response: requests.Response, *args: Any, **kwargs: Any) ->
     if isinstance(reason, bytes):
         reason = reason.decode("iso-8859-1", "replace")
     side = "Client" if status < 500 else "Server"
-    # Read the body now: it stays readable on the exception, and the
-    # connection goes back to the pool instead of waiting for the collector.
-    response.content  # noqa: B018
+    if not kwargs.get("stream", True):
+        # Read the body now, within the error-body bounds: it stays
+        # readable on the exception, and the connection goes back to the
+        # pool instead of waiting for the collector. A streamed body is
+        # the caller's to read, as with requests.
+        read_error_body(response, stream=False)
     raise http_error_class(status)(
         f"{status} {side} Error: {reason} for url: {redact_url(response.url)}",
         request=response.request,
@@ -452,8 +456,11 @@ class SessionErrorMixin(_MainErrorMixin):
 # SessionAuthMixin.request forwards (method, url, *args, **kwargs), wider
 # than the stubs of requests.Session.request, which mypy reports as a clash.
 class Session(  # type: ignore[misc]
-    SessionAuthMixin,
+    # In the main Session's order: the transport rules' rebuild_auth (which
+    # keeps the client certificate on the origin after a redirect) runs
+    # before the auth mixin's.
     SessionTransportMixin,
+    SessionAuthMixin,
     SessionErrorMixin,
     SessionUserAgentMixin,
     SessionCloseMixin,

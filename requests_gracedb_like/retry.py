@@ -21,6 +21,7 @@ from typing import Any, Optional
 from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError
 from urllib3.util import Retry as _Urllib3Retry
 
+from ._http.messages import read_bounded
 from ._http.redact import redact_url
 
 __all__ = ["DEFAULT_RETRIES", "Retry", "check_retries"]
@@ -192,6 +193,8 @@ class Retry(_Urllib3Retry):
         except MaxRetryError:
             log.info("%s: %s; giving up after %d attempts", where, cause, attempts)
             raise
+        if response is not None:
+            _discard_body(response)
         new._wait = new._next_wait(response)
         total = new.total
         of = f" of {attempts + 1 + total}" if type(total) is int else ""
@@ -204,6 +207,20 @@ class Retry(_Urllib3Retry):
             of,
         )
         return new
+
+
+def _discard_body(response: Any) -> None:
+    """Read the start of a response about to be retried, within the
+    error-body bounds, and close its connection if more remains.
+
+    urllib3 reads the whole body of a retried response (to reuse the
+    connection) after :meth:`Retry.increment` returns: a server that
+    trickles the body, or never ends it, would hold the retry forever.
+    """
+    _, ended = read_bounded(response)
+    if not ended:
+        response.close()
+        response.release_conn()
 
 
 def _certificate_rejected(error: Optional[BaseException]) -> bool:

@@ -29,19 +29,20 @@ __all__ = ["Session"]
 if TYPE_CHECKING:
     from requests import Response
     from requests.cookies import RequestsCookieJar
-    from requests.models import _JSON
-    from requests.sessions import (
-        _Auth,
-        _Cert,
-        _Data,
-        _HeadersUpdateMapping,
-        _HooksInput,
-        _Params,
-        _TextMapping,
-        _Verify,
-    )
 
+    # This package's aliases: requests' own type information and
+    # types-requests name theirs differently, and privately.
+    from ._typing import JSON as _JSON
+    from ._typing import Auth as _Auth
+    from ._typing import Cert as _Cert
+    from ._typing import Cookies as _Cookies
+    from ._typing import Data as _Data
     from ._typing import Files
+    from ._typing import Headers as _HeadersUpdateMapping
+    from ._typing import Hooks as _HooksInput
+    from ._typing import Params as _Params
+    from ._typing import TextMapping as _TextMapping
+    from ._typing import Verify as _Verify
 
 
 class _RequestsSession(requests.Session):
@@ -216,7 +217,7 @@ class Session(
             params: Optional[_Params] = None,
             data: Optional[_Data] = None,
             headers: Optional[_HeadersUpdateMapping] = None,
-            cookies: Union[RequestsCookieJar, _TextMapping, None] = None,
+            cookies: Union[RequestsCookieJar, _Cookies, None] = None,
             files: Optional[Files] = None,
             auth: Optional[_Auth] = None,
             timeout: TimeoutValue = None,
@@ -237,7 +238,7 @@ class Session(
             *,
             params: Optional[_Params] = None,
             headers: Optional[_HeadersUpdateMapping] = None,
-            cookies: Union[RequestsCookieJar, _TextMapping, None] = None,
+            cookies: Union[RequestsCookieJar, _Cookies, None] = None,
             files: Optional[Files] = None,
             auth: Optional[_Auth] = None,
             timeout: TimeoutValue = None,
@@ -256,7 +257,7 @@ class Session(
             *,
             params: Optional[_Params] = None,
             headers: Optional[_HeadersUpdateMapping] = None,
-            cookies: Union[RequestsCookieJar, _TextMapping, None] = None,
+            cookies: Union[RequestsCookieJar, _Cookies, None] = None,
             files: Optional[Files] = None,
             auth: Optional[_Auth] = None,
             timeout: TimeoutValue = None,

@@ -141,9 +141,10 @@ class SessionTransportMixin:
         """
         if self._session_credentials_allowed(request.url):
             return super().prepare_request(without_netrc(self, request))  # type: ignore[misc, no-any-return]
-        log.debug(
-            "not sending the session's credentials to %s", redact_url(request.url)
-        )
+        url = request.url
+        if isinstance(url, bytes):  # requests takes bytes too
+            url = url.decode("utf-8", "replace")
+        log.debug("not sending the session's credentials to %s", redact_url(url))
         given = {str(k).lower() for k in request.headers or ()}
         names = [
             n
@@ -157,7 +158,9 @@ class SessionTransportMixin:
             request.auth = NoAuth()
         if names:
             # None removes a session header when requests merges them
-            request.headers = {**dict.fromkeys(names), **(request.headers or {})}
+            headers: dict[str, Any] = dict.fromkeys(names)
+            headers.update(request.headers or {})
+            request.headers = headers
         return super().prepare_request(request)  # type: ignore[misc, no-any-return]
 
     def send(self, request: PreparedRequest, **kwargs: Any) -> requests.Response:

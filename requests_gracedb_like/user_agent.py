@@ -62,7 +62,13 @@ def _distribution_product(module: str) -> Optional[str]:
     top = module.partition(".")[0]
     candidates = metadata.packages_distributions().get(top) or []
     if not candidates:
-        return None
+        # Not mapped (metadata without RECORD or top_level.txt): the
+        # distribution named like the top-level package.
+        try:
+            dist = metadata.distribution(top)
+        except (metadata.PackageNotFoundError, ValueError):
+            return None
+        return f"{dist.metadata['Name'] or top}/{dist.version}"
     path = getattr(sys.modules.get(module), "__file__", None)
     for name in dict.fromkeys(candidates):
         try:

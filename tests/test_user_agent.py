@@ -79,3 +79,32 @@ def test_per_request_header_wins(httpserver):
     with Session(force_noauth=True) as s:
         s.get(httpserver.url_for("/"), headers={"User-Agent": "mine/1"})
     assert httpserver.log[0][0].headers["User-Agent"] == "mine/1"
+
+
+def test_distribution_named_like_the_package_without_a_record(tmp_path, monkeypatch):
+    # Metadata without RECORD (or top_level.txt), as some installers and
+    # system packages leave it: packages_distributions() does not map the
+    # package, but the distribution of the same name knows its version.
+    (tmp_path / "nordsdk").mkdir()
+    (tmp_path / "nordsdk" / "__init__.py").write_text("")
+    (tmp_path / "nordsdk" / "client.py").write_text("")
+    info = tmp_path / "nordsdk-3.1.4.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: nordsdk\nVersion: 3.1.4\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    importlib.invalidate_caches()
+    module = importlib.import_module("nordsdk.client")
+    monkeypatch.setitem(sys.modules, "nordsdk.client", module)
+    user_agent_for.cache_clear()
+    try:
+        Client = type("Client", (Session,), {"__module__": "nordsdk.client"})
+        agent = Client(force_noauth=True).headers["User-Agent"]
+    finally:
+        user_agent_for.cache_clear()
+        sys.modules.pop("nordsdk", None)
+        sys.modules.pop("nordsdk.client", None)
+    assert agent == f"nordsdk/3.1.4 {OURS}"

@@ -18,6 +18,7 @@ import requests
 from requests.cookies import extract_cookies_to_jar
 from requests.models import PreparedRequest
 
+from .messages import read_error_body
 from .redact import redact_url
 
 __all__ = ["body_position", "replay_on_401"]
@@ -80,10 +81,15 @@ def replay_on_401(
                 prep.body.seek(position)  # type: ignore[union-attr]
             except OSError:
                 return None
-        response.content  # noqa: B018 - read it so the connection is released
+        # Only the start of the body, within the error-body bounds: a server
+        # that trickles or never ends it must not hang the resend.
+        read_error_body(response, stream=False)
         response.close()
-        extract_cookies_to_jar(prep._cookies, request, response.raw)  # type: ignore[attr-defined]
-        prep.prepare_cookies(prep._cookies)  # type: ignore[attr-defined]
+        # (_cookies: requests' own, not in types-requests)
+        jar = prep._cookies  # type: ignore[attr-defined]
+        if jar is not None:
+            extract_cookies_to_jar(jar, request, response.raw)
+            prep.prepare_cookies(jar)
         prep.headers["Authorization"] = new_header
         # The adapter's send runs no hooks: this resend cannot loop.
         retried = response.connection.send(prep, **kwargs)  # type: ignore[attr-defined]

@@ -90,7 +90,8 @@ def _body(
         body = prepared.body if isinstance(prepared.body, bytes) else None
         if isinstance(prepared.body, str):
             body = prepared.body.encode()
-        content_type = prepared.headers["Content-Type"]
+        value = prepared.headers["Content-Type"]
+        content_type = value if isinstance(value, str) else value.decode("latin-1")
     if content_type is not None and not has_header(headers, "Content-Type"):
         headers["Content-Type"] = content_type
     return body

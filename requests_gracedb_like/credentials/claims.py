@@ -27,6 +27,12 @@ times
     more than :data:`CLOCK_SKEW` ahead of this machine's clock (WLCG
     4.3.1: a few minutes at most, 60 s recommended; RFC 7519 4.1.5).
     A token without ``exp`` does not expire here: the service decides.
+types
+    ``aud`` must be a string or a list (RFC 7519 4.1.3),
+    ``scope`` one space-separated string (RFC 8693 4.2, WLCG 2.2.1), and
+    the older ``scp``, read only without ``scope``, a string or a list of
+    strings; otherwise the token is skipped, whatever was asked, with a
+    reason naming the claim.
 audience
     ``aud`` is a string or a list of strings, compared exactly and
     case-sensitively with the requested audiences (WLCG 2.1.1, RFC 7519
@@ -41,10 +47,9 @@ issuer
     SciTokens "iss": a unique URL); with ``token_issuer`` it must equal one
     of the requested issuers exactly.
 scope
-    Read only when ``token_scope`` asks for scopes: ``scope`` must then be
-    one space-separated string (RFC 8693 4.2, WLCG 2.2.1); a token without
-    ``scope`` may carry the older ``scp`` (a string or a list). Every
-    requested scope must be covered, as
+    Read only when ``token_scope`` asks for scopes; a token without
+    ``scope`` may carry the older ``scp``. Every requested scope must be
+    covered, as
     :mod:`~requests_gracedb_like.credentials.scopes` says.
 
 A token that is not a JWT has no readable claims: it matches only when the
@@ -332,6 +337,35 @@ def _profile_mismatch(claims: dict[str, Any]) -> Optional[Mismatch]:
     return None
 
 
+def _type_mismatch(claims: dict[str, Any]) -> Optional[Mismatch]:
+    """Say which claim has a type its specification does not allow, or
+    None: ``aud`` a string or a list (RFC 7519 4.1.3; elements that are
+    not strings are ignored, as scitokens ignores them),
+    ``scope`` one space-separated string (RFC 8693 4.2, WLCG 2.2.1,
+    SciTokens "scope"), the older ``scp`` a string or a list of strings
+    (read only without ``scope``). Such a token is skipped whatever was
+    asked: a service that checks the claim refuses it."""
+    if "aud" in claims and not isinstance(claims["aud"], (str, list)):
+        # A list's odd elements are ignored, as scitokens ignores them.
+        return Mismatch("malformed", "aud", "a string or a list", _show(claims["aud"]))
+    if "scope" in claims:
+        if not isinstance(claims["scope"], str):
+            return Mismatch(
+                "malformed", "scope", "a space-separated string", _show(claims["scope"])
+            )
+    elif "scp" in claims:
+        scp = claims["scp"]
+        if not (isinstance(scp, str) or _strings(scp)):
+            return Mismatch(
+                "malformed", "scp", "a string or a list of strings", _show(scp)
+            )
+    return None
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
 class ClaimRequirements(Frozen):
     """What a token's claims must say to be used.
 
@@ -420,6 +454,7 @@ class ClaimRequirements(Frozen):
             return Mismatch(what, claim, "a JWT whose claims can be read", "no JWT")
         return (
             _profile_mismatch(claims)
+            or _type_mismatch(claims)
             or self._audience_mismatch(claims)
             or self._issuer_mismatch(claims)
             or self._scope_mismatch(claims)
@@ -433,14 +468,10 @@ class ClaimRequirements(Frozen):
                 )
             return None
         aud = claims["aud"]
-        values = (
-            [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else None
-        )
-        if values is None:
-            return Mismatch("malformed", "aud", "a string or a list", _show(aud))
         if not self.audience:
             return None
-        have = {v for v in values if isinstance(v, str)}
+        # A string or a list (types checked before): odd elements ignored.
+        have = {aud} if isinstance(aud, str) else {v for v in aud if isinstance(v, str)}
         if have & ANY_AUDIENCE or have.intersection(self.audience):
             return None
         return Mismatch("audience", "aud", _asked(self.audience), _show(aud))
@@ -464,17 +495,11 @@ class ClaimRequirements(Frozen):
         if name not in claims:
             return Mismatch("scope", "scope", " ".join(self.scope), "none")
         raw = claims[name]
-        texts: Optional[list[Any]]
-        if isinstance(raw, str):
-            # RFC 6749 3.3: separated by single spaces; empty items are noise
-            texts = [t for t in raw.split(" ") if t]
-        elif name == "scp" and isinstance(raw, list):
-            texts = raw
-        else:
-            texts = None
-        if texts is None or not all(isinstance(t, str) for t in texts):
-            wanted = "a space-separated string" if name == "scope" else "a list"
-            return Mismatch("malformed", name, wanted, _show(raw))
+        # Types checked before: a string, or (scp only) a list of strings.
+        # RFC 6749 3.3: separated by single spaces; empty items are noise.
+        texts: list[str] = (
+            [t for t in raw.split(" ") if t] if isinstance(raw, str) else raw
+        )
         grants: list[Scope] = []
         for text in texts:
             grant = parse_grant(text)

@@ -14,9 +14,11 @@ Claims and Scopes Language*):
    segments: ``read:/frames`` covers ``/frames`` and ``/frames/O4``, not
    ``/framesX``; ``read:/frames/`` names a directory, so it covers
    ``/frames/`` and below but not the file ``/frames`` (WLCG 2.2.1).
-3. A bare grant means ``/`` (SciTokens "scope"), except that ``read``,
-   ``write`` and every ``storage.*`` scope must carry a path (WLCG 2.2.1:
-   "if not specified for these scopes, the token MUST be rejected").
+3. A bare grant means ``/``: ``read`` is ``read:/`` (SciTokens "scope":
+   for ``read`` and ``write``, "if not specified in the scope, the path
+   may be assumed to be ``/``"), except that every ``storage.*`` scope
+   must carry a path (WLCG 2.2.1: "if not specified for these scopes, the
+   token MUST be rejected").
 4. A malformed grant (a missing, empty or relative path, or a ``..``
    segment) makes the whole token unusable, wherever it sits in the claim
    (WLCG 2.2.1). scitokens stops at the first grant that matches, so there
@@ -38,11 +40,9 @@ from urllib.parse import unquote
 
 __all__ = ["Scope", "covers", "parse_grant", "parse_requested"]
 
-#: Grant names that must carry a path (SciTokens read/write, WLCG storage.*).
+#: Grant names that must carry a path (WLCG storage.*).
 PATH_REQUIRED = frozenset(
     {
-        "read",
-        "write",
         "storage.read",
         "storage.create",
         "storage.modify",
@@ -92,6 +92,8 @@ def parse_grant(text: str) -> Optional[Scope]:
     Scope(name='read', path='/frames/O4/')
     >>> parse_grant("compute.create")
     Scope(name='compute.create', path='/')
+    >>> parse_grant("read")
+    Scope(name='read', path='/')
     >>> parse_grant("storage.read") is None
     True
     >>> parse_grant("read:/frames/../secret") is None

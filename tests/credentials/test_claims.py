@@ -61,7 +61,7 @@ def test_token_for_another_audience_is_skipped(env, make_token, monkeypatch):
         ["https://other", AUD],
         "ANY",
         ["https://wlcg.cern.ch/jwt/v1/any"],
-        [AUD, 5],  # odd elements are ignored, not fatal
+        [AUD, 5],  # odd elements are ignored, as scitokens ignores them
     ],
 )
 def test_default_audience_matches(monkeypatch, aud):
@@ -185,8 +185,7 @@ def test_scope_matching(granted, wanted, ok):
 @pytest.mark.parametrize(
     ("claims", "what", "shown"),
     [
-        ({"scope": "read:/frames read"}, "malformed", '"read"'),
-        ({"scope": "read read:/frames"}, "malformed", '"read"'),
+        ({"scope": "read:/frames storage.read"}, "malformed", '"storage.read"'),
         ({"scope": "read:"}, "malformed", '"read:"'),
         ({"scope": "read:frames"}, "malformed", '"read:frames"'),
         ({"scope": "storage.read"}, "malformed", '"storage.read"'),
@@ -211,8 +210,59 @@ def test_older_scp_claim_is_read_without_scope():
 
 def test_scope_claim_is_not_read_when_no_scope_is_asked():
     need = ClaimRequirements.from_arguments(None)
-    assert need.mismatch({"scope": "read read:/frames"}) is None
-    assert need.mismatch({"scope": ["x"]}) is None
+    assert need.mismatch({"scope": "storage.read read:/frames"}) is None
+
+
+@pytest.mark.parametrize(
+    ("scope", "wanted"),
+    [
+        ("gracedb.read read", "gracedb.read"),
+        ("gracedb.read read", "read"),
+        ("gracedb.read read", "read:/frames/O4"),
+        ("read gracedb.read", "read:/"),
+        ("write", "write:/events"),
+    ],
+)
+def test_a_bare_read_or_write_grant_means_the_whole_tree(monkeypatch, scope, wanted):
+    # SciTokens Claims and Scopes Language: for read and write, a path not
+    # given "may be assumed to be /".
+    monkeypatch.setenv("BEARER_TOKEN", make_jwt({"aud": AUD, "scope": scope}))
+    s = Session(URL, token_scope=wanted)
+    assert s.auth_source == "BEARER_TOKEN"
+    assert statuses(s)["BEARER_TOKEN"] != MALFORMED
+
+
+def test_a_bare_read_grant_does_not_grant_write(monkeypatch):
+    monkeypatch.setenv("BEARER_TOKEN", make_jwt({"aud": AUD, "scope": "read"}))
+    s = Session(URL, token_scope="write:/x")
+    assert s.auth is None
+    assert statuses(s)["BEARER_TOKEN"] == WRONG_SCOPE
+
+
+@pytest.mark.parametrize(
+    ("claims", "claim", "wanted"),
+    [
+        ({"scope": ["read:/frames"]}, "scope", "a space-separated string"),
+        ({"scope": 5}, "scope", "a space-separated string"),
+        ({"scp": {"read": "/"}}, "scp", "a string or a list of strings"),
+        ({"scp": ["read:/", 5]}, "scp", "a string or a list of strings"),
+        # (aud and the times: test_unsupported_or_malformed_profile and
+        # test_time_claim_that_is_not_a_number)
+    ],
+)
+def test_a_claim_of_the_wrong_type_skips_the_token_whatever_is_asked(
+    monkeypatch, claims, claim, wanted
+):
+    with time_machine.travel(T0, tick=False):
+        monkeypatch.setenv("BEARER_TOKEN", make_jwt({"aud": AUD, **claims}))
+        s = Session(URL)
+        report = s.describe_auth().text(now=T0)
+    assert s.auth is None
+    assert statuses(s)["BEARER_TOKEN"] == MALFORMED
+    assert reasons(s)["BEARER_TOKEN"].startswith(
+        f"{claim}: wanted {wanted}, token has "
+    )
+    assert f"{claim}: wanted {wanted}" in report
 
 
 def test_issuer_must_match_exactly(monkeypatch):

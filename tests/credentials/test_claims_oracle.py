@@ -94,6 +94,11 @@ DIFFERENCES = {
         "the token MUST be rejected); scitokens stops at the first grant "
         "that matches, so its verdict depends on their order"
     ),
+    "bare read": (
+        "a bare read or write grant is for / (SciTokens Claims and Scopes "
+        "Language: the path 'may be assumed to be /'); scitokens' Enforcer "
+        "refuses the token when it reaches such a grant before one that fits"
+    ),
     "storage path": (
         "storage.* grants must carry a path (WLCG 2.2.1); scitokens requires "
         "one for read and write only"
@@ -326,11 +331,24 @@ CASES = [
         "grant 'read' first",
         {"scope": "read read:/frames"},
         {"token_scope": "read:/frames"},
-        SKIP,
+        USE,
+        "bare read",
     ),
     Case(
         "grant 'read' after",
         {"scope": "read:/frames read"},
+        {"token_scope": "read:/frames"},
+        USE,
+    ),
+    Case(
+        "gracedb.read, then 'read'",
+        {"scope": "gracedb.read read"},
+        {"token_scope": "gracedb.read"},
+        USE,
+    ),
+    Case(
+        "grant 'storage.read' after",
+        {"scope": "read:/frames storage.read"},
         {"token_scope": "read:/frames"},
         SKIP,
         "malformed grant",
@@ -476,7 +494,7 @@ CASES = [
         USE,
         "igwn raises",
     ),
-    Case("not asked, scope list", {"scope": ["read:/frames"]}, {}, USE, "igwn raises"),
+    Case("not asked, scope list", {"scope": ["read:/frames"]}, {}, SKIP, "igwn raises"),
     Case("ver 1", {"ver": 1}, {}, USE),
     Case("ver scitoken:3.0", {"ver": "scitoken:3.0"}, {}, SKIP),
     Case("ver 'scitoken:1.0'", {"ver": "scitoken:1.0"}, {}, SKIP),
@@ -673,8 +691,10 @@ def explanations(claims: dict[str, Any], kw: dict[str, Any], theirs: str) -> set
     for text in filter(None, grants):
         if parse_grant(text) is None:
             why.add("malformed grant")
-            if text in PATH_REQUIRED and not text.startswith(("read", "write")):
+            if text in PATH_REQUIRED:
                 why.add("storage path")
+        elif text in ("read", "write"):
+            why.add("bare read")
         elif text.startswith(("storage.modify", "storage.stage")):
             why.add("superset")
     return why

@@ -25,9 +25,10 @@ from requests_gracedb_like.credentials.scopes import (
         ("read:/a%2fb", Scope("read", "/a%2Fb")),  # an escaped "/" stays one
         ("compute.create", Scope("compute.create", "/")),
         ("gracedb.read", Scope("gracedb.read", "/")),
+        # SciTokens: a bare read or write may be assumed to be for "/"
+        ("read", Scope("read", "/")),
+        ("write", Scope("write", "/")),
         # malformed: the whole token is refused
-        ("read", None),
-        ("write", None),
         ("storage.read", None),
         ("storage.stage", None),
         ("read:", None),

@@ -45,6 +45,39 @@ def response(
     return b"\r\n".join(head) + b"\r\n\r\n" + body
 
 
+def endless(status: int = 500) -> Answer:
+    """An answer: `status` with a chunked body that never ends, sent as
+    fast as the client reads it."""
+
+    def answer(head: bytes) -> Iterator[bytes]:
+        yield b"HTTP/1.1 %d X\r\nTransfer-Encoding: chunked\r\n\r\n" % status
+        framed = b"%x\r\n%s\r\n" % (65536, b"y" * 65536)
+        while True:
+            yield framed
+
+    return answer
+
+
+def trickled(status: int = 500) -> Answer:
+    """An answer: `status` with a 1 MB body trickled a byte every 0.05 s
+    (20 s per KB): a client that waits for it hangs."""
+
+    def answer(head: bytes) -> Iterator[bytes]:
+        pause = threading.Event()
+        yield b"HTTP/1.1 %d X\r\nContent-Length: 1000000\r\n\r\n" % status
+        while True:
+            pause.wait(0.05)  # the server trickles; the client must not wait
+            yield b"x"
+
+    return answer
+
+
+def in_turn(*answers: Answer) -> Answer:
+    """An answer that gives each of `answers` to one request, in order."""
+    remaining = iter(answers)
+    return lambda head: next(remaining)(head)
+
+
 @dataclass
 class Recorder:
     """A loopback HTTP/1.1 server on raw sockets that records each request
@@ -159,6 +192,18 @@ def recorder() -> Iterator[Callable[..., Recorder]]:
     yield start
     for server in started:
         server.close()
+
+
+@pytest.fixture
+def short_error_reads(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Error bodies read for at most half a second (instead of
+    ``MAX_ERROR_BODY_SECONDS``), wherever the bounded reader lives; returns
+    that bound."""
+    from requests_gracedb_like import errors
+
+    module = sys.modules[errors.read_error_body.__module__]
+    monkeypatch.setattr(module, "MAX_ERROR_BODY_SECONDS", 0.5)
+    return 0.5
 
 
 def bounded_thread(target: Callable[[], Any], seconds: float = BOUND) -> Any:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from hostile import BOUND, response
+from hostile import BOUND, endless, in_turn, response
 
 CLI = [sys.executable, "-m", "requests_gracedb_like"]
 
@@ -141,3 +141,10 @@ def test_a_token_file_others_can_read_is_named_in_one_warning(recorder, tmp_path
     assert "warning" in line
     assert str(token) in line
     assert "opaque-token-value" not in line
+
+
+def test_a_retried_endless_error_body_does_not_hang_the_command(recorder):
+    server = recorder(in_turn(endless(503), lambda head: response(200, b"second")))
+    result = cli("get", server.url("/x"), "--retries", "1", "--quiet")
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout == b"second"

@@ -12,10 +12,19 @@ import threading
 import tracemalloc
 
 import pytest
-from hostile import bounded_thread, response
+from hostile import (
+    bounded_thread,
+    endless,
+    in_turn,
+    isolated,
+    response,
+    trickled,
+)
 
-from requests_gracedb_like import Session, errors
+from requests_gracedb_like import Session
 from requests_gracedb_like.exceptions import HTTPError
+from requests_gracedb_like.retry import Retry
+from requests_gracedb_like.testing import make_jwt
 
 
 def _endless_chunked(head):
@@ -73,8 +82,7 @@ def test_an_endless_error_body_raises_the_http_error_in_bounded_memory(
     assert peak < 8 << 20, f"{peak} bytes to build the message"
 
 
-def test_a_trickled_error_body_is_read_for_a_bounded_time(recorder, monkeypatch):
-    monkeypatch.setattr(errors, "MAX_ERROR_BODY_SECONDS", 0.5)
+def test_a_trickled_error_body_is_read_for_a_bounded_time(recorder, short_error_reads):
     server = recorder(_trickle)
     with Session(server.url(), force_noauth=True, retries=0) as s:
 
@@ -159,3 +167,61 @@ def test_a_connection_with_an_unread_error_body_is_not_reused(recorder):
         with pytest.raises(HTTPError):
             s.get(server.url("/first"), timeout=5)
         assert s.get(server.url("/second"), timeout=5).text == "second"
+
+
+@pytest.mark.parametrize("answer", [endless, trickled])
+def test_a_retried_response_with_a_hostile_body_does_not_hold_the_retry(
+    recorder, short_error_reads, answer
+):
+    server = recorder(in_turn(answer(503), lambda head: response(200, b"second")))
+    policy = Retry(total=1, backoff_factor=0)
+    with Session(server.url(), force_noauth=True, retries=policy) as s:
+        got = bounded_thread(lambda: s.get(server.url("/x"), timeout=5), seconds=10)
+    assert got.text == "second"
+    assert len(server.heads) == 2
+
+
+def _rejecting(old_answer):
+    """Answers: 200 for the new token, `old_answer` for any other request."""
+    new = make_jwt({"n": "new"})
+
+    def answer(head):
+        if f"Bearer {new}".encode() in head:
+            return response(200, b"ok")
+        return old_answer(head)
+
+    return new, answer
+
+
+def test_a_trickled_401_is_resent_with_the_rotated_token_in_bounded_time(
+    recorder, short_error_reads, tmp_path
+):
+    new, answer = _rejecting(trickled(401))
+    server = recorder(answer)
+    path = tmp_path / "token"
+    path.write_text(make_jwt({"n": "old"}))
+    with Session(server.url(), token=path, auth_reload=True) as s:
+        path.write_text(new)  # rotated while the session runs
+        got = bounded_thread(lambda: s.get(server.url("/x"), timeout=5), seconds=10)
+    assert got.text == "ok"
+    assert [h.status_code for h in got.history] == [401]
+
+
+_REPLAY = """
+from requests_gracedb_like import Session
+with Session({url!r}, token={path!r}, auth_reload=True) as s:
+    open({path!r}, "w").write({new!r})  # rotated while the session runs
+    got = s.get({url!r}, timeout=5)
+    result = [got.text, [h.status_code for h in got.history]]
+"""
+
+
+def test_an_endless_401_is_resent_with_the_rotated_token_in_bounded_memory(
+    recorder, tmp_path
+):
+    new, answer = _rejecting(endless(401))
+    server = recorder(answer)
+    path = tmp_path / "token"
+    path.write_text(make_jwt({"n": "old"}))
+    code = _REPLAY.format(url=server.url("/x"), path=str(path), new=new)
+    assert isolated(code, seconds=20) == ["ok", [401]]
