@@ -1,10 +1,11 @@
 """The local HTTP server the benchmark talks to, and the raw-socket check that
 it is not the bottleneck.
 
-nginx is used when it is installed (Debian's ``nginx`` package); otherwise a
-small asyncio server in a child process stands in. Both listen on 127.0.0.1
-only, keep connections alive for as many requests as the benchmark sends, and
-serve:
+nginx is used when it is installed (Debian's ``nginx`` or ``nginx-light``
+package); otherwise a small asyncio server in a child process stands in.
+Both listen on 127.0.0.1 only, on a plain HTTP port and, given a certificate
+(``tls=``), on an HTTPS port too; both keep connections alive for as many
+requests as the benchmark sends, and serve:
 
 ``GET /api/``
     a 100-byte JSON body;
@@ -17,12 +18,13 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-__all__ = ["BODY", "Server", "raw_socket_us", "start"]
+__all__ = ["BODY", "Server", "raw_socket_us", "start", "start_delay"]
 
 #: The body of ``GET /api/``: 100 bytes of JSON.
 BODY = (
@@ -49,6 +51,13 @@ http {{
     scgi_temp_path {work}/scgi;
     server {{
         listen 127.0.0.1:{port};
+{locations}
+    }}
+{tls_server}
+}}
+"""
+
+NGINX_LOCATIONS = """\
         location = /api/ {{
             default_type application/json;
             return 200 '{body}';
@@ -57,10 +66,16 @@ http {{
             client_max_body_size 0;
             default_type text/plain;
             return 200 'ok';
-        }}
-    }}
-}}
-"""
+        }}"""
+
+NGINX_TLS_SERVER = """\
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        ssl_protocols TLSv1.2 TLSv1.3;
+{locations}
+    }}"""
 
 
 def _free_port() -> int:
@@ -84,13 +99,23 @@ def _wait_for(port: int, proc: subprocess.Popen, what: str) -> None:
 
 
 class Server:
-    """A running server: ``url`` is its base URL, ``kind`` says which."""
+    """A running server: ``url`` is its base URL, ``kind`` says which;
+    ``https_url`` is its HTTPS base URL when it serves one."""
 
-    def __init__(self, kind: str, port: int, proc: subprocess.Popen) -> None:
+    def __init__(
+        self,
+        kind: str,
+        port: int,
+        proc: subprocess.Popen,
+        tls_port: int | None = None,
+        scheme: str = "http",
+    ) -> None:
         self.kind = kind
         self.port = port
         self.proc = proc
-        self.url = f"http://127.0.0.1:{port}/"
+        self.url = f"{scheme}://127.0.0.1:{port}/"
+        self.tls_port = tls_port
+        self.https_url = tls_port and f"https://127.0.0.1:{tls_port}/"
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -123,18 +148,33 @@ def _nginx_version(binary: str) -> str:
     return out.strip().rpartition("/")[2] or "?"
 
 
-def start(work: Path, *, prefer: str = "auto") -> Server:
+def start(
+    work: Path, *, prefer: str = "auto", tls: tuple[Path, Path] | None = None
+) -> Server:
     """Start nginx if it is installed (unless ``prefer="python"``), else the
-    asyncio fallback, on a free loopback port."""
+    asyncio fallback, on a free loopback port; with ``tls=(chain, key)``
+    (PEM files: the server's certificate chain and its key) also on a
+    second port with TLS."""
     port = _free_port()
+    tls_port = _free_port() if tls else None
     binary = _nginx() if prefer in ("auto", "nginx") else None
     if prefer == "nginx" and binary is None:
-        raise RuntimeError("nginx is not installed (apt-get install nginx)")
+        raise RuntimeError("nginx is not installed (apt-get install nginx-light)")
     if binary:
         conf_dir = work / "nginx"
         conf_dir.mkdir(parents=True, exist_ok=True)
         conf = conf_dir / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(work=conf_dir, port=port, body=BODY.decode()))
+        locations = NGINX_LOCATIONS.format(body=BODY.decode())
+        tls_server = ""
+        if tls:
+            tls_server = NGINX_TLS_SERVER.format(
+                port=tls_port, cert=tls[0], key=tls[1], locations=locations
+            )
+        conf.write_text(
+            NGINX_CONF.format(
+                work=conf_dir, port=port, locations=locations, tls_server=tls_server
+            )
+        )
         # -e: the error log nginx opens before reading the configuration.
         proc = subprocess.Popen(
             [
@@ -148,24 +188,49 @@ def start(work: Path, *, prefer: str = "auto") -> Server:
             ],
             stdin=subprocess.DEVNULL,
         )
-        _wait_for(port, proc, "nginx")
-        return Server(f"nginx {_nginx_version(binary)}", port, proc)
+        for p in (port, tls_port):
+            if p:
+                _wait_for(p, proc, "nginx")
+        return Server(f"nginx {_nginx_version(binary)}", port, proc, tls_port)
+    args = [str(port)]
+    if tls:
+        args += [str(tls_port), str(tls[0]), str(tls[1])]
+    proc = subprocess.Popen([sys.executable, __file__, *args], stdin=subprocess.DEVNULL)
+    for p in (port, tls_port):
+        if p:
+            _wait_for(p, proc, "the Python fallback server")
+    return Server("asyncio fallback (nginx not installed)", port, proc, tls_port)
+
+
+def start_delay(target_port: int, rtt_ms: float) -> Server:
+    """Start the delay relay (``delay.py``) in front of `target_port`, adding
+    a round trip of `rtt_ms` milliseconds; its ``url`` is an https URL (the
+    relay carries the server's TLS through)."""
+    port = _free_port()
+    script = Path(__file__).with_name("delay.py")
     proc = subprocess.Popen(
-        [sys.executable, __file__, str(port)], stdin=subprocess.DEVNULL
+        [sys.executable, str(script), str(port), str(target_port), str(rtt_ms)],
+        stdin=subprocess.DEVNULL,
     )
-    _wait_for(port, proc, "the Python fallback server")
-    return Server("asyncio fallback (nginx not installed)", port, proc)
+    _wait_for(port, proc, "the delay relay")
+    return Server(f"delay relay, {rtt_ms:g} ms round trip", port, proc, None, "https")
 
 
-def raw_socket_us(port: int, requests: int) -> float:
-    """Median microseconds per keep-alive ``GET /api/`` over a raw socket:
-    the floor any client can reach against this server."""
+def raw_socket_us(
+    port: int, requests: int, context: ssl.SSLContext | None = None
+) -> float:
+    """Median microseconds per keep-alive ``GET /api/`` over a raw socket
+    (wrapped in TLS with `context`): the floor any client can reach against
+    this server."""
     request = (
         b"GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer x\r\n\r\n"
     )
     times = []
-    with socket.create_connection(("127.0.0.1", port)) as sock:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if context:
+        sock = context.wrap_socket(sock, server_hostname="127.0.0.1")
+    with sock:
         for _ in range(requests):
             t0 = time.perf_counter()
             sock.sendall(request)
@@ -184,7 +249,7 @@ def raw_socket_us(port: int, requests: int) -> float:
 # -- the fallback server ---------------------------------------------------
 
 
-def _serve(port: int) -> None:
+def _serve(port: int, tls_port: int = 0, chain: str = "", key: str = "") -> None:
     import asyncio
 
     ok = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
@@ -213,12 +278,19 @@ def _serve(port: int) -> None:
             writer.close()
 
     async def main() -> None:
-        server = await asyncio.start_server(handle, "127.0.0.1", port)
-        async with server:
-            await server.serve_forever()
+        servers = [await asyncio.start_server(handle, "127.0.0.1", port)]
+        if tls_port:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(chain, key)
+            servers.append(
+                await asyncio.start_server(handle, "127.0.0.1", tls_port, ssl=context)
+            )
+        await asyncio.gather(*(server.serve_forever() for server in servers))
 
     asyncio.run(main())
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]))
+    # PORT [TLS_PORT CHAIN KEY]
+    args = sys.argv[1:]
+    _serve(int(args[0]), int(args[1]) if len(args) > 1 else 0, *args[2:4])

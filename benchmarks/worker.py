@@ -1,9 +1,11 @@
 """One measurement in a fresh interpreter, printed as JSON.
 
 ``python worker.py TASK CLIENT ARGS_JSON`` where TASK is ``perreq``,
-``threaded``, ``import``, ``construct``, ``memory``, ``upload`` or
-``bigupload``. Run by ``run.py``; each call is its own process so imports,
-memory and warnings of one client never colour another's figures.
+``threaded``, ``import``, ``construct``, ``memory``, ``upload``,
+``bigupload`` or ``frames``. Run by ``run.py``; each call is its own process
+so imports, memory and warnings of one client never colour another's
+figures. With an ``https://`` base URL, ARGS_JSON's ``ca`` names the file
+of the certificate authority every client is told to trust.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import logging
 import os
 import socket
+import ssl
 import statistics
 import sys
 import threading
@@ -63,12 +66,14 @@ def make(
     headers: int = 0,
     cookies: int = 0,
     discover: bool = False,
+    ca: str | None = None,
 ) -> Client:
     """Build client `name` for the server at `base` with a bearer token;
-    `headers` extra session headers and `cookies` cookies in its jar."""
+    `headers` extra session headers and `cookies` cookies in its jar; `ca`
+    the certificate authority to trust for ``https://``."""
     if name.endswith(PER_CALL):
-        return _per_call(name[: -len(PER_CALL)], base, token, token_file)
-    client = _make(name, base, token, token_file, threads, discover)
+        return _per_call(name[: -len(PER_CALL)], base, token, token_file, ca)
+    client = _make(name, base, token, token_file, threads, discover, ca)
     session = client.session
     for i in range(headers):
         session.headers[f"X-Bench-Header-{i:03d}"] = f"value-{i:03d}"
@@ -77,11 +82,13 @@ def make(
     return client
 
 
-def _per_call(name: str, base: str, token: str, token_file: str) -> Client:
+def _per_call(
+    name: str, base: str, token: str, token_file: str, ca: str | None
+) -> Client:
     """``get()`` as a script does it: ``with Session() as s: s.get(...)``."""
 
     def get() -> bytes:
-        client = _make(name, base, token, token_file, 1)
+        client = _make(name, base, token, token_file, 1, ca=ca)
         try:
             return client.get()  # type: ignore[no-any-return]
         finally:
@@ -97,17 +104,33 @@ def _make(
     token_file: str,
     threads: int,
     discover: bool = False,
+    ca: str | None = None,
 ) -> Client:
-    """Build client `name` for the server at `base` with a bearer token."""
+    """Build client `name` for the server at `base` with a bearer token;
+    over ``https://``, each client is told to trust `ca` in its own public
+    way (requests' sessions: the ``verify`` attribute)."""
     api = base + "api/"
     upload_url = base + "upload"
     header = {"Authorization": f"Bearer {token}"}
     host, port = base.split("//")[1].rstrip("/").split(":")
+    tls = base.startswith("https:")
+    if tls and not ca:
+        raise SystemExit(f"{base}: no certificate authority given")
+    context = ssl.create_default_context(cafile=ca) if tls else None
+
+    def trust(session: Any) -> Any:
+        if tls:
+            session.verify = ca
+        return session
 
     if name == "http.client":
         import http.client
 
-        conn = http.client.HTTPConnection(host, int(port))
+        conn: http.client.HTTPConnection
+        if context:
+            conn = http.client.HTTPSConnection(host, int(port), context=context)
+        else:
+            conn = http.client.HTTPConnection(host, int(port))
 
         def get() -> bytes:
             conn.request("GET", "/api/", headers=header)
@@ -118,7 +141,13 @@ def _make(
     if name == "urllib3":
         import urllib3
 
-        pool = urllib3.HTTPConnectionPool(host, int(port), maxsize=threads)
+        pool: urllib3.HTTPConnectionPool
+        if context:
+            pool = urllib3.HTTPSConnectionPool(
+                host, int(port), maxsize=threads, ssl_context=context
+            )
+        else:
+            pool = urllib3.HTTPConnectionPool(host, int(port), maxsize=threads)
         return Client(
             lambda: pool.request("GET", "/api/", headers=header).data, pool.close
         )
@@ -139,7 +168,7 @@ def _make(
     if name in ("requests", "requests send()"):
         import requests
 
-        s = requests.Session()
+        s = trust(requests.Session())
         s.headers.update(header)
         if name == "requests send()":
             prepared = s.prepare_request(requests.Request("GET", api))
@@ -149,26 +178,26 @@ def _make(
     if name == "requests-gracedb":
         import requests_gracedb
 
-        s = requests_gracedb.Session(base, token=token_file)
+        s = trust(requests_gracedb.Session(base, token=token_file))
         return Client(lambda: s.get(api).content, s.close, post_files(s), s)
 
     if name == "igwn-auth-utils":
         from igwn_auth_utils.requests import Session
 
-        s = Session(url=base, token=token)
+        s = trust(Session(url=base, token=token))
         return Client(lambda: s.get(api).content, s.close, post_files(s), s)
 
     if name == "requests_gracedb_like.igwn":
         from requests_gracedb_like.igwn import Session as IgwnSession
 
-        s = IgwnSession(url=base, token=token)
+        s = trust(IgwnSession(url=base, token=token))
         return Client(lambda: s.get(api).content, s.close, post_files(s), s)
 
     if name == "httpx":
         import httpx
 
         limits = httpx.Limits(max_connections=max(threads, 10))
-        c = httpx.Client(headers=header, limits=limits)
+        c = httpx.Client(headers=header, limits=limits, verify=context or True)
 
         def upload(path: str) -> Any:
             with open(path, "rb") as f:
@@ -181,7 +210,7 @@ def _make(
         # urllib3-future would replace the urllib3 of the other clients.
         import niquests
 
-        n = niquests.Session(pool_maxsize=max(threads, 10))
+        n = trust(niquests.Session(pool_maxsize=max(threads, 10)))
         n.headers.update(header)
         return Client(lambda: n.get(api).content, n.close, post_files(n), n)
 
@@ -193,7 +222,7 @@ def _make(
         # service URL where the session resolves them.
         # With `discover`, the token file is found where discovery looks
         # ($XDG_RUNTIME_DIR/bt_u<uid>), not named.
-        s = Session(base) if discover else Session(base, token=token_file)
+        s = trust(Session(base) if discover else Session(base, token=token_file))
         relative = getattr(s, "base_url", None) == base
         here, there = ("api/", "upload") if relative else (api, upload_url)
 
@@ -344,6 +373,76 @@ def bigupload(client: Client, path: str) -> dict[str, Any]:
     }
 
 
+def frames(client: Client, base: str, gets: int) -> dict[str, Any]:
+    """The request path of a plain ``session.get(url)`` on a kept session:
+    the frames from ``get`` down to ``requests.adapters.HTTPAdapter.send``
+    (all of them, and those whose code is in ``requests_gracedb_like``),
+    and the Python function calls one GET makes (all, and those of code in
+    the package), counted with ``sys.setprofile``; the median of `gets`
+    GETs after one that connects and warms every lazy part."""
+    import requests.adapters
+    import urllib3
+
+    import requests_gracedb_like
+
+    package = os.path.dirname(requests_gracedb_like.__file__) + os.sep
+    session = client.session
+    url = base + "api/"
+    session.get(url).raise_for_status()
+    get_code = session.get.__func__.__code__
+    # HTTPAdapter.send, or urllib3's urlopen if an adapter never calls it.
+    targets = {
+        requests.adapters.HTTPAdapter.send.__code__: "HTTPAdapter.send",
+        urllib3.HTTPConnectionPool.urlopen.__code__: "HTTPConnectionPool.urlopen",
+    }
+    paths: list[tuple[str, list[str]]] = []
+    counts = {"all": 0, "package": 0}
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event != "call":
+            return
+        code = frame.f_code
+        counts["all"] += 1
+        if code.co_filename.startswith(package):
+            counts["package"] += 1
+        if code in targets and not paths:
+            target = targets[code]
+            path = []
+            while frame is not None:
+                code = frame.f_code
+                name = getattr(code, "co_qualname", code.co_name)
+                ours = code.co_filename.startswith(package)
+                path.append(f"{name} [package]" if ours else name)
+                if code is get_code:
+                    break
+                frame = frame.f_back
+            else:
+                path.append("(session.get not on the stack)")
+            paths.append((target, path))
+
+    all_calls, package_calls = [], []
+    for _ in range(gets):
+        counts.update(all=0, package=0)
+        paths.clear()
+        sys.setprofile(profile)
+        try:
+            session.get(url)
+        finally:
+            sys.setprofile(None)
+        all_calls.append(counts["all"])
+        package_calls.append(counts["package"])
+    target, path = paths[0] if paths else ("(not reached)", [])
+    path.reverse()
+    return {
+        "target": target,
+        "frames": len(path),
+        "package_frames": sum(p.endswith("[package]") for p in path),
+        "path": path,
+        "calls": statistics.median(all_calls),
+        "package_calls": statistics.median(package_calls),
+    }
+
+
 def main() -> None:
     task, name, raw = sys.argv[1:4]
     args = json.loads(raw)
@@ -375,6 +474,7 @@ def main() -> None:
             args.get("threads", 1),
             args.get("headers", 0),
             args.get("cookies", 0),
+            ca=args.get("ca"),
         )
         if task == "perreq":
             result = perreq(client, args["warmup"])
@@ -384,6 +484,8 @@ def main() -> None:
             result = upload(client, args["path"], args["reps"])
         elif task == "bigupload":
             result = bigupload(client, args["path"])
+        elif task == "frames":
+            result = frames(client, args["base"], args.get("gets", 5))
         else:
             raise SystemExit(f"unknown task {task!r}")
         client.close()
