@@ -518,12 +518,22 @@ def main(argv: list[str]) -> int:
         per_tls = interleaved(
             run, [(c, c, 0, https) for c in clients], rounds=rounds, batch=batch
         )
+        # A session per request: a TLS handshake each, so smaller batches.
+        per_tls.update(
+            interleaved(
+                run,
+                [(c + PER_CALL, c + PER_CALL, 0, https) for c in pair],
+                rounds=rounds,
+                batch=10,
+            )
+        )
         # Each request takes a round trip: fewer of them as it grows, and a
         # few warm-up requests only.
         far_clients = tuple(c for c in clients if c != "requests send()")
         per_far: dict[int, dict[str, float]] = {}
+        far_sizes: dict[int, tuple[int, int]] = {}
         for rtt, relay in relays.items():
-            far_rounds, far_batch = (
+            far_sizes[rtt] = far_rounds, far_batch = (
                 (3, max(2, 100 // rtt)) if quick else (12, max(5, 200 // rtt))
             )
             far = {"base": relay.url, "warmup": 5}
@@ -630,10 +640,18 @@ def main(argv: list[str]) -> int:
     )
     for c in clients:
         print(f"| {c} | {per_tls[c]:.0f} | {_ratio(per_tls[c], req_tls)} |")
+    for c in pair:
+        r = per_tls[c + PER_CALL]
+        print(f"| {c}{PER_CALL} | {r:.0f} | {_ratio(r, req_tls)} |")
     print()
     print(
-        "Per request over HTTPS through the delay relay (a round trip added "
-        "in each direction's half; bare http.client through it is the floor)"
+        "Per request over HTTPS through the delay relay (half the round trip "
+        "added to each direction; bare http.client through it is the floor; "
+        "median of 2 processes x "
+        + ", ".join(
+            f"{r} rounds of {b} at {rtt} ms" for rtt, (r, b) in far_sizes.items()
+        )
+        + ")"
     )
     head = " | ".join(
         f"{rtt} ms: ms/request | vs requests | vs http.client" for rtt in per_far
@@ -711,6 +729,11 @@ def main(argv: list[str]) -> int:
             "per request over HTTPS on loopback vs requests (<= 1.0x)",
             _ratio(per_tls[OURS], req_tls),
             per_tls[OURS] <= req_tls,
+        ),
+        (
+            "session per request over HTTPS vs requests",
+            _ratio(per_tls[OURS + PER_CALL], per_tls["requests" + PER_CALL]),
+            None,
         ),
         (
             f"per request through the {min(per_far)} ms relay vs the http.client "
