@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import re
+from pathlib import Path
+
 import requests_gracedb_like
 
 project = "requests_gracedb_like"
@@ -53,6 +57,9 @@ napoleon_use_rtype = False
 
 html_theme = "alabaster"
 html_title = "requests_gracedb_like"
+# Code blocks wrap at the window's edge instead of scrolling sideways.
+html_static_path = ["_static"]
+html_css_files = ["wrap.css"]
 exclude_patterns = ["_build"]
 
 
@@ -68,5 +75,40 @@ def _public_bases(app, name, obj, options, bases):
     bases[:] = public
 
 
+#: Modules whose members have a page of their own (``.. automodule::``
+#: without ``:no-members:``), read from the docs' sources.
+_MODULE_PAGES = {
+    match.group(1)
+    for page in Path(__file__).parent.glob("*.rst")
+    for match in re.finditer(
+        r"^\.\. automodule:: (\S+)\n((?:[ \t]+:.*\n)*)", page.read_text(), re.M
+    )
+    if ":no-members:" not in match.group(2)
+}
+
+
+def _defining_module(app, modname, fullname):
+    # viewcode gives each source file one anchor prefix: the module under
+    # which the first object it meets from that file is documented. The
+    # names re-exported by the package (``requests_gracedb_like.
+    # SessionTimeoutMixin`` on the API page) and the same objects on their
+    # module's page (``requests_gracedb_like.timeout.SessionTimeoutMixin``)
+    # would then mix two prefixes, and the "[docs]" links of the source
+    # page would point to anchors that do not exist. So a source line links
+    # back to its module's page when there is one, else (``Session``) to
+    # where the object is documented; members follow their class, and
+    # nothing leads out of this package.
+    if not modname:
+        return None
+    top = getattr(importlib.import_module(modname), fullname.split(".")[0], None)
+    defined = getattr(top, "__module__", None)
+    if not isinstance(defined, str) or not defined.startswith(project + "."):
+        return modname
+    if defined != modname and defined in _MODULE_PAGES:
+        return modname
+    return defined
+
+
 def setup(app):
     app.connect("autodoc-process-bases", _public_bases)
+    app.connect("viewcode-follow-imported", _defining_module)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import shlex
 import time
 import warnings
 from typing import Any, Optional
+from urllib.parse import urlsplit
 
 from .._http.redact import printable, redact_url
 from ..credentials.discovery import why_not_looked_at
@@ -20,7 +22,7 @@ from ..transport import in_clear_to_remote
 from .arguments import check_url, claim_options
 from .status import ExitStatus
 
-__all__ = ["auth_report", "format_auth_report", "run"]
+__all__ = ["auth_report", "format_auth_report", "next_steps", "run"]
 
 
 def auth_report(
@@ -205,7 +207,7 @@ def format_auth_report(report: dict[str, Any]) -> str:
             )
         else:
             lines.append("Using: no credential (requests are sent without one)")
-        return "\n".join(lines)
+        return "\n".join([*lines, *next_steps(report["url"], _logs_in(report))])
     lines.append(f"Using: {report['used']}")
     for key, value in report["claims"].items():
         # claims come from the token file: no escape sequence may reach the
@@ -221,7 +223,59 @@ def format_auth_report(report: dict[str, Any]) -> str:
         lines.append(f"Expired: {report['expiry']} ({ago} ago): not usable")
     if report.get("refused"):
         lines.append(f"Not sent: {report['refused']}")
+    elif not report["usable"]:
+        lines += next_steps(report["url"], _logs_in(report))
     return "\n".join(lines)
+
+
+#: Hosts under these domains are IGWN services: their tokens come from the
+#: IGWN vault (``htgettoken``), which writes ``$BEARER_TOKEN_FILE`` or
+#: ``bt_u<uid>``, where discovery looks.
+IGWN_DOMAINS = ("ligo.org", "igwn.org")
+
+
+def _logs_in(report: dict[str, Any]) -> bool:
+    # an OIDC source with a cache location has an issuer and a client id
+    return any(s["source"] == "OIDC login" and s["location"] for s in report["sources"])
+
+
+def next_steps(url: str, logs_in: bool = False) -> list[str]:
+    """What to do when ``auth`` finds no usable credential for `url`: the one
+    command that gets a credential for that kind of service, and where the
+    docs say more ("Getting a credential", ``docs/credentials_howto.rst``).
+    `logs_in`: an OpenID Connect issuer and client id are configured for
+    `url`, so ``login URL`` needs nothing else.
+
+    >>> print("\\n".join(next_steps("https://gracedb.ligo.org/api/")))
+    Next: get a token for https://gracedb.ligo.org from the IGWN vault:
+      htgettoken -a vault.ligo.org -i igwn --audience https://gracedb.ligo.org
+    then run this command again. Other ways (X.509, netrc, jobs): see
+    "Getting a credential" in the docs (docs/credentials_howto.rst).
+    """
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    host = (parts.hostname or "").lower()
+    if logs_in:
+        how = ["Next: log in:", f"  requests-gracedb-like login {shlex.quote(url)}"]
+    elif any(host == d or host.endswith("." + d) for d in IGWN_DOMAINS):
+        how = [
+            f"Next: get a token for {origin} from the IGWN vault:",
+            f"  htgettoken -a vault.ligo.org -i igwn --audience {shlex.quote(origin)}",
+        ]
+    else:
+        how = [
+            "Next: log in with the OpenID Connect issuer and client id the "
+            "service publishes:",
+            f"  requests-gracedb-like login {shlex.quote(url)} "
+            "--issuer ISSUER --client-id CLIENT_ID",
+            "or save a token the service gave you in a file and "
+            "export BEARER_TOKEN_FILE=/path/to/it;",
+        ]
+    return [
+        *how,
+        "then run this command again. Other ways (X.509, netrc, jobs): see",
+        '"Getting a credential" in the docs (docs/credentials_howto.rst).',
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
