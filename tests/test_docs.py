@@ -10,7 +10,9 @@ import re
 import subprocess
 import sys
 import textwrap
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -112,3 +114,88 @@ def test_console_transcripts_show_what_the_commands_print(
                 f"{where}: $ {command}\n{difference}\nstandard error:\n{result.stderr}",
                 pytrace=False,
             )
+
+
+# --- the built html ----------------------------------------------------------
+
+
+class _Page(HTMLParser):
+    """The anchors a page defines and the links it makes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchors: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        for name in ("id", "name") if tag == "a" else ("id",):
+            if values.get(name):
+                self.anchors.add(str(values[name]))
+        if tag == "a" and values.get("href"):
+            self.links.append(str(values["href"]))
+
+
+def broken_links(html: Path) -> list[str]:
+    """Every link between the pages under `html` whose page or anchor does
+    not exist, as ``page: href``."""
+    pages = {}
+    for path in sorted(html.rglob("*.html")):
+        page = _Page()
+        page.feed(path.read_text(encoding="utf-8"))
+        pages[path.resolve()] = page
+    broken = []
+    for path, page in pages.items():
+        here = path.relative_to(html.resolve())
+        for href in page.links:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc:
+                continue  # the docs build offline: external links are not checked
+            target = path
+            if parts.path:
+                target = (path.parent / unquote(parts.path)).resolve()
+            if target not in pages:
+                if not target.exists():
+                    broken.append(f"{here}: {href}")
+            elif unquote(parts.fragment or "") not in {"", *pages[target].anchors}:
+                broken.append(f"{here}: {href}")
+    return broken
+
+
+def test_broken_links_finds_a_missing_page_and_a_missing_anchor(tmp_path):
+    (tmp_path / "a.html").write_text(
+        '<h1 id="top">A</h1><a href="b.html#there">ok</a><a href="#top">ok</a>'
+        '<a href="b.html#nowhere">bad</a><a href="c.html">bad</a>'
+        '<a href="https://example.org/#x">external</a>'
+    )
+    (tmp_path / "b.html").write_text('<p id="there">B</p>')
+    assert broken_links(tmp_path) == ["a.html: b.html#nowhere", "a.html: c.html"]
+
+
+def test_docs_build_with_warnings_as_errors_and_no_broken_link(tmp_path):
+    """The docs build as CI builds them (offline, ``-W -n``), and every link
+    between their pages, the "[docs]" links of the highlighted source
+    pages included, reaches a page and an anchor that exist."""
+    pytest.importorskip("sphinx", reason="the docs extra builds the docs")
+    html = tmp_path / "html"
+    build = subprocess.run(
+        [
+            *(sys.executable, "-m", "sphinx", "-W", "-n", "-b", "html", "-q"),
+            *("-d", str(tmp_path / "doctrees"), str(ROOT / "docs"), str(html)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    assert (html / "_modules" / "requests_gracedb_like" / "timeout.html").exists()
+    assert broken_links(html) == []
+    # readable at a normal width: code blocks wrap instead of being cut, and
+    # the navigation names topics, not classes
+    index = (html / "index.html").read_text(encoding="utf-8")
+    assert "_static/wrap.css" in index
+    assert "white-space: pre-wrap" in (html / "_static" / "wrap.css").read_text()
+    navigation = re.findall(r'<li class="toctree-l1">(.*?)</a>', index)
+    assert "Getting a credential" in "".join(navigation)
+    assert [entry for entry in navigation if "<code" in entry] == []

@@ -565,12 +565,49 @@ def test_auth_never_prints_a_token_from_the_environment(service, monkeypatch):
                 assert part.encode() not in result.stdout + result.stderr
 
 
-def test_auth_fails_when_nothing_is_found():
+def test_auth_fails_when_nothing_is_found_and_says_what_to_do_next():
     result = cli("auth", "https://gracedb.example.org/api/")
     assert result.returncode == 3
     assert result.stdout.decode().endswith(
         "Using: no credential (requests are sent without one)\n"
+        "Next: log in with the OpenID Connect issuer and client id the service "
+        "publishes:\n"
+        "  requests-gracedb-like login https://gracedb.example.org/api/ "
+        "--issuer ISSUER --client-id CLIENT_ID\n"
+        "or save a token the service gave you in a file and "
+        "export BEARER_TOKEN_FILE=/path/to/it;\n"
+        "then run this command again. Other ways (X.509, netrc, jobs): see\n"
+        '"Getting a credential" in the docs (docs/credentials_howto.rst).\n'
     )
+
+
+def test_auth_gives_the_igwn_command_for_an_igwn_service(tmp_path, monkeypatch):
+    # an expired token is no credential either: the same next step renews it
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(tmp_path / "missing"))
+    result = cli("auth", "https://gracedb.ligo.org/api/")
+    assert result.returncode == 3
+    out = result.stdout.decode()
+    assert (
+        "Next: get a token for https://gracedb.ligo.org from the IGWN vault:\n"
+        "  htgettoken -a vault.ligo.org -i igwn --audience https://gracedb.ligo.org\n"
+    ) in out
+    assert cli("auth", "https://gracedb.ligo.org/api/", "--json").stdout.startswith(
+        b"{"
+    )
+
+
+def test_auth_says_log_in_when_a_provider_is_configured(monkeypatch):
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_ISSUER", "https://login.example.org")
+    monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_CLIENT_ID", "cli")
+    out = cli("auth", "https://gracedb.example.org/api/").stdout.decode()
+    assert (
+        "Next: log in:\n  requests-gracedb-like login https://gracedb.example.org/api/\n"
+        in out
+    )
+
+
+def test_auth_says_nothing_more_when_a_credential_is_used(service, token_file):
+    assert "Next:" not in cli("auth", service.url).stdout.decode()
 
 
 def test_auth_fails_for_an_expired_token(service, tmp_path):
