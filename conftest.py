@@ -28,6 +28,18 @@ pytest_plugins = ["requests_gracedb_like.testing"]
 collect_ignore = ["docs/conf.py", "docs/_build"]
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (the default, see pyproject.toml): two workers per core,
+    at most 8. Most tests wait on local servers, subprocesses and timeouts
+    rather than compute, so a core keeps two workers busy; past 8 the
+    collection each worker repeats costs more than it saves."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return min(2 * cores, 8)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(credential_env: CredentialEnv) -> Iterator[CredentialEnv]:
     # Files the tests write are private, as credential files should be: a
