@@ -21,6 +21,10 @@ from fault_server import OUTCOMES, FaultServer, Seen, client_sockets
 from requests_gracedb_like import Session, exceptions, retry
 from requests_gracedb_like.testing import make_signed_jwt
 
+# Not in the default run (see addopts in pyproject.toml): .ci/run runs it
+# with -m slow. Why: a long concurrency and fault soak.
+pytestmark = pytest.mark.slow
+
 THREADS = 16
 REQUESTS = int(os.environ.get("SOAK_REQUESTS", "400"))
 #: Generous: the server shares the process (and the GIL) with 16 clients.

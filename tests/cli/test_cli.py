@@ -17,6 +17,10 @@ import pytest
 
 from requests_gracedb_like import Session
 
+# Not in the default run (see addopts in pyproject.toml): .ci/run runs it
+# with -m slow. Why: each test runs the command line in a new Python process.
+pytestmark = pytest.mark.slow
+
 CLI = [sys.executable, "-m", "requests_gracedb_like"]
 
 

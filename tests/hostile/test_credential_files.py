@@ -15,6 +15,10 @@ import sys
 import pytest
 from hostile import BOUND, isolated
 
+# Not in the default run (see addopts in pyproject.toml): .ci/run runs it
+# with -m slow. Why: most cases run a new Python process.
+pytestmark = pytest.mark.slow
+
 URL = "https://gracedb.example.org/api/"
 
 KINDS = ["fifo", "dev-zero", "sparse-1GiB", "directory"]

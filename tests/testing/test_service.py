@@ -15,6 +15,10 @@ from requests_gracedb_like import Session
 from requests_gracedb_like.exceptions import Unauthorized
 from requests_gracedb_like.testing import FakeService
 
+# Not in the default run (see addopts in pyproject.toml): .ci/run runs it
+# with -m slow. Why: the plugin tests run pytest in new Python processes.
+pytestmark = pytest.mark.slow
+
 
 def test_requests_without_an_issued_token_are_refused(service):
     with Session(service.url, force_noauth=True) as s, pytest.raises(Unauthorized) as e:
