@@ -509,6 +509,13 @@ def test_requirements_and_mismatches_pickle():
     assert "x" in repr(wrong)
 
 
+def _nested(inner: st.SearchStrategy) -> st.SearchStrategy:
+    """Lists and objects of `inner` values."""
+    return st.lists(inner, max_size=4) | st.dictionaries(
+        st.text(max_size=5), inner, max_size=4
+    )
+
+
 _JSON = st.recursive(
     st.none()
     | st.booleans()
@@ -516,10 +523,7 @@ _JSON = st.recursive(
     | st.floats()
     | st.text(max_size=20)
     | st.sampled_from(["read:/", "read", "read:", "storage.read:/a/../b", AUD, "ANY"]),
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.dictionaries(st.text(max_size=5), inner, max_size=4)
-    ),
+    _nested,
     max_leaves=10,
 )
 _CLAIM_NAMES = ["aud", "iss", "scope", "scp", "exp", "nbf", "iat", "ver", "wlcg.ver"]

@@ -132,6 +132,9 @@ def test_deeply_nested_json_still_raises_the_http_error(recorder, body, stream):
     ):
         s.get(server.url("/x"), stream=stream, timeout=5)
     assert "400" in str(info.value)
+    # A streamed response is the caller's to close (its body was read only
+    # as far as the message needed).
+    info.value.response.close()
 
 
 def test_a_streamed_long_error_body_is_still_readable_whole(recorder):
