@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SessionAuthMixin",
     "close_pools_with_cert",
+    "credential_arguments",
     "credential_expiry",
     "without_netrc",
 ]
@@ -122,6 +123,87 @@ def close_pools_with_cert(session: requests.Session, cert: Any) -> int:
                     pools.pop(key, None)  # closes it: the container disposes
                     closed += 1
     return closed
+
+
+def credential_arguments(
+    url: Optional[str] = None,
+    *,
+    token: Union[PathLike, bool, None] = None,
+    cert: Any = None,
+    api_key: Optional[str] = None,
+    auth_header_name: str = "Authorization",
+    api_key_prefix: Optional[str] = None,
+    token_audience: Any = None,
+    token_scope: Any = None,
+    token_issuer: Any = None,
+    token_expiry_margin: float = DEFAULT_EXPIRY_MARGIN,
+    username: Optional[str] = None,
+    password: Optional[str] = None,
+    force_noauth: bool = False,
+    fail_if_noauth: bool = False,
+    auth_reload: bool = False,
+    auth_reload_timeout: float = 300,
+) -> Arguments:
+    """Check the credential arguments of a session (or of an httpx client)
+    and return them as the :class:`~requests_gracedb_like.credentials.records.Arguments`
+    that discovery reads.
+
+    The parameters are those of :class:`SessionAuthMixin`.
+
+    Raises
+    ------
+    ValueError
+        For arguments that contradict each other (``force_noauth`` with
+        ``fail_if_noauth``, a user name without a password...).
+    TypeError
+        For an argument of the wrong type, naming it.
+    """
+    if force_noauth and fail_if_noauth:
+        raise ValueError("Must not set both force_noauth and fail_if_noauth.")
+    if (username is None) ^ (password is None):
+        raise ValueError("Must provide username and password, or neither.")
+    if api_key is not None and (token not in (None, False) or username is not None):
+        raise ValueError(
+            "Give one header credential: api_key, or token, or "
+            "username/password, not several."
+        )
+    if api_key is None and (
+        auth_header_name != "Authorization" or api_key_prefix is not None
+    ):
+        raise ValueError("auth_header_name and api_key_prefix need api_key.")
+    if url is not None and not isinstance(url, str):
+        raise TypeError(f"url must be a str, not {type(url).__name__}")
+    if not isinstance(token, (type(None), bool, str, os.PathLike)):
+        raise TypeError(
+            "token must be the path of a token file, True or False, "
+            f"not {type(token).__name__}"
+        )
+    for name, value in (
+        ("username", username),
+        ("password", password),
+        ("api_key", api_key),
+    ):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+
+    request = Arguments(
+        url=url,
+        token=token,
+        username=username,
+        password=password,
+        force_noauth=force_noauth,
+        auth_reload=auth_reload,
+        auth_reload_timeout=_check_reload_timeout(auth_reload_timeout),
+        cert=_check_cert(cert),
+        api_key=api_key,
+        auth_header_name=auth_header_name,
+        api_key_prefix=api_key_prefix,
+        token_audience=token_audience,
+        token_scope=token_scope,
+        token_issuer=token_issuer,
+        token_expiry_margin=token_expiry_margin,
+    )
+    return request
 
 
 class _ClaimedToken(AuthBase):
@@ -315,43 +397,10 @@ class SessionAuthMixin:
     ) -> None:
         forward_url(SessionAuthMixin, self, url, kwargs)
         super().__init__(**kwargs)
-        if force_noauth and fail_if_noauth:
-            raise ValueError("Must not set both force_noauth and fail_if_noauth.")
-        if (username is None) ^ (password is None):
-            raise ValueError("Must provide username and password, or neither.")
-        if api_key is not None and (token not in (None, False) or username is not None):
-            raise ValueError(
-                "Give one header credential: api_key, or token, or "
-                "username/password, not several."
-            )
-        if api_key is None and (
-            auth_header_name != "Authorization" or api_key_prefix is not None
-        ):
-            raise ValueError("auth_header_name and api_key_prefix need api_key.")
-        if url is not None and not isinstance(url, str):
-            raise TypeError(f"url must be a str, not {type(url).__name__}")
-        if not isinstance(token, (type(None), bool, str, os.PathLike)):
-            raise TypeError(
-                "token must be the path of a token file, True or False, "
-                f"not {type(token).__name__}"
-            )
-        for name, value in (
-            ("username", username),
-            ("password", password),
-            ("api_key", api_key),
-        ):
-            if value is not None and not isinstance(value, str):
-                raise TypeError(f"{name} must be a str, not {type(value).__name__}")
-
-        request = Arguments(
-            url=url,
+        request = credential_arguments(
+            url,
             token=token,
-            username=username,
-            password=password,
-            force_noauth=force_noauth,
-            auth_reload=auth_reload,
-            auth_reload_timeout=_check_reload_timeout(auth_reload_timeout),
-            cert=_check_cert(cert),
+            cert=cert,
             api_key=api_key,
             auth_header_name=auth_header_name,
             api_key_prefix=api_key_prefix,
@@ -359,6 +408,12 @@ class SessionAuthMixin:
             token_scope=token_scope,
             token_issuer=token_issuer,
             token_expiry_margin=token_expiry_margin,
+            username=username,
+            password=password,
+            force_noauth=force_noauth,
+            fail_if_noauth=fail_if_noauth,
+            auth_reload=auth_reload,
+            auth_reload_timeout=auth_reload_timeout,
         )
         discovery = discover(request, SOURCES, fail_if_noauth=fail_if_noauth)
         self.auth = discovery.auth

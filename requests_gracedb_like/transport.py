@@ -13,6 +13,7 @@ from requests.utils import resolve_proxies, select_proxy
 
 from ._http.arguments import forward_url
 from ._http.origin import (
+    in_clear_to_remote,
     is_loopback,
     origin_of,
     prepared_origin,
@@ -254,15 +255,3 @@ class SessionTransportMixin:
         state["allow_cross_origin_auth"] = self.allow_cross_origin_auth
         state["auth_origin"] = self.auth_origin
         return state
-
-
-def in_clear_to_remote(url: str) -> bool:
-    """Whether `url` is not https and goes to another machine: where
-    :class:`SessionTransportMixin` refuses to send a credential.
-
-    The host is the one urllib3 connects to, which is not always the one
-    :func:`urllib.parse.urlsplit` reads (``http://a\\@127.0.0.1/`` goes to
-    ``a``).
-    """
-    scheme, host, _ = origin_of(url)
-    return scheme != "https" and not is_loopback(host)

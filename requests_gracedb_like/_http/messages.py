@@ -24,6 +24,7 @@ __all__ = [
     "MAX_ERROR_BODY",
     "MAX_ERROR_BODY_SECONDS",
     "MAX_MESSAGE",
+    "body_message",
     "error_message",
     "read_bounded",
     "read_error_body",
@@ -81,9 +82,19 @@ def server_message(response: requests.Response, *, stream: bool = True) -> str:
     most ``MAX_ERROR_BODY_SECONDS`` (see :func:`read_error_body`).
     """
     body = read_error_body(response, stream=stream)
+    return body_message(
+        body, response.headers.get("Content-Type", ""), response.encoding
+    )
+
+
+def body_message(body: bytes, content_type: str, encoding: str | None) -> str:
+    """The server's explanation in an error `body` (already read, at most
+    ``MAX_ERROR_BODY`` bytes), by the rules of :func:`server_message`;
+    `content_type` and `encoding` are the response's. A plain function of
+    bytes, for any HTTP client."""
     if not body:
         return ""
-    content_type = response.headers.get("Content-Type", "").lower()
+    content_type = content_type.lower()
     if "json" in content_type or body[:1] in (b"{", b"["):
         try:
             found = _from_json(json.loads(body))
@@ -95,9 +106,9 @@ def server_message(response: requests.Response, *, stream: bool = True) -> str:
     if "html" in content_type or body.lstrip()[:1] == b"<":
         match = _TITLE.search(body, 0, 65536)
         if match:
-            return _shorten(_decode(match.group(1), response.encoding))
-        return _shorten(_TAG.sub(" ", _decode(body[:65536], response.encoding)))
-    return _shorten(_decode(body[: MAX_MESSAGE * 4], response.encoding))
+            return _shorten(_decode(match.group(1), encoding))
+        return _shorten(_TAG.sub(" ", _decode(body[:65536], encoding)))
+    return _shorten(_decode(body[: MAX_MESSAGE * 4], encoding))
 
 
 def read_error_body(response: requests.Response, *, stream: bool = True) -> bytes:

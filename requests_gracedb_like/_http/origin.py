@@ -23,6 +23,7 @@ from .redact import is_secret_header
 __all__ = [
     "CREDENTIAL_HEADERS",
     "credential_headers",
+    "in_clear_to_remote",
     "is_loopback",
     "origin_of",
     "prepared_origin",
@@ -132,3 +133,16 @@ def strip_credential_headers(headers: Any, auth: Any) -> None:
     for name in session_credential_headers(list(headers), auth):
         if name.lower() != "cookie":
             headers.pop(name, None)
+
+
+def in_clear_to_remote(url: str) -> bool:
+    """Whether `url` is not https and goes to another machine: where
+    :class:`~requests_gracedb_like.transport.SessionTransportMixin`
+    (and :mod:`requests_gracedb_like.httpx`) refuses to send a credential.
+
+    The host is the one urllib3 connects to, which is not always the one
+    :func:`urllib.parse.urlsplit` reads (``http://a\\@127.0.0.1/`` goes to
+    ``a``).
+    """
+    scheme, host, _ = origin_of(url)
+    return scheme != "https" and not is_loopback(host)

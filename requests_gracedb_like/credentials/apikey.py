@@ -10,13 +10,14 @@ from requests.auth import AuthBase
 from requests.models import PreparedRequest
 
 from .bearer import validate_token
+from .header import HeaderCredential
 
 __all__ = ["APIKeyAuth"]
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
-class APIKeyAuth(AuthBase):
+class APIKeyAuth(HeaderCredential, AuthBase):
     """Send an API key in a request header.
 
     Parameters
@@ -71,8 +72,12 @@ class APIKeyAuth(AuthBase):
         key = validate_token(key, source, what="API key")
         self._value = f"{prefix} {key}" if prefix else key
 
+    def headers(self, url: Optional[str] = None) -> dict[str, str]:
+        """``{header_name: key}`` (with its prefix), for any `url`."""
+        return {self.header_name: self._value}
+
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
-        r.headers[self.header_name] = self._value
+        r.headers.update(self.headers(r.url))
         return r
 
     def __eq__(self, other: object) -> bool:

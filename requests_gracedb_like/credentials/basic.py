@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Optional
 
 from requests.auth import HTTPBasicAuth
+
+from .header import HeaderCredential
 
 __all__ = ["BasicAuth"]
 
 
-class BasicAuth(HTTPBasicAuth):
+class BasicAuth(HeaderCredential, HTTPBasicAuth):
     """:class:`requests.auth.HTTPBasicAuth` that keeps its password out of
     ``repr`` and compares equal to a ``(username, password)`` tuple.
 
@@ -30,6 +33,16 @@ class BasicAuth(HTTPBasicAuth):
     <BasicAuth username='albert'>
     >>> user, password = auth
     """
+
+    def headers(self, url: Optional[str] = None) -> dict[str, str]:
+        """``{"Authorization": "Basic ..."}``, as requests writes it (user
+        name and password in Latin-1, else UTF-8), for any `url`."""
+        pair = f"{self.username}:{self.password}"
+        try:
+            raw = pair.encode("latin-1")
+        except UnicodeEncodeError:
+            raw = pair.encode("utf-8")
+        return {"Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, tuple):

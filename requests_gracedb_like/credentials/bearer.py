@@ -2,8 +2,10 @@
 re-read from a file before it expires.
 
 Every class here is a :class:`requests.auth.AuthBase`: assign one to
-``session.auth`` or pass it as ``auth=`` to a single request. None of them
-shows the token in its ``repr`` or ``str``.
+``session.auth`` or pass it as ``auth=`` to a single request. Each is also
+a :class:`~requests_gracedb_like.credentials.header.HeaderCredential`, the
+face that other clients (:mod:`requests_gracedb_like.httpx`) use. None of
+them shows the token in its ``repr`` or ``str``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import hmac
 import logging
 import os
 import time
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Optional
 
 from requests.auth import AuthBase
 from requests.models import PreparedRequest
@@ -22,12 +25,14 @@ from .._typing import PathLike
 from ..exceptions import CredentialError, HalfWrittenTokenError
 from ._locks import fork_safe_lock
 from .files import read_credential_file
+from .header import HeaderCredential
 from .jwt import decode_claims, expiry_of, payload_incomplete, signature_complete
 
 __all__ = [
     "BearerTokenAuth",
     "ReloadingTokenFileAuth",
     "TokenFileAuth",
+    "authorization",
     "read_token_file",
     "validate_token",
 ]
@@ -185,7 +190,16 @@ def _same_secret(a: str | None, b: str | None) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
-class BearerTokenAuth(AuthBase):
+def authorization(sent: Mapping[str, str]) -> Optional[str]:
+    """The ``Authorization`` value among the headers `sent`, whatever the
+    case of its name; None when there is none."""
+    for name, value in sent.items():
+        if name.lower() == "authorization":
+            return value
+    return None
+
+
+class BearerTokenAuth(HeaderCredential, AuthBase):
     """Send ``Authorization: Bearer <token>`` with every request.
 
     Parameters
@@ -215,8 +229,12 @@ class BearerTokenAuth(AuthBase):
         self._header = f"Bearer {token}"
         self.token = token
 
+    def headers(self, url: Optional[str] = None) -> dict[str, str]:
+        """``{"Authorization": "Bearer <token>"}``, for any `url`."""
+        return {"Authorization": self._header}
+
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
-        r.headers["Authorization"] = self._header
+        r.headers.update(self.headers(r.url))
         return r
 
     def __eq__(self, other: object) -> bool:
@@ -375,6 +393,24 @@ class ReloadingTokenFileAuth(TokenFileAuth):
         """
         return self._reload_at is not None and time.time() >= self._reload_at
 
+    def refresh_due(self) -> bool:
+        """Whether the file should be looked at before the next request:
+        from the reload time on (always, for an opaque token)."""
+        reload_at = self._reload_at
+        return reload_at is None or time.time() >= reload_at
+
+    def update(self) -> None:
+        """Re-read the file if it changed since the reload time (rules 2 to
+        4 of the class notes); blocking."""
+        self._check()
+
+    def rejected(self, sent: Mapping[str, str]) -> Optional[dict[str, str]]:
+        """Re-read the file after the server refused the headers `sent`;
+        the new headers, or None when the file holds nothing newer."""
+        header = authorization(sent)
+        new = None if header is None else self._reload_rejected(header)
+        return None if new is None else {"Authorization": new}
+
     def _file_key(self) -> tuple[int, int, int] | None:
         try:
             st = os.stat(self.path)
@@ -421,11 +457,11 @@ class ReloadingTokenFileAuth(TokenFileAuth):
             )
 
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
-        reload_at = self._reload_at
-        if reload_at is None or time.time() >= reload_at:
-            self._check()
-        header = self._header
-        r.headers["Authorization"] = header
+        if self.refresh_due():
+            self.update()
+        headers = self.headers(r.url)
+        header = headers["Authorization"]
+        r.headers.update(headers)
         r.register_hook(
             "response", replay_on_401(header, self._reload_rejected, body_position(r))
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Optional
 
@@ -20,7 +21,7 @@ from ...exceptions import (
     ProviderUnreachableError,
 )
 from .._locks import LockPickling, fork_safe_lock
-from ..bearer import BearerTokenAuth
+from ..bearer import BearerTokenAuth, authorization
 from .cache import TokenCache, Tokens
 
 __all__ = ["RETRY_AFTER", "OIDCTokenAuth"]
@@ -140,13 +141,30 @@ class OIDCTokenAuth(LockPickling, BearerTokenAuth):
         """When the next refresh is due (POSIX time), or None if never."""
         return self._refresh_at
 
-    def __call__(self, r: PreparedRequest) -> PreparedRequest:
+    def refresh_due(self) -> bool:
+        """Whether the refresh time has passed (a clock comparison)."""
         refresh_at = self._refresh_at
-        if refresh_at is not None and time.time() >= refresh_at:
-            with self._lock:
-                self._update(forced=False)
-        header = self._header
-        r.headers["Authorization"] = header
+        return refresh_at is not None and time.time() >= refresh_at
+
+    def update(self) -> None:
+        """Refresh by rule 2 of the class notes, if still due once the
+        session's lock is held; blocking (file lock, provider round trip)."""
+        with self._lock:
+            self._update(forced=False)
+
+    def rejected(self, sent: Mapping[str, str]) -> Optional[dict[str, str]]:
+        """Refresh now, the service having refused the headers `sent`; the
+        new headers, or None when no newer token could be had."""
+        header = authorization(sent)
+        new = None if header is None else self._rejected(header)
+        return None if new is None else {"Authorization": new}
+
+    def __call__(self, r: PreparedRequest) -> PreparedRequest:
+        if self.refresh_due():
+            self.update()
+        headers = self.headers(r.url)
+        header = headers["Authorization"]
+        r.headers.update(headers)
         r.register_hook(
             "response", replay_on_401(header, self._rejected, body_position(r))
         )
