@@ -4,7 +4,8 @@
 For each package below: download its sdist from the package index
 (``pip download``), change only its imports (``requests_gracedb`` to
 ``requests_gracedb_like``, ``igwn_auth_utils.requests`` to
-``requests_gracedb_like.igwn``, in code and in ``mock.patch`` target
+``requests_gracedb_like.igwn``, ``httpx_gracedb`` to
+``requests_gracedb_like.httpx``, in code and in ``mock.patch`` target
 strings), install it with its test dependencies and this package into a
 virtual environment of its own, run its own test suite there, and print a
 table of what passed and failed. The exit status is 0 only when every suite
@@ -62,6 +63,8 @@ class Package:
     extra : list of str
         Files of this folder run in the same environment after the suite
         (end-to-end tests that need the package installed).
+    extras : str, optional
+        The extras of this package to install with it (``httpx``).
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class Package:
         deselect: dict[str, str] | None = None,
         differs: dict[str, str] | None = None,
         extra: list[str] | None = None,
+        extras: str | None = None,
     ) -> None:
         self.name = name
         self.version = version
@@ -84,6 +88,7 @@ class Package:
         self.deselect = deselect or {}
         self.differs = differs or {}
         self.extra = extra or []
+        self.extras = extras
 
 
 _IGWN_PRIVATE = "patches a private helper of igwn-auth-utils ({})"
@@ -146,6 +151,22 @@ PACKAGES = [
         extra=["e2e_gracedb_sdk.py"],
     ),
     Package(
+        "httpx-gracedb",
+        "0.1.0",
+        # PyJWT: a dependency of httpx-gracedb that its tests import.
+        [
+            "pytest",
+            "pytest-asyncio",
+            "pytest-freezer",
+            "pytest-httpserver",
+            "pytest-socket",
+            "pyjwt",
+        ],
+        ["tests"],
+        install=False,
+        extras="httpx",
+    ),
+    Package(
         "gwdatafind",
         "2.1.1",
         ["pytest", "requests-mock"],
@@ -168,6 +189,9 @@ REWRITES = [
         r"from requests_gracedb_like import igwn as \1",
     ),
     (re.compile(r"\brequests_gracedb\b(?!_like)"), "requests_gracedb_like"),
+    # httpx-gracedb: its product name in the User-Agent, then its imports.
+    (re.compile(r"\bhttpx_gracedb/"), "requests_gracedb_like/"),
+    (re.compile(r"\bhttpx_gracedb\b"), "requests_gracedb_like.httpx"),
 ]
 
 
@@ -225,7 +249,8 @@ def environment(package: Package, source: Path, dest: Path) -> Path:
     """Make the package's virtual environment; return its python."""
     venv.EnvBuilder(with_pip=True, clear=True).create(dest)
     python = dest / "bin" / "python"
-    install = [str(PROJECT), *package.deps]
+    project = f"{PROJECT}[{package.extras}]" if package.extras else str(PROJECT)
+    install = [project, *package.deps]
     if package.install:
         install.append(str(source))
     run([str(python), "-m", "pip", "install", "--quiet", *install])

@@ -30,6 +30,7 @@ __all__ = [
     "close_pools_with_cert",
     "credential_arguments",
     "credential_expiry",
+    "discovers_per_request",
     "without_netrc",
 ]
 
@@ -68,7 +69,7 @@ def _check_cert(value: Any) -> Any:
     )
 
 
-def _discovers_per_request(arguments: Arguments) -> bool:
+def discovers_per_request(arguments: Arguments) -> bool:
     """Whether a session made with `arguments` looks for a header
     credential for each request's own origin: without a service URL and
     without a header credential given as an argument (the igwn way)."""
@@ -538,7 +539,7 @@ class SessionAuthMixin:
         if isinstance(claimed, _ClaimedToken):
             request = copy.copy(request)
             request.auth = self._token_for_claims(request.url, claimed.claims)
-        elif request.auth is None and _discovers_per_request(self._auth_request):
+        elif request.auth is None and discovers_per_request(self._auth_request):
             request = copy.copy(request)
             request.auth = self._token_for_claims(request.url, {})
         return super().prepare_request(without_netrc(self, request))  # type: ignore[misc, no-any-return]

@@ -184,6 +184,13 @@ def _decode_token(raw: bytes, name: str, source: str) -> str:
 _READ_FROM_FILE = ("token", "_header", "claims", "expiry")
 
 
+def _now(now: Optional[float]) -> float:
+    """The time now, or `now` if it is later: a caller on another thread
+    (an event loop deciding for its worker thread) keeps the clock from
+    going back."""
+    return time.time() if now is None else max(now, time.time())
+
+
 def _same_secret(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return a is b
@@ -393,16 +400,16 @@ class ReloadingTokenFileAuth(TokenFileAuth):
         """
         return self._reload_at is not None and time.time() >= self._reload_at
 
-    def refresh_due(self) -> bool:
+    def refresh_due(self, now: Optional[float] = None) -> bool:
         """Whether the file should be looked at before the next request:
         from the reload time on (always, for an opaque token)."""
         reload_at = self._reload_at
-        return reload_at is None or time.time() >= reload_at
+        return reload_at is None or _now(now) >= reload_at
 
-    def update(self) -> None:
+    def update(self, now: Optional[float] = None) -> None:
         """Re-read the file if it changed since the reload time (rules 2 to
         4 of the class notes); blocking."""
-        self._check()
+        self._check(now)
 
     def rejected(self, sent: Mapping[str, str]) -> Optional[dict[str, str]]:
         """Re-read the file after the server refused the headers `sent`;
@@ -418,38 +425,41 @@ class ReloadingTokenFileAuth(TokenFileAuth):
             return None
         return (st.st_ino, st.st_size, st.st_mtime_ns)
 
-    def _check(self) -> None:
+    def _check(self, now: Optional[float] = None) -> None:
         with self._lock:
-            if self._reload_at is not None and time.time() < self._reload_at:
+            now = _now(now)
+            if self._reload_at is not None and now < self._reload_at:
                 return  # another thread reloaded while we waited
             key = self._file_key()
             if key is not None and key == self._stat_key and self._window_read:
-                self._fail_if_truly_expired(None)
+                self._fail_if_truly_expired(None, now)
                 return
             self._window_read = True
             try:
                 token = read_token_file(self.path)
             except (OSError, CredentialError) as exc:
                 log.debug("keeping the last good token: re-read failed: %s", exc)
-                self._fail_if_truly_expired(exc)
+                self._fail_if_truly_expired(exc, now)
                 return
             if self.claims is not None and decode_claims(token) is None:
                 log.debug(
                     "keeping the last good token: %s does not hold a JWT yet",
                     self.path,
                 )
-                self._fail_if_truly_expired(None)
+                self._fail_if_truly_expired(None, now)
                 return
             self._stat_key = key
             if _same_secret(token, self.token):
-                self._fail_if_truly_expired(None)
+                self._fail_if_truly_expired(None, now)
                 return
             self._set_token(token)
             self._window_read = True
             log.debug("reloaded bearer token from %s", self.source)
 
-    def _fail_if_truly_expired(self, cause: Exception | None) -> None:
-        if self.expiry is not None and time.time() >= self.expiry:
+    def _fail_if_truly_expired(
+        self, cause: Exception | None, now: Optional[float] = None
+    ) -> None:
+        if self.expiry is not None and _now(now) >= self.expiry:
             problem = f": {cause}" if cause is not None else ""
             raise CredentialError(
                 f"bearer token from {self.source} expired and the file holds "

@@ -7,10 +7,10 @@ client sends the request:
 =========================  ==================================================
 ``headers(url)``           the headers to add to a request for `url`
 ``expiry``                 when it expires (POSIX time), or None
-``refresh_due()``          whether :meth:`~HeaderCredential.update` must run
+``refresh_due(now)``       whether :meth:`~HeaderCredential.update` must run
                            before the next request (a clock comparison, no
                            file or network access)
-``update()``               bring it up to date, blocking: re-read a token
+``update(now)``            bring it up to date, blocking: re-read a token
                            file, refresh an OIDC access token
 ``rejected(sent)``         the server answered 401 to the headers `sent`:
                            re-read now, blocking; the headers to send once
@@ -56,12 +56,21 @@ class HeaderCredential:
         """
         raise NotImplementedError
 
-    def refresh_due(self) -> bool:
-        """Whether :meth:`update` should run before the next request."""
+    def refresh_due(self, now: Optional[float] = None) -> bool:
+        """Whether :meth:`update` should run before the next request.
+
+        Parameters
+        ----------
+        now : float, optional
+            The time to judge by (POSIX time); by default the time now. A
+            caller that decides on one thread and updates on another (an
+            event loop and its worker thread) passes the same `now` to both.
+        """
         return False
 
-    def update(self) -> None:
-        """Bring the credential up to date (blocking); nothing to do here."""
+    def update(self, now: Optional[float] = None) -> None:
+        """Bring the credential up to date if due at `now` (blocking);
+        nothing to do here."""
 
     def rejected(self, sent: Mapping[str, str]) -> Optional[dict[str, str]]:
         """The server refused the headers `sent` (a 401): the headers to send

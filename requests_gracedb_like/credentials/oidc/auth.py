@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = 30.0
 
 
+def _later(now: Optional[float]) -> float:
+    """The time now, or `now` if it is later (a caller's clock)."""
+    return time.time() if now is None else max(now, time.time())
+
+
 def _stamp(when: Optional[float]) -> str:
     if when is None:
         return "never"
@@ -141,16 +146,17 @@ class OIDCTokenAuth(LockPickling, BearerTokenAuth):
         """When the next refresh is due (POSIX time), or None if never."""
         return self._refresh_at
 
-    def refresh_due(self) -> bool:
+    def refresh_due(self, now: Optional[float] = None) -> bool:
         """Whether the refresh time has passed (a clock comparison)."""
         refresh_at = self._refresh_at
-        return refresh_at is not None and time.time() >= refresh_at
+        now = time.time() if now is None else now
+        return refresh_at is not None and now >= refresh_at
 
-    def update(self) -> None:
+    def update(self, now: Optional[float] = None) -> None:
         """Refresh by rule 2 of the class notes, if still due once the
         session's lock is held; blocking (file lock, provider round trip)."""
         with self._lock:
-            self._update(forced=False)
+            self._update(forced=False, now=now)
 
     def rejected(self, sent: Mapping[str, str]) -> Optional[dict[str, str]]:
         """Refresh now, the service having refused the headers `sent`; the
@@ -205,13 +211,15 @@ class OIDCTokenAuth(LockPickling, BearerTokenAuth):
         log.debug("using the access token refreshed by another session")
         return True
 
-    def _update(self, *, forced: bool) -> None:
+    def _update(self, *, forced: bool, now: Optional[float] = None) -> None:
         """Refresh, under the session's lock.
 
         Every time is read after the call that may have blocked (waiting
-        for a lock, for the provider), never before.
+        for a lock, for the provider), never before; `now`, the time at
+        which a caller on another thread (an event loop) found the refresh
+        due, only keeps the clock from going back.
         """
-        now = time.time()
+        now = _later(now)
         if not forced and (self._refresh_at is None or now < self._refresh_at):
             return  # another thread refreshed while we waited
         if self._newer_in_cache():

@@ -1,0 +1,435 @@
+"""The httpx clients: :class:`Client` and :class:`AsyncClient`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+from contextlib import ExitStack
+from typing import Any, Optional, TypeVar
+
+import httpx
+
+from .._http.origin import session_credential_headers
+from ..credentials.basic import BasicAuth as _BasicCredential
+from ..credentials.discovery import discover
+from ..credentials.sources import SOURCES
+from ..credentials.x509 import X509Credential
+from ..errors import MAX_ERROR_BODY
+from ..file import STREAM_THRESHOLD, prepare_files, read_opened
+from ..retry import DEFAULT_RETRIES
+from ..user_agent import user_agent_for
+from ._auth import SIGNED_FOR, Auth, BasicAuth, check_request, origin
+from ._errors import error_for
+from ._retry import AsyncRetryTransport, RetryTransport
+
+__all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]
+
+#: Connect within 10 s, then wait at most 300 s for each read, write or
+#: pooled connection: the session's ``(10, 300)``.
+DEFAULT_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
+
+#: The credential arguments, passed on to discovery.
+CREDENTIAL_ARGUMENTS = (
+    "token",
+    "cert",
+    "api_key",
+    "auth_header_name",
+    "api_key_prefix",
+    "token_audience",
+    "token_scope",
+    "token_issuer",
+    "token_expiry_margin",
+    "username",
+    "password",
+    "force_noauth",
+    "fail_if_noauth",
+    "auth_reload",
+    "auth_reload_timeout",
+)
+
+#: The request extension holding the files a request opened, closed once
+#: it has been sent.
+_OPENED = "requests_gracedb_like.opened"
+
+_C = TypeVar("_C", bound="_ClientBase")
+
+
+def _ssl_context(verify: Any, trust_env: bool, cert: X509Credential) -> ssl.SSLContext:
+    """A context that verifies as `verify` says and presents `cert`."""
+    if isinstance(verify, ssl.SSLContext):
+        raise ValueError(
+            "a client certificate was found, and verify= is an SSLContext this "
+            "client must not change: load the certificate into it yourself "
+            "and pass cert=False"
+        )
+    if isinstance(verify, (str, os.PathLike)):
+        context = ssl.create_default_context(cafile=os.fspath(verify))
+    else:
+        context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
+    context.load_cert_chain(cert.cert_file, cert.key_file)
+    return context
+
+
+def _mount_key(url: str) -> str:
+    parsed = httpx.URL(url)
+    port = f":{parsed.port}" if parsed.port is not None else ""
+    return f"https://{parsed.host}{port}"
+
+
+def _prepared_files(files: Any, threshold: int) -> tuple[Any, Optional[ExitStack]]:
+    """`files` with paths opened and MIME types guessed: small uploads read
+    into memory, large ones left open to be streamed (their stack
+    returned, for the caller to close once the request is sent)."""
+    # Imported on first upload, not with the package.
+    from .._http.multipart import file_size
+
+    stack = ExitStack()
+    opened: list[Any] = []
+    try:
+        prepared = prepare_files(files, stack, opened)
+        on_disk = sum(
+            file_size(value[1]) or 0
+            for _, value in prepared
+            if isinstance(value, tuple) and len(value) > 1
+        )
+        if on_disk < threshold:
+            return read_opened(prepared, opened), None
+    except BaseException:
+        stack.close()
+        raise
+    if not opened:
+        stack.close()
+        return prepared, None
+    return prepared, stack
+
+
+class _ClientBase:
+    """What :class:`Client` and :class:`AsyncClient` share: the arguments,
+    discovery, and the hooks on httpx's public extension points."""
+
+    auth_source: Optional[str]
+    auth_cert: Optional[X509Credential]
+    upload_stream_threshold: int = STREAM_THRESHOLD
+    _retry_transport: Any = RetryTransport
+    _http_transport: Any = httpx.HTTPTransport
+
+    def __init__(
+        self,
+        url: Optional[str] = None,
+        *,
+        allow_insecure_auth: bool = False,
+        allow_cross_origin_auth: bool = False,
+        raise_for_status: bool = True,
+        retries: int = DEFAULT_RETRIES,
+        **kwargs: Any,
+    ) -> None:
+        self._init_arguments = {
+            "url": url,
+            "allow_insecure_auth": allow_insecure_auth,
+            "allow_cross_origin_auth": allow_cross_origin_auth,
+            "raise_for_status": raise_for_status,
+            "retries": retries,
+            **kwargs,
+        }
+        credential = {k: kwargs.pop(k) for k in CREDENTIAL_ARGUMENTS if k in kwargs}
+        fail_if_noauth = bool(credential.get("fail_if_noauth", False))
+        from ..auth import credential_arguments
+
+        arguments = credential_arguments(url, **credential)
+        self.allow_insecure_auth = bool(allow_insecure_auth)
+        self.allow_cross_origin_auth = bool(allow_cross_origin_auth)
+        self.raise_for_status = bool(raise_for_status)
+        self.auth_url = url
+        self.auth_origin = None if url is None else origin(url)
+        auth: Any = kwargs.pop("auth", None)
+        discovery = discover(arguments, SOURCES, fail_if_noauth=fail_if_noauth)
+        self.auth_discovery = discovery
+        self.auth_source = discovery.source
+        self.auth_cert = discovery.cert
+        if auth is None:
+            auth = self._auth_for(arguments, discovery)
+        if url is not None:
+            kwargs.setdefault("base_url", url)
+        kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
+        self._install_transports(kwargs, retries)
+        hooks = {k: list(v) for k, v in (kwargs.pop("event_hooks", None) or {}).items()}
+        hooks.setdefault("request", []).append(self._request_hook())
+        given = {str(k).lower() for k in (kwargs.get("headers") or {})}
+        super().__init__(auth=auth, event_hooks=hooks, **kwargs)  # type: ignore[call-arg]
+        if "user-agent" not in given:
+            self.headers["User-Agent"] = user_agent_for(type(self).__module__)  # type: ignore[attr-defined]
+
+    def _auth_for(self, arguments: Any, discovery: Any) -> Optional[Auth]:
+        from ..auth import discovers_per_request
+
+        if arguments.force_noauth or (
+            discovery.auth is None and not discovers_per_request(arguments)
+        ):
+            return None
+        cls = BasicAuth if isinstance(discovery.auth, _BasicCredential) else Auth
+        return cls._from_discovery(
+            arguments,
+            discovery,
+            allow_insecure_auth=self.allow_insecure_auth,
+            allow_cross_origin_auth=self.allow_cross_origin_auth,
+        )
+
+    def _install_transports(self, kwargs: dict[str, Any], retries: int) -> None:
+        """The retrying transport, and the client certificate mounted for
+        the service's origin only."""
+        transport = kwargs.get("transport")
+        if transport is None:
+            options = {
+                k: kwargs[k]
+                for k in ("verify", "trust_env", "http1", "http2", "limits")
+                if k in kwargs
+            }
+            transport = self._http_transport(**options)
+        if retries:
+            transport = self._retry_transport(transport, retries=retries)
+        kwargs["transport"] = transport
+        cert = self.auth_cert
+        if cert is None:
+            return
+        context = _ssl_context(
+            kwargs.get("verify", True), kwargs.get("trust_env", True), cert
+        )
+        options = {k: kwargs[k] for k in ("http1", "http2", "limits") if k in kwargs}
+        with_cert: Any = self._http_transport(verify=context, **options)
+        if retries:
+            with_cert = self._retry_transport(with_cert, retries=retries)
+        if self.auth_url is None or self.allow_cross_origin_auth:
+            kwargs["transport"] = with_cert  # as the session: to every origin
+        else:
+            mounts = dict(kwargs.get("mounts") or {})
+            mounts.setdefault(_mount_key(self.auth_url), with_cert)
+            kwargs["mounts"] = mounts
+
+    def _request_hook(self) -> Any:
+        return self._check_request
+
+    def _check_request(self, request: httpx.Request) -> None:
+        auth = getattr(self, "auth", None)
+        check_request(
+            request,
+            getattr(auth, "credential", None),
+            allow_insecure_auth=self.allow_insecure_auth,
+        )
+
+    def _before_send(self, request: httpx.Request) -> None:
+        """Mark `request` with its origin (see
+        :func:`~requests_gracedb_like.httpx.check_request`), and keep the
+        client's own credential headers (those with the name and value set
+        on ``client.headers``) off a request for another origin than the
+        service's, as the session does."""
+        here = origin(request.url)
+        request.extensions = {**request.extensions, SIGNED_FOR: here}
+        if (
+            self.auth_origin is None
+            or self.allow_cross_origin_auth
+            or here == self.auth_origin
+        ):
+            return
+        client_headers = self.headers  # type: ignore[attr-defined]
+        auth = getattr(self, "auth", None)
+        for name in session_credential_headers(
+            client_headers, getattr(auth, "credential", None)
+        ):
+            if request.headers.get(name) == client_headers.get(name):
+                request.headers.pop(name, None)
+
+    def build_request(self, method: str, url: Any, **kwargs: Any) -> httpx.Request:
+        """Build a request: paths in ``files=`` opened and their MIME types
+        guessed (see :class:`~requests_gracedb_like.file.SessionFileMixin`),
+        uploads of at least ``upload_stream_threshold`` bytes streamed from
+        disk (closed once the request is sent)."""
+        files = kwargs.get("files")
+        stack = None
+        if files is not None:
+            kwargs["files"], stack = _prepared_files(
+                files, self.upload_stream_threshold
+            )
+        try:
+            request: httpx.Request = super().build_request(method, url, **kwargs)  # type: ignore[misc]
+        except BaseException:
+            if stack is not None:
+                stack.close()
+            raise
+        if stack is not None:
+            request.extensions = {**request.extensions, _OPENED: stack}
+        return request
+
+    def _copy(self: _C, **changes: Any) -> _C:
+        arguments = dict(self._init_arguments)
+        arguments["headers"] = httpx.Headers(self.headers)  # type: ignore[attr-defined]
+        arguments["cookies"] = httpx.Cookies(self.cookies)  # type: ignore[attr-defined]
+        arguments["timeout"] = self.timeout  # type: ignore[attr-defined]
+        arguments.update(changes)
+        return type(self)(**arguments)
+
+    def with_headers(self: _C, headers: Any) -> _C:
+        """A new client like this one (its own connections and credential
+        objects), with `headers` added to its headers."""
+        merged = httpx.Headers(self.headers)  # type: ignore[attr-defined]
+        merged.update(headers)
+        return self._copy(headers=merged)
+
+    def with_cookies(self: _C, cookies: Any) -> _C:
+        """A new client like this one, with `cookies` added to its cookies."""
+        merged = httpx.Cookies(self.cookies)  # type: ignore[attr-defined]
+        merged.update(cookies)
+        return self._copy(cookies=merged)
+
+    def with_timeout(self: _C, timeout: Any) -> _C:
+        """A new client like this one, with `timeout` (anything
+        :class:`httpx.Timeout` takes)."""
+        return self._copy(timeout=httpx.Timeout(timeout))
+
+
+class Client(_ClientBase, httpx.Client):
+    """An :class:`httpx.Client` for GraceDB-like REST APIs, with the
+    features of :class:`~requests_gracedb_like.session.Session`.
+
+    Parameters
+    ----------
+    url : str, optional
+        The service URL: the client's ``base_url`` (relative request URLs
+        resolve against it), the host whose credentials are looked for, the
+        only origin they are sent to.
+    allow_insecure_auth : bool, default=False
+        Send credentials over plain ``http://`` to any host.
+    allow_cross_origin_auth : bool, default=False
+        Send credentials (and the client certificate) to every origin.
+    raise_for_status : bool, default=True
+        Raise an :class:`~requests_gracedb_like.httpx.HTTPStatusError`
+        subclass for every answer of 400 or more, its message naming the
+        request and the server's explanation.
+    retries : int, default=3
+        Retries of refused connections, and of 429, 502, 503 and 504
+        answers to idempotent requests (see
+        :class:`~requests_gracedb_like.httpx.RetryTransport`); 0 for none.
+    **kwargs
+        The credential arguments of
+        :class:`~requests_gracedb_like.session.Session` (``token``,
+        ``cert``, ``api_key``, ``auth_header_name``, ``api_key_prefix``,
+        ``token_audience``, ``token_scope``, ``token_issuer``,
+        ``token_expiry_margin``, ``username``, ``password``,
+        ``force_noauth``, ``fail_if_noauth``, ``auth_reload``,
+        ``auth_reload_timeout``), then any argument of
+        :class:`httpx.Client`.
+
+    Notes
+    -----
+    Discovery runs when the client is made, as for the session;
+    ``client.auth`` is then an :class:`~requests_gracedb_like.httpx.Auth`
+    (a :class:`~requests_gracedb_like.httpx.BasicAuth`, also an
+    :class:`httpx.BasicAuth`, for a user name and password), or None when
+    nothing is sent. ``client.auth_source`` names where the credential came
+    from; ``client.auth_cert`` is the client certificate, presented only to
+    the service's origin. The timeout is ``DEFAULT_TIMEOUT`` unless given.
+    """
+
+    def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        """Send `request`; raise for an error status (the server's message
+        read, at most ``MAX_ERROR_BODY`` bytes of it, even when streaming);
+        close the files the request opened."""
+        self._before_send(request)
+        try:
+            response = super().send(request, **kwargs)
+        finally:
+            stack = request.extensions.get(_OPENED)
+            if stack is not None:
+                stack.close()
+        # Only httpx's responses: a test double standing in for the network
+        # is returned as it is.
+        if (
+            self.raise_for_status
+            and isinstance(response, httpx.Response)
+            and response.is_error
+        ):
+            body = b""
+            try:
+                if kwargs.get("stream"):
+                    for chunk in response.iter_bytes():
+                        body += chunk
+                        if len(body) >= MAX_ERROR_BODY:
+                            break
+                else:
+                    body = response.content
+            finally:
+                response.close()
+            raise error_for(response, body)
+        return response
+
+
+class AsyncClient(_ClientBase, httpx.AsyncClient):
+    """An :class:`httpx.AsyncClient` with the features of :class:`Client`
+    and the same arguments.
+
+    Notes
+    -----
+    Nothing it does on a request blocks the event loop: looking for a
+    credential per request, re-reading a token file, refreshing an OIDC
+    token (under the cache file's lock shared with other processes),
+    reading the files of an upload, all run in a worker thread; concurrent
+    tasks that find the credential due for a refresh wait for one refresh
+    (an :class:`asyncio.Lock`). Discovery runs when the client is made
+    (as httpx loads its CA certificates then): make it before the event
+    loop starts, or with ``await asyncio.to_thread(AsyncClient, url)``.
+    """
+
+    _retry_transport = AsyncRetryTransport
+    _http_transport = httpx.AsyncHTTPTransport
+
+    def _request_hook(self) -> Any:
+        async def hook(request: httpx.Request) -> None:
+            self._check_request(request)
+
+        return hook
+
+    async def request(self, method: str, url: Any, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
+        """Send a request; the paths of ``files=`` opened and read in a
+        worker thread."""
+        files = kwargs.get("files")
+        if files is None:
+            return await super().request(method, url, **kwargs)
+        prepared, stack = await asyncio.to_thread(
+            _prepared_files, files, self.upload_stream_threshold
+        )
+        kwargs["files"] = prepared
+        try:
+            return await super().request(method, url, **kwargs)
+        finally:
+            if stack is not None:
+                stack.close()
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
+        """As :meth:`Client.send`."""
+        self._before_send(request)
+        try:
+            response = await super().send(request, **kwargs)
+        finally:
+            stack = request.extensions.get(_OPENED)
+            if stack is not None:
+                stack.close()
+        # Only httpx's responses: a test double standing in for the network
+        # is returned as it is.
+        if (
+            self.raise_for_status
+            and isinstance(response, httpx.Response)
+            and response.is_error
+        ):
+            body = b""
+            try:
+                if kwargs.get("stream"):
+                    async for chunk in response.aiter_bytes():
+                        body += chunk
+                        if len(body) >= MAX_ERROR_BODY:
+                            break
+                else:
+                    body = response.content
+            finally:
+                await response.aclose()
+            raise error_for(response, body)
+        return response
