@@ -94,7 +94,8 @@ def _prepared_files(files: Any, threshold: int) -> tuple[Any, Optional[ExitStack
             if isinstance(value, tuple) and len(value) > 1
         )
         if on_disk < threshold:
-            return read_opened(prepared, opened), None
+            with stack:
+                return read_opened(prepared, opened), None
     except BaseException:
         stack.close()
         raise
@@ -178,6 +179,10 @@ class _ClientBase:
     def _install_transports(self, kwargs: dict[str, Any], retries: int) -> None:
         """The retrying transport, and the client certificate mounted for
         the service's origin only."""
+        verify = kwargs.get("verify")
+        if isinstance(verify, (str, os.PathLike)):
+            # What httpx asks for instead of a path, which it deprecates.
+            kwargs["verify"] = ssl.create_default_context(cafile=os.fspath(verify))
         transport = kwargs.get("transport")
         if transport is None:
             options = {
@@ -193,7 +198,9 @@ class _ClientBase:
         if cert is None:
             return
         context = _ssl_context(
-            kwargs.get("verify", True), kwargs.get("trust_env", True), cert
+            self._init_arguments.get("verify", True),
+            kwargs.get("trust_env", True),
+            cert,
         )
         options = {k: kwargs[k] for k in ("http1", "http2", "limits") if k in kwargs}
         with_cert: Any = self._http_transport(verify=context, **options)
