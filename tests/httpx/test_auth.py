@@ -4,6 +4,7 @@ clients and an OpenAPI-style client."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from typing import Any
@@ -67,18 +68,17 @@ def test_no_credential_in_clear_to_another_machine(kind, tmp_path):
     token.write_text("opaque-token")
     token.chmod(0o600)
     auth = Auth("http://gracedb.invalid/api/", token=token)
+
+    def sync() -> None:
+        with httpx.Client(auth=auth) as client:
+            client.get("http://gracedb.invalid/api/")
+
+    async def main() -> None:
+        async with httpx.AsyncClient(auth=auth) as client:
+            await client.get("http://gracedb.invalid/api/")
+
     with pytest.raises(InsecureAuthError, match="plain http"):
-        if kind == "sync":
-            with httpx.Client(auth=auth) as client:
-                client.get("http://gracedb.invalid/api/")
-        else:
-            import asyncio
-
-            async def main() -> None:
-                async with httpx.AsyncClient(auth=auth) as client:
-                    await client.get("http://gracedb.invalid/api/")
-
-            asyncio.run(main())
+        sync() if kind == "sync" else asyncio.run(main())
 
 
 def test_in_clear_to_loopback_is_allowed(service, tmp_path):

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+import socket
 from collections.abc import Callable
 from typing import Any
-
-import socket
 
 import pytest
 
@@ -22,7 +21,6 @@ from requests_gracedb_like.httpx import (  # noqa: E402
     Auth,
     BasicAuth,
     Client,
-    HTTPStatusError,
     NotFound,
     ServiceUnavailable,
 )
@@ -93,7 +91,8 @@ def test_service_url_relative_paths_user_agent_timeout(call, service, tmp_path):
     path = service.write_token(tmp_path / "token")
     client = make(call, service.url, token=path)
     assert client.timeout == DEFAULT_TIMEOUT
-    assert DEFAULT_TIMEOUT.connect == 10 and DEFAULT_TIMEOUT.read == 300
+    assert DEFAULT_TIMEOUT.connect == 10
+    assert DEFAULT_TIMEOUT.read == 300
     answer = call(client, "get", "api/events/")
     assert answer.json()["user"] == "demo-user"
     assert service.requests[0].path == "/api/events/"
@@ -180,7 +179,7 @@ def test_idempotent_requests_are_retried_on_503(call, httpserver, waits):
 def test_post_is_not_retried(call, httpserver):
     httpserver.expect_request("/r", method="POST").respond_with_data("busy", status=503)
     client = make(call, httpserver.url_for("/"), force_noauth=True)
-    with pytest.raises(ServiceUnavailable, match="(?i)503 Service Unavailable: busy"):
+    with pytest.raises(ServiceUnavailable, match=r"(?i)503 Service Unavailable: busy"):
         call(client, "post", "r", content=b"x")
     assert len(httpserver.log) == 1
 
@@ -204,7 +203,8 @@ def test_refused_connections_are_retried_then_raise(call, closed_port_url, waits
     client = make(call, closed_port_url, force_noauth=True, retries=2)
     with pytest.raises(httpx.ConnectError):
         call(client, "get", closed_port_url)
-    assert len(waits) == 2 and waits[0] == 0
+    assert len(waits) == 2
+    assert waits[0] == 0
 
 
 def test_retry_after_is_honoured(call, httpserver, waits):
@@ -280,7 +280,7 @@ def test_per_request_credential_to_another_origin_is_the_callers(call, httpserve
 )
 def test_no_credential_in_clear_to_another_machine(call, credential):
     client = make(call, "http://gracedb.invalid/api/", **credential)
-    with pytest.raises(InsecureAuthError, match="gracedb.invalid"):
+    with pytest.raises(InsecureAuthError, match=r"gracedb\.invalid"):
         call(client, "get", "events/")
 
 
