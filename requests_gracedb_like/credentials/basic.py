@@ -13,6 +13,15 @@ from .header import HeaderCredential
 __all__ = ["BasicAuth"]
 
 
+def _bytes(text: str | bytes) -> bytes:
+    if isinstance(text, bytes):
+        return text
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
 class BasicAuth(HeaderCredential, HTTPBasicAuth):
     """:class:`requests.auth.HTTPBasicAuth` that keeps its password out of
     ``repr`` and compares equal to a ``(username, password)`` tuple.
@@ -37,11 +46,7 @@ class BasicAuth(HeaderCredential, HTTPBasicAuth):
     def headers(self, url: Optional[str] = None) -> dict[str, str]:
         """``{"Authorization": "Basic ..."}``, as requests writes it (user
         name and password in Latin-1, else UTF-8), for any `url`."""
-        pair = f"{self.username}:{self.password}"
-        try:
-            raw = pair.encode("latin-1")
-        except UnicodeEncodeError:
-            raw = pair.encode("utf-8")
+        raw = _bytes(self.username) + b":" + _bytes(self.password)
         return {"Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
 
     def __eq__(self, other: object) -> bool:
