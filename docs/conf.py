@@ -26,6 +26,8 @@ extensions = [
 nitpick_ignore_regex = [
     (r"py:.*", r"requests(\..*)?"),
     (r"py:.*", r"urllib3(\..*)?"),
+    (r"py:.*", r"httpx2?(\..*)?"),
+    (r"py:.*", r"(ssl|asyncio)\..*"),
     (r"py:.*", r"(os|pathlib|contextlib|threading|typing|queue|collections\.abc)\..*"),
     (r"py:.*", r"(socket|select)\..*"),
     (r"py:class", r"(str|int|float|bool|bytes|dict|list|tuple|type|object|callable)"),

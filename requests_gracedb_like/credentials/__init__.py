@@ -1,6 +1,8 @@
 """Credentials: one module per kind, and discovery.
 
 =================  ========================================================
+``header``         what every header credential answers, for any HTTP
+                   client: its headers, expiry, refresh and 401 re-read
 ``bearer``         bearer tokens: a value, a file, a file re-read before
                    the token expires
 ``basic``          HTTP basic auth (username and password)

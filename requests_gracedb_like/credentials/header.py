@@ -52,7 +52,7 @@ class HeaderCredential:
         url : str, optional
             The request's URL. The credentials of this package send the
             same headers to every URL they are sent to; which URLs that is
-            is the client's decision (see :mod:`requests_gracedb_like._http.origin`).
+            is the client's decision (the origin rules of ``_http/origin.py``).
         """
         raise NotImplementedError
 

@@ -3,13 +3,14 @@
 Install with the ``httpx`` extra (``pip install requests-gracedb-like[httpx]``);
 ``import requests_gracedb_like`` does not import httpx, this subpackage does.
 
-==================  =========================================================
-:class:`Auth`       an :class:`httpx.Auth` that finds the user's credential
-                    as the session does, and sends it only to the service's
-                    origin and never in clear; for any httpx client
-:class:`Client`     an :class:`httpx.Client` with the session's features
+====================  =======================================================
+:class:`Auth`         an :class:`httpx.Auth` that finds the user's
+                      credential as the session does, and sends it only to
+                      the service's origin and never in clear; for any
+                      httpx client
+:class:`Client`       an :class:`httpx.Client` with the session's features
 :class:`AsyncClient`  the same, for asyncio
-==================  =========================================================
+====================  =======================================================
 
 Private modules, one concept each: ``_auth`` (the auth flow and its rules),
 ``_client`` (the clients), ``_errors`` (HTTP errors with the server's
@@ -62,3 +63,11 @@ __all__ = [
     "__version__",
     "check_request",
 ]
+
+# Shown (in reprs, tracebacks and the docs) where users import them from,
+# as httpx does for its own names.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type) or callable(_obj):
+        _obj.__module__ = __name__
+del _name, _obj

@@ -39,9 +39,9 @@ SIGNED_FOR = "requests_gracedb_like.origin"
 def origin(url: Any) -> Origin:
     """``(scheme, host, port)`` of `url` as httpx sends it: the URL is
     parsed and written back by httpx first, so the rules of
-    :mod:`requests_gracedb_like._http.origin` judge the host httpx connects
+    ``requests_gracedb_like._http.origin`` judge the host httpx connects
     to."""
-    return origin_of(str(httpx.URL(url)))
+    return origin_of(str(httpx.URL(str(url))))
 
 
 def _arguments_for(arguments: Arguments, url: str) -> Arguments:
@@ -293,7 +293,7 @@ class Auth(httpx.Auth):
         """Whether `request` can be sent again: its body is in memory."""
         try:
             request.content  # noqa: B018 - raises for a streamed body
-        except httpx.RequestNotRead:
+        except Exception:  # noqa: BLE001 - httpx's RequestNotRead, or httpx2's
             return False
         return True
 
