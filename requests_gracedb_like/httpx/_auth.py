@@ -293,7 +293,7 @@ class Auth(httpx.Auth):
         """Whether `request` can be sent again: its body is in memory."""
         try:
             request.content  # noqa: B018 - raises for a streamed body
-        except Exception:  # noqa: BLE001 - httpx's RequestNotRead, or httpx2's
+        except Exception:  # httpx's RequestNotRead, or httpx2's
             return False
         return True
 

@@ -10,12 +10,12 @@ from typing import Any, Optional, TypeVar
 
 import httpx
 
+from .._http.messages import MAX_ERROR_BODY
 from .._http.origin import session_credential_headers
 from ..credentials.basic import BasicAuth as _BasicCredential
 from ..credentials.discovery import discover
 from ..credentials.sources import SOURCES
 from ..credentials.x509 import X509Credential
-from ..errors import MAX_ERROR_BODY
 from ..file import STREAM_THRESHOLD, prepare_files, read_opened
 from ..retry import DEFAULT_RETRIES
 from ..user_agent import user_agent_for

@@ -30,8 +30,8 @@ from http import HTTPStatus
 
 import httpx
 
+from .._http.messages import MAX_ERROR_BODY, body_message
 from .._http.redact import printable, redact_secrets, redact_url, secrets_in
-from ..errors import MAX_ERROR_BODY, body_message
 
 __all__ = [
     "BadGateway",
