@@ -12,6 +12,7 @@ import httpx
 
 from .._http.messages import MAX_ERROR_BODY
 from .._http.origin import session_credential_headers
+from ..auth import credential_arguments, discovers_per_request
 from ..credentials.basic import BasicAuth as _BasicCredential
 from ..credentials.discovery import discover
 from ..credentials.sources import SOURCES
@@ -135,8 +136,6 @@ class _ClientBase:
         }
         credential = {k: kwargs.pop(k) for k in CREDENTIAL_ARGUMENTS if k in kwargs}
         fail_if_noauth = bool(credential.get("fail_if_noauth", False))
-        from ..auth import credential_arguments
-
         arguments = credential_arguments(url, **credential)
         self.allow_insecure_auth = bool(allow_insecure_auth)
         self.allow_cross_origin_auth = bool(allow_cross_origin_auth)
@@ -162,8 +161,6 @@ class _ClientBase:
             self.headers["User-Agent"] = user_agent_for(type(self).__module__)  # type: ignore[attr-defined]
 
     def _auth_for(self, arguments: Any, discovery: Any) -> Optional[Auth]:
-        from ..auth import discovers_per_request
-
         if arguments.force_noauth or (
             discovery.auth is None and not discovers_per_request(arguments)
         ):
