@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The suite on the oldest and the newest versions the metadata allows:
-# Python (python_requires), requests and urllib3 (install_requires). Each
-# gets a virtual environment of its own, .venv-oldest and .venv-newest.
+# Python (python_requires), requests and urllib3 (install_requires), httpx
+# (its extra). Each gets a virtual environment of its own, .venv-oldest and
+# .venv-newest.
 #
 #   bash .ci/versions.sh            # both
 #   bash .ci/versions.sh oldest     # one
@@ -47,8 +48,8 @@ python_floor=$(sed -n 's/^python_requires *= *>= *\([0-9.]*\).*/\1/p' setup.cfg)
 for which in "${@:-oldest newest}"; do
     for one in $which; do
         case $one in
-        oldest) run oldest "$python_floor" "requests==$(floor requests)" "urllib3==$(floor urllib3)" ;;
-        newest) run newest 3.13 --upgrade requests urllib3 ;;
+        oldest) run oldest "$python_floor" "requests==$(floor requests)" "urllib3==$(floor urllib3)" "httpx==$(floor httpx)" ;;
+        newest) run newest 3.13 --upgrade requests urllib3 httpx ;;
         *) echo "usage: $0 [oldest] [newest]" >&2; exit 2 ;;
         esac
     done
