@@ -27,6 +27,7 @@ __all__ = [
     "is_loopback",
     "origin_of",
     "prepared_origin",
+    "remote_in_clear",
     "same_origin",
     "session_credential_headers",
     "strip_credential_headers",
@@ -144,5 +145,12 @@ def in_clear_to_remote(url: str) -> bool:
     :func:`urllib.parse.urlsplit` reads (``http://a\\@127.0.0.1/`` goes to
     ``a``).
     """
-    scheme, host, _ = origin_of(url)
+    return remote_in_clear(origin_of(url))
+
+
+def remote_in_clear(origin: Origin) -> bool:
+    """Whether `origin` (``(scheme, host, port)``, however the client read
+    it) is not https and on another machine: the rule of
+    :func:`in_clear_to_remote`."""
+    scheme, host, _ = origin
     return scheme != "https" and not is_loopback(host)

@@ -14,8 +14,7 @@ import httpx
 from .._http.origin import (
     Origin,
     credential_headers,
-    in_clear_to_remote,
-    origin_of,
+    remote_in_clear,
     session_credential_headers,
 )
 from .._http.redact import redact_url
@@ -35,13 +34,19 @@ log = logging.getLogger(__name__)
 #: httpx carries extensions over to the requests of a redirect.
 SIGNED_FOR = "requests_gracedb_like.origin"
 
+_PORTS = {"http": 80, "https": 443}
+
 
 def origin(url: Any) -> Origin:
-    """``(scheme, host, port)`` of `url` as httpx sends it: the URL is
-    parsed and written back by httpx first, so the rules of
-    ``requests_gracedb_like._http.origin`` judge the host httpx connects
-    to."""
-    return origin_of(str(httpx.URL(str(url))))
+    """``(scheme, host, port)`` of `url` as httpx connects to it: read from
+    the :class:`httpx.URL` httpx sends (any other URL is parsed by httpx
+    first), the host in its ASCII form, the port filled in for http and
+    https, as :func:`~requests_gracedb_like._http.origin.origin_of` gives
+    them for requests."""
+    if not isinstance(url, httpx.URL):
+        url = httpx.URL(str(url))
+    scheme = url.scheme
+    return scheme, url.raw_host.decode("ascii").lower(), url.port or _PORTS.get(scheme)
 
 
 def _arguments_for(arguments: Arguments, url: str) -> Arguments:
@@ -80,16 +85,17 @@ def check_request(
        `allow_insecure_auth`.
     """
     signed_for = request.extensions.get(SIGNED_FOR)
+    here = origin(request.url)
     names = [
         name
         for name in session_credential_headers(request.headers, credential)
         if name.lower() != "cookie"
     ]
-    if signed_for is not None and origin(request.url) != signed_for:
+    if signed_for is not None and here != signed_for:
         for name in {*names, *credential_headers(credential)}:
             request.headers.pop(name, None)
         return
-    if names and not allow_insecure_auth and in_clear_to_remote(str(request.url)):
+    if names and not allow_insecure_auth and remote_in_clear(here):
         _refuse_cleartext(request)
 
 
@@ -244,21 +250,22 @@ class Auth(httpx.Auth):
 
     # -- the rules ---------------------------------------------------------
 
-    def _for_origin(self, request: httpx.Request) -> bool:
-        """Rule 1: whether `request` goes to the origin of the credential."""
+    def _for_origin(self, request: httpx.Request, here: Origin) -> bool:
+        """Rule 1: whether `request` (for origin `here`) goes to the origin
+        of the credential."""
         if (
             self.auth_origin is not None
             and not self.allow_cross_origin_auth
-            and origin(request.url) != self.auth_origin
+            and here != self.auth_origin
         ):
             log.debug("not sending the credential to %s", redact_url(str(request.url)))
             return False
         return True
 
-    def _refuse_cleartext(self, request: httpx.Request) -> None:
-        """Rule 2: raise when `request` would carry a credential in clear to
-        another machine."""
-        if not self.allow_insecure_auth and in_clear_to_remote(str(request.url)):
+    def _refuse_cleartext(self, request: httpx.Request, here: Origin) -> None:
+        """Rule 2: raise when `request` (for origin `here`) would carry a
+        credential in clear to another machine."""
+        if not self.allow_insecure_auth and remote_in_clear(here):
             _refuse_cleartext(request)
 
     def _needs_discovery(self) -> bool:
@@ -273,11 +280,11 @@ class Auth(httpx.Auth):
         return found  # type: ignore[return-value]
 
     def _sign(
-        self, request: httpx.Request, credential: HeaderCredential
+        self, request: httpx.Request, credential: HeaderCredential, here: Origin
     ) -> dict[str, str]:
         headers = credential.headers(str(request.url))
         request.headers.update(headers)
-        request.extensions = {**request.extensions, SIGNED_FOR: origin(request.url)}
+        request.extensions = {**request.extensions, SIGNED_FOR: here}
         return headers
 
     def check_request(self, request: httpx.Request) -> None:
@@ -303,15 +310,16 @@ class Auth(httpx.Auth):
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
         credential = None
-        if self._for_origin(request):
+        here = origin(request.url)
+        if self._for_origin(request, here):
             credential = self._found(str(request.url))
         if credential is None:
             yield request
             return
-        self._refuse_cleartext(request)
+        self._refuse_cleartext(request, here)
         if credential.refresh_due():
             credential.update()
-        sent = self._sign(request, credential)
+        sent = self._sign(request, credential, here)
         response = yield request
         if response.status_code != 401 or not self._replayable(request):
             return
@@ -336,7 +344,8 @@ class Auth(httpx.Auth):
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         credential = None
-        if self._for_origin(request):
+        here = origin(request.url)
+        if self._for_origin(request, here):
             if self._needs_discovery():
                 credential = await asyncio.to_thread(self._found, str(request.url))
             else:
@@ -344,7 +353,7 @@ class Auth(httpx.Auth):
         if credential is None:
             yield request
             return
-        self._refuse_cleartext(request)
+        self._refuse_cleartext(request, here)
         if credential.refresh_due():
             async with self._async_lock():
                 now = time.time()
@@ -354,7 +363,7 @@ class Auth(httpx.Auth):
                     # finish, so a rotated refresh token is always saved.
                     # The time is the loop's: the clock decided here.
                     await asyncio.to_thread(credential.update, now)
-        sent = self._sign(request, credential)
+        sent = self._sign(request, credential, here)
         response = yield request
         if response.status_code != 401 or not self._replayable(request):
             return
