@@ -222,6 +222,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.slow
 def test_a_sync_and_an_async_process_refresh_once(
     monkeypatch, oidc_provider, api, tmp_path
 ):

@@ -17,6 +17,7 @@ from requests_gracedb_like.exceptions import InsecureAuthError  # noqa: E402
 from requests_gracedb_like.httpx import Auth  # noqa: E402
 
 
+@pytest.mark.slow
 def test_import_does_not_load_httpx():
     code = (
         "import sys, requests_gracedb_like, requests_gracedb_like.session;"
