@@ -131,7 +131,8 @@ def _walk(request: Arguments, sources: Sequence[Source]) -> list[Attempt]:
             attempt = source(request)
         else:
             attempt = _not_looked_at(source.name, why_not, source.kind)
-        log.debug("credential source %s", attempt.describe())
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("credential source %s", attempt.describe())
         if attempt.found:
             winners.append(source)
         attempts.append(attempt)
