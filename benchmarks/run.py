@@ -17,10 +17,13 @@ server certificate made by trustme for this run); a raw-socket client is
 timed first to show it is not the bottleneck. Two delay relays
 (``delay.py``) in front of the HTTPS port add a round trip of 10 ms and
 50 ms, as a near and a far server would; bare ``http.client`` through them
-is the floor. Every figure comes from a fresh subprocess (``worker.py``).
-Loops are bounded; the full run takes about ten minutes on 2 cores,
-``--quick`` about two. Nothing here fails on a timing: the table reports,
-``benchmarks/RESULTS.md`` records.
+is the floor. The httpx ``Client`` of this package (the ``httpx`` extra,
+installed with the package) is measured beside plain ``httpx.Client``, and
+its ``AsyncClient`` beside plain ``httpx.AsyncClient`` on 1,000 GETs with at
+most 100 in flight through the 10 ms relay. Every figure comes from a
+fresh subprocess (``worker.py``). Loops are bounded; the full run takes
+about ten minutes on 2 cores, ``--quick`` about two. Nothing here fails
+on a timing: the table reports, ``benchmarks/RESULTS.md`` records.
 
 ``--frames`` prints only the request path of one plain ``session.get()``
 (frames from ``get`` to ``HTTPAdapter.send`` and function calls, of the
@@ -62,6 +65,8 @@ CLIENTS = (
     # The drop-in for igwn_auth_utils.requests, with the same arguments.
     "requests_gracedb_like.igwn",
     "httpx",
+    # The httpx Client of this package (the httpx extra), beside plain httpx.
+    "requests_gracedb_like.httpx",
     "niquests",
     "requests_gracedb_like",
 )
@@ -80,6 +85,12 @@ SESSIONS = (
 BIG = ("requests", "httpx", NIQUESTS, OURS)
 #: Round trips (ms) the delay relays add in front of the HTTPS server.
 DELAYS = (10, 50)
+#: The httpx Client of this package and the plain one it is measured against.
+OURS_HTTPX, HTTPX = "requests_gracedb_like.httpx", "httpx"
+#: Asyncio clients (worker.make_async): plain httpx, then this package's.
+ASYNC_CLIENTS = ("httpx.AsyncClient", "requests_gracedb_like.httpx.AsyncClient")
+#: GETs per timed batch of the asyncio clients, and how many in flight.
+ASYNC_GETS, IN_FLIGHT = 1000, 100
 #: Clients whose request path is traced (``--frames``).
 TRACED = ("requests", "requests_gracedb_like.igwn", OURS)
 #: Extra environment variables for the "cost grows with the environment" row.
@@ -99,7 +110,11 @@ def _ensure_venv(venv: Path, requirements: Path, *extra: str) -> None:
     """Create `venv` with `requirements` installed, or refresh it when they
     changed since."""
     stamp = venv / ".requirements.sha256"
-    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    # What is installed besides the requirements (the package and its
+    # extras) counts too: a venv made without an extra is made again.
+    digest = hashlib.sha256(
+        requirements.read_bytes() + "\0".join(extra).encode()
+    ).hexdigest()
     python = _venv_python(venv)
     if python.exists() and stamp.exists() and stamp.read_text() == digest:
         return
@@ -125,7 +140,8 @@ def bootstrap(argv: list[str]) -> None:
     """Create or refresh benchmarks/.venv, then re-run this script in it."""
     if Path(sys.prefix).resolve() == VENV.resolve():
         return
-    _ensure_venv(VENV, REQUIREMENTS, "-e", str(ROOT))
+    # With the httpx extra: the rows of requests_gracedb_like.httpx.
+    _ensure_venv(VENV, REQUIREMENTS, "-e", f"{ROOT}[httpx]")
     os.execv(str(_venv_python()), [str(_venv_python()), __file__, *argv])
 
 
@@ -200,15 +216,16 @@ class Runner:
         cmd = [python, str(HERE / "worker.py"), task, client]
         return [*cmd, json.dumps(payload)], env
 
-    def interleaved(self, rows, *, rounds: int, batch: int) -> dict[str, list]:
+    def interleaved(
+        self, rows, *, rounds: int, batch: int, task: str = "perreq"
+    ) -> dict[str, list]:
         """Per-request microseconds: one process per row ``(label, client,
         extra_env, args)``, driven round-robin one batch at a time, so that
-        every client sees the same machine load."""
+        every client sees the same machine load. `task` is ``perreq`` or,
+        for the asyncio clients, ``concurrent``."""
         procs = {}
         for label, client, extra_env, args in rows:
-            cmd, env = self._command(
-                "perreq", client, extra_env, {"warmup": 50, **args}
-            )
+            cmd, env = self._command(task, client, extra_env, {"warmup": 50, **args})
             procs[label] = subprocess.Popen(
                 cmd,
                 env=env,
@@ -365,7 +382,7 @@ def frames_only(opts: argparse.Namespace) -> int:
 
 
 def interleaved(
-    run: Runner, rows: list, *, rounds: int, batch: int
+    run: Runner, rows: list, *, rounds: int, batch: int, task: str = "perreq"
 ) -> dict[str, float]:
     """Median microseconds per request for each row ``(label, client,
     extra_env, args)`` of `rows`, over `rounds` interleaved rounds of
@@ -373,7 +390,7 @@ def interleaved(
     puts a process (beside the server's core or not) moves its figures more
     than anything measured here, so no row rests on one process."""
     procs = [(f"{label}#{i}", c, e, a) for i in (1, 2) for label, c, e, a in rows]
-    raw_per = run.interleaved(procs, rounds=rounds, batch=batch)
+    raw_per = run.interleaved(procs, rounds=rounds, batch=batch, task=task)
     return {
         label: statistics.median(raw_per[f"{label}#1"] + raw_per[f"{label}#2"])
         for label, _, _, _ in rows
@@ -551,6 +568,22 @@ def main(argv: list[str]) -> int:
                 batch=far_batch,
             )
 
+        # -- asyncio: 1,000 GETs, at most 100 in flight, through the near relay
+        near_relay = relays[min(relays)]
+        # A batch takes seconds (the clients' own work, not the relay's): one
+        # round with --quick, about 15 s; warm-up batches open the connections.
+        async_rounds = 1 if quick else 5
+        at_once = {"base": near_relay.url, "in_flight": IN_FLIGHT, "warmup": 200}
+        t_async = time.monotonic()
+        per_async = interleaved(
+            run,
+            [(c, c, 0, at_once) for c in ASYNC_CLIENTS],
+            rounds=async_rounds,
+            batch=ASYNC_GETS,
+            task="concurrent",
+        )
+        async_seconds = time.monotonic() - t_async
+
         # -- threads: one session, 16 threads, over HTTP and HTTPS -------------
         thr = threaded(run, ("urllib3", *sessions), quick, {})
         thr_tls = threaded(run, ("urllib3", *sessions), quick, https)
@@ -603,6 +636,7 @@ def main(argv: list[str]) -> int:
         per_request_us=per,
         per_request_https_us=per_tls,
         per_request_relay_us={str(rtt): v for rtt, v in per_far.items()},
+        asyncio_relay_us=per_async,
         threaded=thr,
         threaded_https=thr_tls,
         request_path=paths,
@@ -686,6 +720,22 @@ def main(argv: list[str]) -> int:
     )
     print()
     print(
+        f"asyncio: {ASYNC_GETS:,} GETs gathered at once, at most {IN_FLIGHT} in "
+        f"flight (asyncio.Semaphore), on one kept client with {IN_FLIGHT} "
+        f"connections, over HTTPS through the {min(per_far)} ms relay (median "
+        f"of 2 processes x {async_rounds} interleaved rounds; this part took "
+        f"{async_seconds:.0f} s)"
+    )
+    print(f"| client | ms per {ASYNC_GETS:,} GETs | us/GET | vs httpx.AsyncClient |")
+    print("|---|---:|---:|---:|")
+    plain_async = per_async[ASYNC_CLIENTS[0]]
+    for c in ASYNC_CLIENTS:
+        v = per_async[c]
+        print(
+            f"| {c} | {v * ASYNC_GETS / 1e3:.0f} | {v:.0f} | {_ratio(v, plain_async)} |"
+        )
+    print()
+    print(
         "16 threads on one session (new connections: beyond one per thread, "
         "i.e. replacing connections the pool dropped)"
     )
@@ -733,6 +783,7 @@ def main(argv: list[str]) -> int:
     ours_path = paths[OURS]
     near = per_far[min(per_far)]
     thr_ratio = thr_tls[OURS]["rps"] / thr_tls["requests"]["rps"]
+    ours_async = per_async[ASYNC_CLIENTS[1]]
     goals = [
         (
             "per request over HTTPS on loopback vs requests (<= 1.0x)",
@@ -749,6 +800,24 @@ def main(argv: list[str]) -> int:
             "floor (<= 1.05x)",
             _ratio(near[OURS], near["http.client"]),
             near[OURS] <= 1.05 * near["http.client"],
+        ),
+        (
+            f"httpx Client per request through the {min(per_far)} ms relay vs "
+            "plain httpx.Client (<= 1.1x)",
+            _ratio(near[OURS_HTTPX], near[HTTPX]),
+            near[OURS_HTTPX] <= 1.1 * near[HTTPX],
+        ),
+        (
+            "httpx Client per request over HTTPS on loopback vs plain httpx.Client",
+            _ratio(per_tls[OURS_HTTPX], per_tls[HTTPX]),
+            None,
+        ),
+        (
+            f"{ASYNC_GETS:,} GETs, {IN_FLIGHT} in flight, through the "
+            f"{min(per_far)} ms relay: AsyncClient vs plain httpx.AsyncClient "
+            "(<= 1.15x)",
+            _ratio(ours_async, plain_async),
+            ours_async <= 1.15 * plain_async,
         ),
         (
             "16 threads over HTTPS vs requests' throughput (>= 1.0x)",

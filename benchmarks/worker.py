@@ -1,15 +1,17 @@
 """One measurement in a fresh interpreter, printed as JSON.
 
 ``python worker.py TASK CLIENT ARGS_JSON`` where TASK is ``perreq``,
-``threaded``, ``import``, ``construct``, ``memory``, ``upload``,
-``bigupload`` or ``frames``. Run by ``run.py``; each call is its own process
-so imports, memory and warnings of one client never colour another's
-figures. With an ``https://`` base URL, ARGS_JSON's ``ca`` names the file
-of the certificate authority every client is told to trust.
+``concurrent`` (an asyncio client), ``threaded``, ``import``,
+``construct``, ``memory``, ``upload``, ``bigupload`` or ``frames``. Run
+by ``run.py``; each call is its own process so imports, memory and
+warnings of one client never colour another's figures. With an
+``https://`` base URL, ARGS_JSON's ``ca`` names the file of the
+certificate authority every client is told to trust.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import logging
@@ -34,6 +36,7 @@ MODULES = {
     "httpx": "httpx",
     "niquests": "niquests",
     "requests_gracedb_like": "requests_gracedb_like",
+    "requests_gracedb_like.httpx": "requests_gracedb_like.httpx",
 }
 
 #: Suffix of a client name that makes ``get()`` open a new session, send
@@ -205,6 +208,14 @@ def _make(
 
         return Client(lambda: c.get(api).content, c.close, upload, c)
 
+    if name == "requests_gracedb_like.httpx":
+        from requests_gracedb_like.httpx import Client as GracedbClient
+
+        # As the session below: every default feature on, paths relative
+        # to the service URL; the CA through httpx's public verify=.
+        g = GracedbClient(base, token=token_file, verify=context or True)
+        return Client(lambda: g.get("api/").content, g.close, session=g)
+
     if name == "niquests":
         # In its own virtual environment (benchmarks/.venv-niquests): its
         # urllib3-future would replace the urllib3 of the other clients.
@@ -233,6 +244,77 @@ def _make(
         return Client(lambda: s.get(here).content, s.close, upload, s)
 
     raise SystemExit(f"unknown client {name!r}")
+
+
+def make_async(
+    name: str, base: str, token: str, token_file: str, ca: str | None, in_flight: int
+) -> tuple[Any, str]:
+    """An asyncio client `name` and the URL of ``/api/`` for it, able to
+    keep `in_flight` connections open (both clients get the same limits: at
+    httpx's default of 20 kept-alive connections, each batch would open 80
+    new ones); `ca` trusted through httpx's public ``verify=``."""
+    import httpx
+
+    context = ssl.create_default_context(cafile=ca) if ca else True
+    limits = httpx.Limits(
+        max_connections=in_flight, max_keepalive_connections=in_flight
+    )
+    if name == "httpx.AsyncClient":
+        header = {"Authorization": f"Bearer {token}"}
+        client = httpx.AsyncClient(headers=header, limits=limits, verify=context)
+        return client, base + "api/"
+    if name == "requests_gracedb_like.httpx.AsyncClient":
+        from requests_gracedb_like.httpx import AsyncClient
+
+        client = AsyncClient(base, token=token_file, limits=limits, verify=context)
+        return client, "api/"
+    raise SystemExit(f"unknown asyncio client {name!r}")
+
+
+def concurrent(
+    name: str,
+    base: str,
+    token: str,
+    token_file: str,
+    ca: str | None,
+    in_flight: int,
+    warmup: int,
+) -> dict[str, Any]:
+    """As ``perreq``, for an asyncio client: each line of standard input (a
+    number of GETs) is answered with the mean microseconds per GET of that
+    many, sent by as many tasks gathered at once with at most `in_flight`
+    of them in flight (an ``asyncio.Semaphore``), on one client kept for
+    the whole process and one event loop."""
+
+    async def main() -> None:
+        client, url = make_async(name, base, token, token_file, ca, in_flight)
+        limit = asyncio.Semaphore(in_flight)
+
+        async def get() -> bytes:
+            async with limit:
+                response = await client.get(url)
+                response.raise_for_status()
+                return response.content
+
+        async def batch(n: int) -> None:
+            bodies = await asyncio.gather(*(get() for _ in range(n)))
+            if len(bodies) != n or not all(bodies):
+                raise RuntimeError("a GET returned no body")
+
+        async with client:
+            # Opens the connections the batches keep using.
+            await batch(warmup)
+            gc.collect()
+            print("ready", flush=True)
+            # Blocks the loop while it waits, when nothing else runs on it.
+            for line in sys.stdin:
+                n = int(line)
+                t0 = time.perf_counter()
+                await batch(n)
+                print((time.perf_counter() - t0) / n * 1e6, flush=True)
+
+    asyncio.run(main())
+    return {}
 
 
 def _rss_kib(field: str = "VmRSS") -> int:
@@ -464,6 +546,16 @@ def main() -> None:
             args["token"],
             args["token_file"],
             args.get("discover", False),
+        )
+    elif task == "concurrent":
+        result = concurrent(
+            name,
+            args["base"],
+            args["token"],
+            args["token_file"],
+            args.get("ca"),
+            args["in_flight"],
+            args["warmup"],
         )
     else:
         client = make(
