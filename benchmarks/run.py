@@ -570,8 +570,8 @@ def main(argv: list[str]) -> int:
 
         # -- asyncio: 1,000 GETs, at most 100 in flight, through the near relay
         near_relay = relays[min(relays)]
-        # A batch takes seconds (the clients' own work, not the relay's): one
-        # round with --quick, about 15 s; warm-up batches open the connections.
+        # A batch takes seconds of the clients' own work (httpx's pool, not
+        # the relay): one round with --quick, about 20 s in all.
         async_rounds = 1 if quick else 5
         at_once = {"base": near_relay.url, "in_flight": IN_FLIGHT, "warmup": 200}
         t_async = time.monotonic()
@@ -721,8 +721,9 @@ def main(argv: list[str]) -> int:
     print()
     print(
         f"asyncio: {ASYNC_GETS:,} GETs gathered at once, at most {IN_FLIGHT} in "
-        f"flight (asyncio.Semaphore), on one kept client with {IN_FLIGHT} "
-        f"connections, over HTTPS through the {min(per_far)} ms relay (median "
+        f"flight (asyncio.Semaphore), on one kept client with httpx's default "
+        "limits (100 connections, 20 kept alive), over HTTPS through the "
+        f"{min(per_far)} ms relay (median "
         f"of 2 processes x {async_rounds} interleaved rounds; this part took "
         f"{async_seconds:.0f} s)"
     )
