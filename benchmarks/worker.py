@@ -251,10 +251,10 @@ def make_async(
 ) -> tuple[Any, str]:
     """An asyncio client `name` and the URL of ``/api/`` for it, with
     httpx's default limits, as users get them (100 connections, 20 of them
-    kept alive for 5 s: keeping all 100 alive made batches slower here, up
-    to several times with no expiry, for both clients, as httpcore's pool
-    scans its connections for each queued request); `ca` trusted through
-    httpx's public ``verify=``."""
+    kept alive for 5 s: keeping all 100 alive made plain httpx's batches
+    slower here, up to several times with no expiry, as httpcore's pool,
+    which both clients use, scans its connections for each queued request);
+    `ca` trusted through httpx's public ``verify=``."""
     import httpx
 
     context = ssl.create_default_context(cafile=ca) if ca else True
