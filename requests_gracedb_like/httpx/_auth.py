@@ -6,7 +6,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, Generator, Sequence
 from typing import Any, Optional
 
 import httpx
@@ -55,10 +55,11 @@ def _arguments_for(arguments: Arguments, url: str) -> Arguments:
     return Arguments(**fields)
 
 
-def _refuse_cleartext(request: httpx.Request) -> None:
+def _refuse_cleartext(request: httpx.Request, names: Sequence[str] = ()) -> None:
     url = str(request.url)
+    what = f"a credential ({', '.join(names)} header)" if names else "a credential"
     raise InsecureAuthError(
-        f"refusing to send a credential over plain {request.url.scheme or 'text'} "
+        f"refusing to send {what} over plain {request.url.scheme or 'text'} "
         f"to {redact_url(url)}: anyone on the network path could read it. Use "
         "https, or pass allow_insecure_auth=True to accept the risk."
     )
@@ -96,7 +97,7 @@ def check_request(
             request.headers.pop(name, None)
         return
     if names and not allow_insecure_auth and remote_in_clear(here):
-        _refuse_cleartext(request)
+        _refuse_cleartext(request, names)
 
 
 class Auth(httpx.Auth):

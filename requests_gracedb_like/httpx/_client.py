@@ -6,13 +6,16 @@ import asyncio
 import os
 import ssl
 from contextlib import ExitStack
+from http.cookiejar import CookieJar
 from typing import Any, Optional, TypeVar
 
 import httpx
+from requests.cookies import create_cookie
 
 from .._http.messages import MAX_ERROR_BODY
 from .._http.origin import session_credential_headers
 from ..auth import credential_arguments, discovers_per_request
+from ..clone import _cookie_domain, _cookie_secure
 from ..credentials.basic import BasicAuth as _BasicCredential
 from ..credentials.discovery import discover
 from ..credentials.sources import SOURCES
@@ -280,9 +283,24 @@ class _ClientBase:
         return self._copy(headers=merged)
 
     def with_cookies(self: _C, cookies: Any) -> _C:
-        """A new client like this one, with `cookies` added to its cookies."""
+        """A new client like this one, with `cookies` added to its cookies.
+
+        Cookies given by name and value are sent as the session's
+        :meth:`~requests_gracedb_like.clone.SessionCloneMixin.with_cookies`
+        sends them: only to the service's host when the client has a
+        service URL, and then only over https unless that URL is plain http
+        on this machine or the client has ``allow_insecure_auth=True``.
+        """
         merged = httpx.Cookies(self.cookies)  # type: ignore[attr-defined]
-        merged.update(cookies)
+        if isinstance(cookies, (httpx.Cookies, CookieJar)):
+            merged.update(cookies)
+            return self._copy(cookies=merged)
+        domain = _cookie_domain(self.auth_url)
+        secure = _cookie_secure(self.auth_url, self.allow_insecure_auth)
+        for name, value in dict(cookies).items():
+            merged.jar.set_cookie(
+                create_cookie(name, value, domain=domain, path="/", secure=secure)
+            )
         return self._copy(cookies=merged)
 
     def with_timeout(self: _C, timeout: Any) -> _C:

@@ -3,6 +3,15 @@ reaches a proxy in clear.
 
 The rule is decided on the hop the request takes: a loopback URL reached
 through a proxy hands the credential to the proxy.
+
+The cases of plain http to a remote host, of a token header set on the
+client and of login cookies run through the three front ends
+(``front_end``, see ``front_ends.py``). The proxy cases are the requests
+``Session``'s only: the httpx clients do not have the proxy rule yet (a
+credential to this machine through a proxy named in the environment or
+in ``proxy=``/``mounts=`` is sent; see "What is not there yet" in
+``docs/httpx.rst``), nor ``session.environment`` whose ``repr`` the
+proxy-password case reads.
 """
 
 from __future__ import annotations
@@ -72,24 +81,29 @@ def test_a_proxy_may_carry_requests_without_credentials(recorder, no_proxy_varia
         "http://0x7f000001.invalid/",
     ],
 )
-def test_plain_http_to_a_remote_host_is_refused_before_sending(url):
-    with Session(url, api_key=SECRET) as s, pytest.raises(InsecureAuthError) as info:
+def test_plain_http_to_a_remote_host_is_refused_before_sending(front_end, url):
+    with (
+        front_end.make(url, api_key=SECRET) as s,
+        pytest.raises(InsecureAuthError) as info,
+    ):
         s.get(url, timeout=5)
     assert SECRET not in str(info.value)
 
 
-def test_a_session_token_header_is_refused_over_plain_http():
-    with Session("http://gracedb.invalid/", force_noauth=True) as s:
+def test_a_session_token_header_is_refused_over_plain_http(front_end):
+    with front_end.make("http://gracedb.invalid/", force_noauth=True) as s:
         s.headers["X-Auth-Token"] = SECRET
-        with pytest.raises(InsecureAuthError, match="X-Auth-Token"):
+        with pytest.raises(InsecureAuthError, match="(?i)X-Auth-Token"):
             s.get("http://gracedb.invalid/x", timeout=5)
 
 
-def test_a_login_cookie_for_an_https_service_is_never_sent_over_http(recorder):
+def test_a_login_cookie_for_an_https_service_is_never_sent_over_http(
+    recorder, front_end
+):
     server = recorder()
     # The service is https; the same host and port reached over plain http
     # must not get the login cookie.
-    with Session(f"https://localhost:{server.port}/", force_noauth=True) as s:
+    with front_end.make(f"https://localhost:{server.port}/", force_noauth=True) as s:
         s.with_cookies({"sessionid": SECRET}).get(
             f"http://localhost:{server.port}/", timeout=5
         )
@@ -97,9 +111,9 @@ def test_a_login_cookie_for_an_https_service_is_never_sent_over_http(recorder):
     assert not server.saw(SECRET)
 
 
-def test_a_login_cookie_for_a_loopback_http_service_is_sent(recorder):
+def test_a_login_cookie_for_a_loopback_http_service_is_sent(recorder, front_end):
     server = recorder()
-    with Session(server.url(), force_noauth=True) as s:
+    with front_end.make(server.url(), force_noauth=True) as s:
         s.with_cookies({"sessionid": SECRET}).get(server.url(), timeout=5)
     assert server.saw(SECRET)
 
