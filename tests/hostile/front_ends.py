@@ -121,7 +121,9 @@ class FrontEnd:
     def is_httpx(self) -> bool:
         return self.kind != "Session"
 
-    def make(self, url: Optional[str] = None, *, verify: Any = None, **options: Any) -> Handle:
+    def make(
+        self, url: Optional[str] = None, *, verify: Any = None, **options: Any
+    ) -> Handle:
         """A client for `url` made with `options` (a CA bundle as
         `verify`, set as each front end takes it)."""
         if self.kind == "Session":

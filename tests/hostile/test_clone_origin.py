@@ -6,6 +6,13 @@ A is the service, B another origin (another port). Each form sends one
 request to B (plain, and with a per-request audience naming B, which
 must not change where the credential goes) and one to A, which does get
 the credential.
+
+The ``with_*`` copies run through the three front ends (``front_end``,
+see ``front_ends.py``). What the httpx clients lack is the requests
+``Session``'s only: pickling (an httpx client is not picklable),
+``with_retries()``, per-request claims (``token_audience=`` on a request;
+httpx's ``request()`` takes no extra arguments), and the forked child
+(httpx's connection pools are not made safe across ``fork``).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import warnings
 
 import pytest
 import requests
+from front_ends import HTTPX_FRONT_ENDS
 
 from requests_gracedb_like import Session
 from requests_gracedb_like.testing import make_jwt
@@ -73,11 +81,11 @@ EXTRAS = {
 }
 
 
-def _requests(session, a, b, extra):
+def _requests(session, a, b, extra, refusals=(requests.RequestException, ValueError)):
     """Send to B (in full and scheme-relative; a refusal is fine), then
     to A."""
     for target in (b.url("/b"), f"//127.0.0.1:{b.port}/b-relative"):
-        with contextlib.suppress(requests.RequestException, ValueError):
+        with contextlib.suppress(*refusals):
             session.get(target, timeout=5, **EXTRAS[extra](b))
     session.get(a.url("/a"), timeout=5)
 
@@ -92,15 +100,35 @@ def _leaked(server):
     ]
 
 
-@pytest.mark.parametrize("extra", EXTRAS)
-@pytest.mark.parametrize("form", FORMS)
-def test_a_copy_keeps_the_credential_on_its_origin(servers, credential, form, extra):
+#: The forms an httpx client has, asked of it with the plain requests.
+HTTPX_FORMS = ("with_headers", "with_cookies", "with_timeout")
+
+COPY_CASES = [
+    *(
+        pytest.param("Session", form, extra, id=f"Session-{form}-{extra}")
+        for form in FORMS
+        for extra in EXTRAS
+    ),
+    *(
+        pytest.param(front, form, "plain", id=f"{front}-{form}-plain")
+        for front in HTTPX_FRONT_ENDS
+        for form in HTTPX_FORMS
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("front_end", "form", "extra"), COPY_CASES, indirect=["front_end"]
+)
+def test_a_copy_keeps_the_credential_on_its_origin(
+    servers, credential, front_end, form, extra
+):
     a, b = servers
     options, seen_by_a = credential
-    with Session(a.url(), **options) as original:
-        made = FORMS[form](original)
+    with front_end.make(a.url(), **options) as original:
+        made = front_end.adopt(FORMS[form](original.client))
         with made:
-            _requests(made, a, b, extra)
+            _requests(made, a, b, extra, front_end.refusals)
     assert a.saw(seen_by_a), "the service still gets the credential"
     assert _leaked(b) == []
 

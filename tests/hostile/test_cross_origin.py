@@ -111,9 +111,7 @@ SESSION_HEADERS = [
 
 
 @pytest.mark.parametrize(("name", "value"), SESSION_HEADERS)
-def test_session_credential_header_stays_on_the_origin(
-    servers, front_end, name, value
-):
+def test_session_credential_header_stays_on_the_origin(servers, front_end, name, value):
     a, b = servers
     with front_end.make(a.url(), force_noauth=True) as s:
         s.headers[name] = value
@@ -130,6 +128,19 @@ def test_with_headers_credential_stays_on_the_origin(servers, front_end, name, v
         copy = s.with_headers({name: value})
         copy.get(b.url("/elsewhere"), timeout=5)
         copy.get(a.url("/home"), timeout=5)
+    assert not b.saw(SECRET)
+    assert a.saw(SECRET)
+
+
+def test_a_with_cookies_login_cookie_stays_on_the_service_host(servers, front_end):
+    # Cookies know hosts, not ports: the other origin is another host name
+    # of this machine.
+    a, b = servers
+    with front_end.make(a.url(), force_noauth=True) as s:
+        copy = s.with_cookies({"sessionid": SECRET})
+        copy.get(b.url("/elsewhere", host="localhost"), timeout=5)
+        copy.get(a.url("/home"), timeout=5)
+    assert b.heads
     assert not b.saw(SECRET)
     assert a.saw(SECRET)
 
