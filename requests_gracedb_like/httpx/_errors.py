@@ -30,7 +30,7 @@ from http import HTTPStatus
 
 import httpx
 
-from .._http.messages import MAX_ERROR_BODY, body_message
+from .._http.messages import MAX_ERROR_BODY, _shorten, body_message
 from .._http.redact import printable, redact_secrets, redact_url, secrets_in
 
 __all__ = [
@@ -140,7 +140,8 @@ def error_for(response: httpx.Response, body: bytes) -> HTTPStatusError:
     """
     request = response.request
     url = str(request.url)
-    reason = printable(response.reason_phrase or "").strip()
+    # As the session's message: at most 100 characters of a reason phrase.
+    reason = _shorten(printable(response.reason_phrase or "").strip(), 100)
     if not reason:
         try:
             reason = HTTPStatus(response.status_code).phrase

@@ -93,7 +93,7 @@ def test_plain_http_to_a_remote_host_is_refused_before_sending(front_end, url):
 def test_a_session_token_header_is_refused_over_plain_http(front_end):
     with front_end.make("http://gracedb.invalid/", force_noauth=True) as s:
         s.headers["X-Auth-Token"] = SECRET
-        with pytest.raises(InsecureAuthError, match="(?i)X-Auth-Token"):
+        with pytest.raises(InsecureAuthError, match=r"(?i)X-Auth-Token"):
             s.get("http://gracedb.invalid/x", timeout=5)
 
 

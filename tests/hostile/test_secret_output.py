@@ -3,6 +3,10 @@
 A hostile server controls the status line, the headers and the body of
 its answers; it may echo the request's credential back, or embed terminal
 escape sequences that retitle the window, clear the screen or hide text.
+
+The cases run through the three front ends (``front_end``, see
+``front_ends.py``), but for ``describe_auth()``, which the httpx clients
+do not have (``client.auth_source`` names the source, never a secret).
 """
 
 from __future__ import annotations
@@ -11,11 +15,9 @@ import base64
 import json
 
 import pytest
-import requests
 from hostile import response
 
 from requests_gracedb_like import Session
-from requests_gracedb_like.exceptions import HTTPError
 
 SECRET = "s3cret-token-value"
 
@@ -29,9 +31,12 @@ def _clean(text: str) -> None:
         assert char not in text, f"{char!r} in {text!r}"
 
 
-def _error(recorder, reply, **session_kwargs):
+def _error(recorder, front_end, reply, **session_kwargs):
     server = recorder(lambda head: reply)
-    with Session(server.url(), **session_kwargs) as s, pytest.raises(HTTPError) as info:
+    with (
+        front_end.make(server.url(), **session_kwargs) as s,
+        pytest.raises(front_end.HTTPError) as info,
+    ):
         s.get(server.url("/x"), timeout=5)
     return info.value
 
@@ -49,10 +54,11 @@ ESCAPES = [
 
 
 @pytest.mark.parametrize("escape", ESCAPES)
-def test_escapes_in_a_json_detail_never_reach_the_message(recorder, escape):
+def test_escapes_in_a_json_detail_never_reach_the_message(recorder, front_end, escape):
     body = json.dumps({"detail": f"bad {escape} thing"}).encode()
     err = _error(
         recorder,
+        front_end,
         response(400, body, {"Content-Type": "application/json"}),
         force_noauth=True,
     )
@@ -69,10 +75,11 @@ def test_escapes_in_a_json_detail_never_reach_the_message(recorder, escape):
     ],
 )
 def test_escapes_in_html_and_text_bodies_never_reach_the_message(
-    recorder, body, content_type
+    recorder, front_end, body, content_type
 ):
     err = _error(
         recorder,
+        front_end,
         response(
             500,
             body.encode("latin-1" if "latin" in content_type else "utf-8"),
@@ -83,9 +90,10 @@ def test_escapes_in_html_and_text_bodies_never_reach_the_message(
     _clean(str(err))
 
 
-def test_escapes_in_the_reason_phrase_never_reach_the_message(recorder):
+def test_escapes_in_the_reason_phrase_never_reach_the_message(recorder, front_end):
     err = _error(
         recorder,
+        front_end,
         response(403, b"", reason=b"No\x1b]0;pwned\x07 \x1b[2J"),
         force_noauth=True,
     )
@@ -93,8 +101,10 @@ def test_escapes_in_the_reason_phrase_never_reach_the_message(recorder):
     assert "403" in str(err)
 
 
-def test_an_overlong_reason_phrase_is_bounded(recorder):
-    err = _error(recorder, response(418, b"", reason=b"R" * 60000), force_noauth=True)
+def test_an_overlong_reason_phrase_is_bounded(recorder, front_end):
+    err = _error(
+        recorder, front_end, response(418, b"", reason=b"R" * 60000), force_noauth=True
+    )
     assert len(str(err)) < 1000
 
 
@@ -113,32 +123,37 @@ def test_an_overlong_reason_phrase_is_bounded(recorder):
     ],
 )
 def test_a_server_echoing_the_credential_never_puts_it_in_the_message(
-    recorder, kwargs, echo
+    recorder, front_end, kwargs, echo
 ):
     for body, ctype in (
         (json.dumps({"detail": echo}).encode(), "application/json"),
         (f"<title>{echo}</title>".encode(), "text/html"),
         (echo.encode(), "text/plain"),
     ):
-        err = _error(recorder, response(401, body, {"Content-Type": ctype}), **kwargs)
+        err = _error(
+            recorder, front_end, response(401, body, {"Content-Type": ctype}), **kwargs
+        )
         assert SECRET not in str(err)
         assert "REDACTED" in str(err)
 
 
-def test_a_token_file_echoed_back_is_redacted(recorder, make_token):
+def test_a_token_file_echoed_back_is_redacted(recorder, front_end, make_token):
     path = make_token({"sub": "albert"})
     token = path.read_text().strip()
     server = recorder(lambda head: response(401, b"rejected " + head))
-    with Session(server.url(), token=path) as s, pytest.raises(HTTPError) as info:
+    with (
+        front_end.make(server.url(), token=path) as s,
+        pytest.raises(front_end.HTTPError) as info,
+    ):
         s.get(server.url("/x"), timeout=5)
     assert token not in str(info.value)
 
 
-def test_a_secret_query_value_echoed_back_is_redacted(recorder):
+def test_a_secret_query_value_echoed_back_is_redacted(recorder, front_end):
     err_server = recorder(lambda head: response(404, b"no page " + head.split()[1]))
     with (
-        Session(err_server.url(), force_noauth=True) as s,
-        pytest.raises(HTTPError) as info,
+        front_end.make(err_server.url(), force_noauth=True) as s,
+        pytest.raises(front_end.HTTPError) as info,
     ):
         s.get(err_server.url(f"/x?token={SECRET}"), timeout=5)
     assert SECRET not in str(info.value)
@@ -159,11 +174,11 @@ def test_describe_auth_never_shows_url_secrets(url):
         assert SECRET not in shown
 
 
-def test_a_garbage_status_line_with_escapes_gives_a_clean_message(recorder):
+def test_a_garbage_status_line_with_escapes_gives_a_clean_message(recorder, front_end):
     server = recorder(lambda head: b"\x1b]0;pwned\x07\x1b[2J garbage\r\n\r\n")
     with (
-        Session(server.url(), force_noauth=True, retries=0) as s,
-        pytest.raises(requests.ConnectionError) as info,
+        front_end.make(server.url(), force_noauth=True, retries=0) as s,
+        pytest.raises(front_end.ConnectionError) as info,
     ):
         s.get(server.url(f"/x?token={SECRET}"), timeout=5)
     _clean(str(info.value))
