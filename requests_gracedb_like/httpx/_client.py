@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import ssl
+import time
 from contextlib import ExitStack
 from http.cookiejar import CookieJar
 from typing import Any, Optional, TypeVar
@@ -12,6 +13,7 @@ from typing import Any, Optional, TypeVar
 import httpx
 from requests.cookies import create_cookie
 
+from .._http import messages
 from .._http.messages import MAX_ERROR_BODY
 from .._http.origin import session_credential_headers
 from ..auth import credential_arguments, discovers_per_request
@@ -107,6 +109,49 @@ def _prepared_files(files: Any, threshold: int) -> tuple[Any, Optional[ExitStack
         stack.close()
         return prepared, None
     return prepared, stack
+
+
+class _BoundedRead:
+    """The start of an error body, as the session reads one: at most
+    ``MAX_ERROR_BODY`` bytes (decoded), for at most
+    ``MAX_ERROR_BODY_SECONDS``, so that a body that never ends or trickles
+    in neither exhausts memory nor holds the error back."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.ended = True
+        self.deadline = time.monotonic() + messages.MAX_ERROR_BODY_SECONDS
+
+    def add(self, chunk: bytes) -> bool:
+        """Keep `chunk`; whether to read on."""
+        self.chunks.append(chunk)
+        self.size += len(chunk)
+        if self.size > MAX_ERROR_BODY or time.monotonic() >= self.deadline:
+            self.ended = False
+        return self.ended
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)[:MAX_ERROR_BODY]
+
+    def response(self, response: httpx.Response, stream: bool) -> httpx.Response:
+        """`response`, or, for a request not streamed whose body was read
+        whole, a response whose ``content`` is that body (decoded, so
+        without its ``Content-Encoding``), as httpx gives one."""
+        if stream or not self.ended:
+            return response
+        headers = httpx.Headers(response.headers)
+        for name in ("Content-Encoding", "Content-Length", "Transfer-Encoding"):
+            headers.pop(name, None)
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"".join(self.chunks),
+            request=response.request,
+            extensions=response.extensions,
+            history=response.history,
+        )
 
 
 class _ClientBase:
@@ -357,31 +402,35 @@ class Client(_ClientBase, httpx.Client):
         read, at most ``MAX_ERROR_BODY`` bytes of it, even when streaming);
         close the files the request opened."""
         self._before_send(request)
+        stream = bool(kwargs.pop("stream", False))
         try:
-            response = super().send(request, **kwargs)
+            # Streamed, so that an error body is read within bounds.
+            response = super().send(request, stream=True, **kwargs)
         finally:
             stack = request.extensions.get(_OPENED)
             if stack is not None:
                 stack.close()
         # Only httpx's responses: a test double standing in for the network
         # is returned as it is.
-        if (
-            self.raise_for_status
-            and isinstance(response, httpx.Response)
-            and response.is_error
-        ):
-            body = b""
+        if not isinstance(response, httpx.Response):
+            return response
+        if self.raise_for_status and response.is_error:
+            reader = _BoundedRead()
             try:
-                if kwargs.get("stream"):
-                    for chunk in response.iter_bytes():
-                        body += chunk
-                        if len(body) >= MAX_ERROR_BODY:
-                            break
-                else:
-                    body = response.content
+                for chunk in response.iter_bytes():
+                    if not reader.add(chunk):
+                        break
+            except httpx.HTTPError:
+                reader.ended = True  # a body broken half-way still gives a message
             finally:
                 response.close()
-            raise error_for(response, body)
+            raise error_for(reader.response(response, stream), reader.body)
+        if not stream:
+            try:
+                response.read()
+            except BaseException:
+                response.close()
+                raise
         return response
 
 
@@ -429,29 +478,32 @@ class AsyncClient(_ClientBase, httpx.AsyncClient):
     async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
         """As :meth:`Client.send`."""
         self._before_send(request)
+        stream = bool(kwargs.pop("stream", False))
         try:
-            response = await super().send(request, **kwargs)
+            response = await super().send(request, stream=True, **kwargs)
         finally:
             stack = request.extensions.get(_OPENED)
             if stack is not None:
                 stack.close()
         # Only httpx's responses: a test double standing in for the network
         # is returned as it is.
-        if (
-            self.raise_for_status
-            and isinstance(response, httpx.Response)
-            and response.is_error
-        ):
-            body = b""
+        if not isinstance(response, httpx.Response):
+            return response
+        if self.raise_for_status and response.is_error:
+            reader = _BoundedRead()
             try:
-                if kwargs.get("stream"):
-                    async for chunk in response.aiter_bytes():
-                        body += chunk
-                        if len(body) >= MAX_ERROR_BODY:
-                            break
-                else:
-                    body = response.content
+                async for chunk in response.aiter_bytes():
+                    if not reader.add(chunk):
+                        break
+            except httpx.HTTPError:
+                reader.ended = True
             finally:
                 await response.aclose()
-            raise error_for(response, body)
+            raise error_for(reader.response(response, stream), reader.body)
+        if not stream:
+            try:
+                await response.aread()
+            except BaseException:
+                await response.aclose()
+                raise
         return response
