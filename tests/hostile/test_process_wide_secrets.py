@@ -13,6 +13,11 @@ are made inside a helper function, so the case itself holds only the
 markers, which the walk skips by identity. Python's own URL-splitting
 cache is cleared first (``urllib.parse.clear_cache()``): it is the
 standard library's, not the package's.
+
+The cases run through the three front ends; those of the httpx clients
+(``FRONT`` in the subprocess) are ``slow``. Per-request claims
+(``token_scope=``) are the requests ``Session``'s only, so the httpx
+clients send those requests without them.
 """
 
 from __future__ import annotations
@@ -20,12 +25,21 @@ from __future__ import annotations
 import pytest
 from hostile import isolated
 
-#: Run in the subprocess (see hostile.isolated): ``KIND``, ``URL`` (the
-#: server, ending in "/") and ``TMP`` (a private directory) are set first.
+#: Run in the subprocess (see hostile.isolated): ``KIND``, ``FRONT`` (the
+#: front end), ``URL`` (the server, ending in "/") and ``TMP`` (a private
+#: directory) are set first.
 _CASE = r'''
-import base64, gc, os, secrets, sys, urllib.parse
-from requests_gracedb_like import Session
+import asyncio, base64, gc, os, secrets, sys, urllib.parse
 from requests_gracedb_like.testing import make_jwt
+if FRONT == "Session":
+    from requests_gracedb_like import Session as CLIENT
+else:
+    from requests_gracedb_like.httpx import AsyncClient, Client as CLIENT
+
+async def use_async(options, calls):
+    async with AsyncClient(**options) as s:
+        for target, extra in calls:
+            await (await s.get(target, timeout=5, **extra)).aclose()
 
 def use(kind, url, tmp):
     """Make sessions holding secrets, use them, close them. Returns the
@@ -85,16 +99,24 @@ def use(kind, url, tmp):
         sent.append(mark)
     else:
         raise AssertionError(kind)
+    calls = []
+    for path in paths:
+        if isinstance(path, tuple):
+            target, extra = path
+            if "token_scope" not in extra:
+                extra = {"params": extra} if extra else {}
+            elif FRONT != "Session":
+                extra = {}  # no per-request claims in httpx
+        else:
+            target, extra = path, {}
+        calls.append((target, extra))
     for options in made:
         for _ in range(2):  # twice: what a first session leaves, a second finds
-            with Session(**options) as s:
-                for path in paths:
-                    if isinstance(path, tuple):
-                        target, extra = path
-                        if "token_scope" not in extra:
-                            extra = {"params": extra} if extra else {}
-                    else:
-                        target, extra = path, {}
+            if FRONT == "httpx.AsyncClient":
+                asyncio.run(use_async(options, calls))
+                continue
+            with CLIENT(**options) as s:
+                for target, extra in calls:
                     s.get(target, timeout=5, **extra).close()
             del s
     os.environ.pop("BEARER_TOKEN", None)
@@ -170,6 +192,14 @@ result = {"found": walk(needles), "sent": sent}
 
 
 @pytest.mark.parametrize(
+    "front",
+    [
+        "Session",
+        pytest.param("httpx.Client", marks=pytest.mark.slow),
+        pytest.param("httpx.AsyncClient", marks=pytest.mark.slow),
+    ],
+)
+@pytest.mark.parametrize(
     "kind",
     [
         "userinfo",
@@ -182,9 +212,14 @@ result = {"found": walk(needles), "sent": sent}
         "opaque_BEARER_TOKEN",
     ],
 )
-def test_no_secret_outlives_its_sessions(recorder, tmp_path, kind):
+def test_no_secret_outlives_its_sessions(recorder, tmp_path, kind, front):
+    if front != "Session":
+        pytest.importorskip("httpx")
     server = recorder()
-    prelude = f"KIND, URL, TMP = {kind!r}, {server.url()!r}, {str(tmp_path)!r}\n"
+    prelude = (
+        f"KIND, FRONT, URL, TMP = {kind!r}, {front!r}, {server.url()!r}, "
+        f"{str(tmp_path)!r}\n"
+    )
     result = isolated(prelude + _CASE, seconds=60)
     assert "error" not in result, result
     assert server.heads, "the sessions sent requests"
