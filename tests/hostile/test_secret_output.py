@@ -7,17 +7,21 @@ escape sequences that retitle the window, clear the screen or hide text.
 The cases run through the three front ends (``front_end``, see
 ``front_ends.py``), but for ``describe_auth()``, which the httpx clients
 do not have (``client.auth_source`` names the source, never a secret).
+Log records are read at DEBUG from every logger during a request that is
+retried, redirected and refused.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import logging
 
 import pytest
 from hostile import response
 
 from requests_gracedb_like import Session
+from requests_gracedb_like.retry import Retry
 
 SECRET = "s3cret-token-value"
 
@@ -183,3 +187,53 @@ def test_a_garbage_status_line_with_escapes_gives_a_clean_message(recorder, fron
         s.get(server.url(f"/x?token={SECRET}"), timeout=5)
     _clean(str(info.value))
     assert SECRET not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"api_key": SECRET},
+        {"api_key": SECRET, "auth_header_name": "X-API-Key"},
+        {"username": "albert", "password": SECRET},
+    ],
+)
+def test_no_credential_in_any_log_record(
+    recorder, front_end, caplog, monkeypatch, kwargs
+):
+    """Every logger at DEBUG (the package's, requests', urllib3's, httpx's,
+    httpcore's) while the request is retried after a 503, redirected, and
+    refused with a 401 whose body echoes the request head."""
+    answers = iter(
+        [
+            lambda head: response(503, b"busy", {"Retry-After": "0"}),
+            lambda head: response(302, b"", {"Location": "/next"}),
+            lambda head: response(401, b"rejected " + head),
+        ]
+    )
+    server = recorder(lambda head: next(answers)(head))
+    if front_end.is_httpx:  # one retry, without the pause before it
+        from requests_gracedb_like.httpx import _retry
+
+        monkeypatch.setattr(_retry, "_sleep", lambda seconds: None)
+        monkeypatch.setattr(_retry, "_async_sleep", _no_async_wait)
+        retries = 1
+    else:
+        retries = Retry(total=1, backoff_factor=0)
+    caplog.set_level(logging.DEBUG)
+    with (
+        front_end.make(server.url(), retries=retries, **kwargs) as s,
+        pytest.raises(front_end.HTTPError) as info,
+    ):
+        s.get(server.url("/x"), timeout=5)
+    assert info.value.response.status_code == 401
+    assert server.saw(SECRET) or server.saw("Authorization: Basic")
+    assert caplog.records, "the request was logged"
+    pair = base64.b64encode(f"albert:{SECRET}".encode()).decode()
+    for record in caplog.records:
+        shown = record.getMessage() + (record.exc_text or "")
+        assert SECRET not in shown
+        assert pair not in shown
+
+
+async def _no_async_wait(seconds):
+    return None
