@@ -5,6 +5,11 @@ guarantee of the main Session, and the one-shot functions given
 Each case runs through both sessions and through three ways of calling
 them: the session's own method, :func:`requests_gracedb_like.api.get` and
 :func:`requests_gracedb_like.igwn.get` with ``session=``.
+
+The requests sessions' only: the drop-in and the one-shot functions are
+built on requests. The httpx clients' client certificate stays on the
+service's origin (``tests/httpx/test_httpx_client.py``), and their error
+bodies are attacked in ``test_error_bodies.py``.
 """
 
 from __future__ import annotations

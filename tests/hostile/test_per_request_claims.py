@@ -6,6 +6,10 @@ another origin.
 Two local servers: A is the service the session is for, B another origin
 (another port). Plain http to loopback may carry credentials, so no TLS
 is needed to see what each server receives.
+
+The requests ``Session``'s only: the httpx clients take no per-request
+claims (httpx's ``request()`` takes no extra arguments; see "What is not
+there yet" in ``docs/httpx.rst``), so there is nothing to attack there.
 """
 
 from __future__ import annotations
