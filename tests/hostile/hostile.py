@@ -96,7 +96,8 @@ class Recorder:
 
     def __post_init__(self) -> None:
         self._server = socket.create_server(("127.0.0.1", 0))
-        self._server.settimeout(0.2)
+        # Short: close() waits for the accepting thread to see the stop.
+        self._server.settimeout(0.02)
         self.port = self._server.getsockname()[1]
         self._stop = threading.Event()
         self._conns: list[socket.socket] = []
