@@ -13,6 +13,15 @@ every call, as in an asynchronous program.
 
 Redirects are followed by every front end (httpx's default is not to),
 so that a redirect can be used as an attack.
+
+What the httpx clients do not have, and so is attacked on the requests
+``Session`` only (each module's docstring says which cases): pickling
+and the forked child, ``with_retries()``, the ``igwn`` drop-in and the
+one-shot functions, per-request claims (``token_audience=``...),
+``describe_auth()``, requests' implicit netrc lookup, and the proxy rule
+(a credential over plain http through a proxy). Gaps, expected to fail
+on the httpx clients (``httpx_gap``): a gzip error body decoded within
+the memory bound, and the bounded read of a 401 body before the resend.
 """
 
 from __future__ import annotations
