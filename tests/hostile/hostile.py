@@ -207,9 +207,15 @@ def short_error_reads(monkeypatch: pytest.MonkeyPatch) -> float:
     return 0.5
 
 
-def bounded_thread(target: Callable[[], Any], seconds: float = BOUND) -> Any:
+def bounded_thread(
+    target: Callable[[], Any],
+    seconds: float = BOUND,
+    on_hang: Optional[Callable[[], Any]] = None,
+) -> Any:
     """Run `target` in a thread; fail the test if it has not returned within
-    `seconds`. Returns its result, or raises what it raised."""
+    `seconds`, after calling `on_hang` (closing the server, say, so that
+    the thread ends before the next test and leaves nothing behind).
+    Returns its result, or raises what it raised."""
     outcome: dict[str, Any] = {}
 
     def run() -> None:
@@ -222,6 +228,9 @@ def bounded_thread(target: Callable[[], Any], seconds: float = BOUND) -> Any:
     thread.start()
     thread.join(seconds)
     if thread.is_alive():
+        if on_hang is not None:
+            on_hang()
+            thread.join(BOUND)
         pytest.fail(f"still running after {seconds} s: it would hang")
     if "error" in outcome:
         raise outcome["error"]

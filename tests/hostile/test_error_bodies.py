@@ -250,7 +250,9 @@ def test_a_trickled_401_is_resent_with_the_rotated_token_in_bounded_time(
     path.write_text(make_jwt({"n": "old"}))
     with front_end.make(server.url(), token=path, auth_reload=True) as s:
         path.write_text(new)  # rotated while the session runs
-        got = bounded_thread(lambda: s.get(server.url("/x"), timeout=5), seconds=3)
+        got = bounded_thread(
+            lambda: s.get(server.url("/x"), timeout=5), seconds=3, on_hang=server.close
+        )
     assert got.text == "ok"
     assert [h.status_code for h in got.history] == [401]
 
