@@ -98,7 +98,9 @@ class LoopWatch:
                 continue
             stack = traceback.extract_stack(frame)
             if _blamed(stack):
-                self.blocked.append((late, "".join(traceback.format_list(stack[-8:]))))
+                # The whole stack: the innermost frames of a blocking call
+                # are the socket's, the package's may be far above them.
+                self.blocked.append((late, "".join(traceback.format_list(stack))))
 
     async def __aenter__(self) -> LoopWatch:
         self._task = asyncio.create_task(self._heartbeat())
