@@ -185,6 +185,10 @@ class FrontEnd:
         for handle in self.handles:
             handle.close()
         if self._loop is not None:
+            # As asyncio.run() ends a loop: httpcore's generators under a
+            # body read only in part are closed here, not by the collector
+            # once the loop is gone (Python 3.13 warns then).
+            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
             self._loop.close()
 
 
