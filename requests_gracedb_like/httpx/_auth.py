@@ -25,7 +25,14 @@ from ..credentials.records import Arguments, Discovery
 from ..credentials.sources import SOURCES
 from ..exceptions import InsecureAuthError
 
-__all__ = ["Auth", "BasicAuth", "check_request", "origin"]
+__all__ = [
+    "RESENT_BY_CLIENT",
+    "SIGNED_WITH",
+    "Auth",
+    "BasicAuth",
+    "check_request",
+    "origin",
+]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +40,15 @@ log = logging.getLogger(__name__)
 #: from a :class:`~requests_gracedb_like.httpx.Client`, first sent to);
 #: httpx carries extensions over to the requests of a redirect.
 SIGNED_FOR = "requests_gracedb_like.origin"
+
+#: The request extension a :class:`~requests_gracedb_like.httpx.Client`
+#: sets to send a request once more after a 401 itself: it closes the 401
+#: unread, where httpx's auth loop would read its whole body first.
+RESENT_BY_CLIENT = "requests_gracedb_like.resent_by_client"
+
+#: The request extension naming what signed a request: ``(auth,
+#: credential, names of the headers it added)``.
+SIGNED_WITH = "requests_gracedb_like.signed_with"
 
 _PORTS = {"http": 80, "https": 443}
 
@@ -151,6 +167,9 @@ class Auth(httpx.Auth):
        the origin it was signed for (see :meth:`check_request`).
     5. When the answer is 401 and the credential, re-read, differs, the
        request is sent once more with it (when its body is held in memory).
+       httpx reads the whole 401 body before it sends the request again;
+       a :class:`~requests_gracedb_like.httpx.Client` does the resend
+       itself (see :meth:`after_401`) and closes the 401 unread.
     """
 
     def __init__(
@@ -285,7 +304,11 @@ class Auth(httpx.Auth):
     ) -> dict[str, str]:
         headers = credential.headers(str(request.url))
         request.headers.update(headers)
-        request.extensions = {**request.extensions, SIGNED_FOR: here}
+        request.extensions = {
+            **request.extensions,
+            SIGNED_FOR: here,
+            SIGNED_WITH: (self, credential, tuple(headers)),
+        }
         return headers
 
     def check_request(self, request: httpx.Request) -> None:
@@ -305,6 +328,64 @@ class Auth(httpx.Auth):
             return False
         return True
 
+    def _rejected(
+        self, request: httpx.Request, response: httpx.Response
+    ) -> Optional[tuple[HeaderCredential, dict[str, str]]]:
+        """The credential `request` was signed with and the headers it
+        sent, when `response` is a 401 from the origin it was signed for
+        and `request` can be sent again; else None."""
+        signed = request.extensions.get(SIGNED_WITH)
+        if (
+            response.status_code != 401
+            or signed is None
+            or signed[0] is not self
+            or origin(response.request.url) != request.extensions.get(SIGNED_FOR)
+            or not self._replayable(request)
+        ):
+            return None
+        credential, names = signed[1], signed[2]
+        headers = request.headers
+        sent = {name: headers[name] for name in names if name in headers}
+        return credential, sent
+
+    @staticmethod
+    def _changed(
+        again: Optional[dict[str, str]], sent: dict[str, str], request: httpx.Request
+    ) -> Optional[dict[str, str]]:
+        if again is None or again == sent:
+            return None
+        log.debug("401 from %s: sent once more", redact_url(str(request.url)))
+        return again
+
+    def after_401(
+        self, request: httpx.Request, response: httpx.Response
+    ) -> Optional[dict[str, str]]:
+        """The headers to send `request` once more with after the 401
+        `response`: the credential re-read (a token file rotated, say)
+        when it differs from what was sent; else None.
+
+        Only for a request this object signed, answered by the origin it
+        was signed for, whose body is held in memory.
+        """
+        rejected = self._rejected(request, response)
+        if rejected is None:
+            return None
+        credential, sent = rejected
+        return self._changed(credential.rejected(sent), sent, request)
+
+    async def aafter_401(
+        self, request: httpx.Request, response: httpx.Response
+    ) -> Optional[dict[str, str]]:
+        """:meth:`after_401` for an event loop: the credential re-read in a
+        worker thread, one task at a time."""
+        rejected = self._rejected(request, response)
+        if rejected is None:
+            return None
+        credential, sent = rejected
+        async with self._async_lock():
+            again = await asyncio.to_thread(credential.rejected, sent)
+        return self._changed(again, sent, request)
+
     # -- the flows ---------------------------------------------------------
 
     def sync_auth_flow(
@@ -320,16 +401,14 @@ class Auth(httpx.Auth):
         self._refuse_cleartext(request, here)
         if credential.refresh_due():
             credential.update()
-        sent = self._sign(request, credential, here)
+        self._sign(request, credential, here)
         response = yield request
-        if response.status_code != 401 or not self._replayable(request):
+        if request.extensions.get(RESENT_BY_CLIENT):
             return
-        again = credential.rejected(sent)
-        if again is None or again == sent:
-            return
-        log.debug("401 from %s: sent once more", redact_url(str(request.url)))
-        request.headers.update(again)
-        yield request
+        again = self.after_401(request, response)
+        if again is not None:
+            request.headers.update(again)
+            yield request
 
     def _async_lock(self) -> asyncio.Lock:
         """One lock per event loop: an :class:`asyncio.Lock` belongs to the
@@ -364,17 +443,14 @@ class Auth(httpx.Auth):
                     # finish, so a rotated refresh token is always saved.
                     # The time is the loop's: the clock decided here.
                     await asyncio.to_thread(credential.update, now)
-        sent = self._sign(request, credential, here)
+        self._sign(request, credential, here)
         response = yield request
-        if response.status_code != 401 or not self._replayable(request):
+        if request.extensions.get(RESENT_BY_CLIENT):
             return
-        async with self._async_lock():
-            again = await asyncio.to_thread(credential.rejected, sent)
-        if again is None or again == sent:
-            return
-        log.debug("401 from %s: sent once more", redact_url(str(request.url)))
-        request.headers.update(again)
-        yield request
+        again = await self.aafter_401(request, response)
+        if again is not None:
+            request.headers.update(again)
+            yield request
 
 
 class BasicAuth(Auth, httpx.BasicAuth):

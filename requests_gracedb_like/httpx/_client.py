@@ -6,6 +6,7 @@ import asyncio
 import os
 import ssl
 import time
+import zlib
 from contextlib import ExitStack
 from http.cookiejar import CookieJar
 from typing import Any, Optional, TypeVar
@@ -14,6 +15,7 @@ import httpx
 from requests.cookies import create_cookie
 
 from .._http import messages
+from .._http.decoding import BoundedDecoder
 from .._http.messages import MAX_ERROR_BODY
 from .._http.origin import session_credential_headers
 from ..auth import credential_arguments, discovers_per_request
@@ -25,7 +27,15 @@ from ..credentials.x509 import X509Credential
 from ..file import STREAM_THRESHOLD, prepare_files, read_opened
 from ..retry import DEFAULT_RETRIES
 from ..user_agent import user_agent_for
-from ._auth import SIGNED_FOR, Auth, BasicAuth, check_request, origin
+from ._auth import (
+    RESENT_BY_CLIENT,
+    SIGNED_FOR,
+    SIGNED_WITH,
+    Auth,
+    BasicAuth,
+    check_request,
+    origin,
+)
 from ._errors import error_for
 from ._retry import AsyncRetryTransport, RetryTransport
 
@@ -117,11 +127,30 @@ class _BoundedRead:
     ``MAX_ERROR_BODY_SECONDS``, so that a body that never ends or trickles
     in neither exhausts memory nor holds the error back."""
 
-    def __init__(self) -> None:
+    def __init__(self, response: httpx.Response) -> None:
         self.chunks: list[bytes] = []
         self.size = 0
         self.ended = True
         self.deadline = time.monotonic() + messages.MAX_ERROR_BODY_SECONDS
+        # Decoded here, from the raw bytes: httpx would decode each network
+        # chunk whole, and 64 KiB of gzip can be 64 MiB of text.
+        self.decoder = BoundedDecoder(
+            response.headers.get("Content-Encoding", ""), MAX_ERROR_BODY + 1
+        )
+        if not self.decoder.readable:  # br, zstd: left unread
+            self.ended = False
+
+    @property
+    def reading(self) -> bool:
+        """Whether to read (more of) the body."""
+        return self.ended and self.size <= MAX_ERROR_BODY
+
+    def add_raw(self, chunk: bytes) -> bool:
+        """Keep the decoded bytes of the raw `chunk`; whether to read on."""
+        try:
+            return self.add(self.decoder.decode(chunk))
+        except zlib.error:  # not what its Content-Encoding says
+            return False
 
     def add(self, chunk: bytes) -> bool:
         """Keep `chunk`; whether to read on."""
@@ -152,6 +181,23 @@ class _BoundedRead:
             extensions=response.extensions,
             history=response.history,
         )
+
+
+def _signer(request: httpx.Request, response: Any) -> Optional[Auth]:
+    """The :class:`Auth` that signed `request`, when `response` is a 401
+    (from httpx: a test double standing in for the network has no say)."""
+    if not isinstance(response, httpx.Response) or response.status_code != 401:
+        return None
+    signed = request.extensions.get(SIGNED_WITH)
+    return None if signed is None else signed[0]  # type: ignore[no-any-return]
+
+
+def _after(rejected: httpx.Response, response: httpx.Response) -> httpx.Response:
+    """`response`, to the request sent once more after the 401 `rejected`,
+    with `rejected` and the redirects before it in its history (as httpx's
+    auth loop gives it)."""
+    response.history = [*rejected.history, rejected, *response.history]
+    return response
 
 
 class _ClientBase:
@@ -403,9 +449,17 @@ class Client(_ClientBase, httpx.Client):
         close the files the request opened."""
         self._before_send(request)
         stream = bool(kwargs.pop("stream", False))
+        request.extensions = {**request.extensions, RESENT_BY_CLIENT: True}
         try:
             # Streamed, so that an error body is read within bounds.
             response = super().send(request, stream=True, **kwargs)
+            signer = _signer(request, response)
+            again = None if signer is None else signer.after_401(request, response)
+            if again is not None:
+                response.close()  # unread: its body may never end
+                request.headers.update(again)
+                again_response = super().send(request, stream=True, **kwargs)
+                response = _after(response, again_response)
         finally:
             stack = request.extensions.get(_OPENED)
             if stack is not None:
@@ -415,10 +469,10 @@ class Client(_ClientBase, httpx.Client):
         if not isinstance(response, httpx.Response):
             return response
         if self.raise_for_status and response.is_error:
-            reader = _BoundedRead()
+            reader = _BoundedRead(response)
             try:
-                for chunk in response.iter_bytes():
-                    if not reader.add(chunk):
+                for chunk in response.iter_raw() if reader.reading else ():
+                    if not reader.add_raw(chunk):
                         break
             except httpx.HTTPError:
                 reader.ended = True  # a body broken half-way still gives a message
@@ -479,8 +533,18 @@ class AsyncClient(_ClientBase, httpx.AsyncClient):
         """As :meth:`Client.send`."""
         self._before_send(request)
         stream = bool(kwargs.pop("stream", False))
+        request.extensions = {**request.extensions, RESENT_BY_CLIENT: True}
         try:
             response = await super().send(request, stream=True, **kwargs)
+            signer = _signer(request, response)
+            again = (
+                None if signer is None else await signer.aafter_401(request, response)
+            )
+            if again is not None:
+                await response.aclose()
+                request.headers.update(again)
+                again_response = await super().send(request, stream=True, **kwargs)
+                response = _after(response, again_response)
         finally:
             stack = request.extensions.get(_OPENED)
             if stack is not None:
@@ -490,11 +554,12 @@ class AsyncClient(_ClientBase, httpx.AsyncClient):
         if not isinstance(response, httpx.Response):
             return response
         if self.raise_for_status and response.is_error:
-            reader = _BoundedRead()
+            reader = _BoundedRead(response)
             try:
-                async for chunk in response.aiter_bytes():
-                    if not reader.add(chunk):
-                        break
+                if reader.reading:
+                    async for chunk in response.aiter_raw():
+                        if not reader.add_raw(chunk):
+                            break
             except httpx.HTTPError:
                 reader.ended = True
             finally:

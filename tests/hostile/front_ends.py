@@ -19,9 +19,7 @@ What the httpx clients do not have, and so is attacked on the requests
 and the forked child, ``with_retries()``, the ``igwn`` drop-in and the
 one-shot functions, per-request claims (``token_audience=``...),
 ``describe_auth()``, requests' implicit netrc lookup, and the proxy rule
-(a credential over plain http through a proxy). Gaps, expected to fail
-on the httpx clients (``httpx_gap``): a gzip error body decoded within
-the memory bound, and the bounded read of a 401 body before the resend.
+(a credential over plain http through a proxy).
 """
 
 from __future__ import annotations
@@ -42,24 +40,11 @@ __all__ = [
     "FrontEnd",
     "Handle",
     "front_end",
-    "httpx_gap",
 ]
 
 #: The names of the front ends, as test ids.
 FRONT_ENDS = ("Session", "httpx.Client", "httpx.AsyncClient")
 HTTPX_FRONT_ENDS = FRONT_ENDS[1:]
-
-
-def httpx_gap(reason: str) -> list[Any]:
-    """The front ends as parameters of ``front_end`` (indirect), the httpx
-    ones expected to fail for `reason` (a gap of the httpx clients, to be
-    closed): ``@pytest.mark.parametrize("front_end", httpx_gap("..."),
-    indirect=True)``."""
-    gap = pytest.mark.xfail(strict=True, reason=reason)
-    return [
-        pytest.param(kind, marks=() if kind == "Session" else gap, id=kind)
-        for kind in FRONT_ENDS
-    ]
 
 
 class Handle:

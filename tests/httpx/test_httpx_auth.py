@@ -132,6 +132,70 @@ def test_401_not_replayed_when_the_file_holds_nothing_newer(service, tmp_path):
     assert len(service.requests) == 1
 
 
+def test_401_replays_once_inside_a_plain_async_client(service, tmp_path):
+    path = service.write_token(tmp_path / "token")
+    auth = Auth(service.url, token=path, auth_reload=True)
+    old = path.read_text().strip()
+    service.revoke_token(old)
+    service.write_token(path)
+
+    async def main() -> httpx.Response:
+        async with httpx.AsyncClient(auth=auth) as client:
+            return await client.post(service.url_for("api/"), content=b"payload")
+
+    answer = asyncio.run(main())
+    assert answer.status_code == 200
+    assert [h.status_code for h in answer.history] == [401]
+    posts = [r for r in service.requests if r.method == "POST"]
+    assert [r.headers["Authorization"] == f"Bearer {old}" for r in posts] == [
+        True,
+        False,
+    ]
+
+
+@pytest.mark.parametrize("kind", ["Client", "AsyncClient"])
+def test_a_401_from_where_a_redirect_led_is_not_replayed(
+    service, httpserver, tmp_path, kind
+):
+    """The 401 of another origin says nothing of the credential: the
+    client does not send the request again, even with a rotated token."""
+    from requests_gracedb_like import httpx as front
+
+    service.respond(
+        "GET",
+        "/api/go",
+        status=302,
+        headers={"Location": httpserver.url_for("/landing")},
+    )
+    httpserver.expect_request("/landing").respond_with_data("who?", status=401)
+    path = service.write_token(tmp_path / "token")
+
+    def get() -> httpx.Response:
+        if kind == "Client":
+            with front.Client(
+                service.url, token=path, auth_reload=True, raise_for_status=False
+            ) as client:
+                service.write_token(path)  # rotated: a replay would differ
+                return client.get(service.url_for("api/go"), follow_redirects=True)
+
+        async def main() -> httpx.Response:
+            async with front.AsyncClient(
+                service.url, token=path, auth_reload=True, raise_for_status=False
+            ) as client:
+                service.write_token(path)
+                return await client.get(
+                    service.url_for("api/go"), follow_redirects=True
+                )
+
+        return asyncio.run(main())
+
+    answer = get()
+    assert answer.status_code == 401
+    assert [r.path for r in service.requests] == ["/api/go"]
+    assert len(httpserver.log) == 1
+    assert "Authorization" not in httpserver.log[0][0].headers
+
+
 def test_fail_if_noauth_and_force_noauth(service):
     from requests_gracedb_like.exceptions import NoCredentialsError
 
