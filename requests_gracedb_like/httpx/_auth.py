@@ -169,8 +169,9 @@ class Auth(httpx.Auth):
        the blocking part in a worker thread.
     4. The credential's headers are added (with ``token_audience``,
        ``token_scope`` or ``token_issuer`` given to the request, those of
-       the token discovery finds for them, or none when none matches), and the request is marked with
-       the origin it was signed for (see :meth:`check_request`).
+       the token discovery finds for them, or none when none matches), and
+       the request is marked with the origin it was signed for (see
+       :meth:`check_request`).
     5. When the answer is 401 and the credential, re-read, differs, the
        request is sent once more with it (when its body is held in memory).
        httpx reads the whole 401 body before it sends the request again;

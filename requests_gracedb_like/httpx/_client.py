@@ -284,7 +284,8 @@ class _ClientBase:
             kwargs["verify"] = ssl.create_default_context(cafile=os.fspath(verify))
         transport = kwargs.get("transport")
         routes = proxy_routes(
-            kwargs.pop("proxy", None), transport is None and kwargs.get("trust_env", True)
+            kwargs.pop("proxy", None),
+            transport is None and kwargs.get("trust_env", True),
         )
         if transport is None:
             options = {
@@ -300,9 +301,11 @@ class _ClientBase:
         cert = self.auth_cert
         if cert is None:
             return
-        options = {k: kwargs[k] for k in ("http1", "http2", "limits") if k in kwargs}
+        cert_options: dict[str, Any] = {
+            k: kwargs[k] for k in ("http1", "http2", "limits") if k in kwargs
+        }
         if self.auth_url is not None:
-            options["proxy"] = proxy_for(self.auth_url, routes)
+            cert_options["proxy"] = proxy_for(self.auth_url, routes)
 
         def presenting_cert() -> Any:
             context = _ssl_context(
@@ -310,7 +313,7 @@ class _ClientBase:
                 kwargs.get("trust_env", True),
                 cert,
             )
-            made: Any = self._http_transport(verify=context, **options)
+            made: Any = self._http_transport(verify=context, **cert_options)
             if retries:
                 made = self._retry_transport(made, retries=retries)
             return made

@@ -150,9 +150,7 @@ def test_claims_on_the_same_origin_still_choose_a_matching_token(
 
 
 @pytest.mark.parametrize("claims", CLAIMS)
-def test_an_auth_given_to_the_request_is_the_callers_choice(
-    servers, claims, front_end
-):
+def test_an_auth_given_to_the_request_is_the_callers_choice(servers, claims, front_end):
     """As in requests: ``auth=`` passed to one request is sent where that
     request goes, per-request claims or not."""
     a, b = servers

@@ -31,5 +31,7 @@ def test_the_report_says_plain_http_is_refused(cls):
     text = str(client.describe_auth())
     assert "allow_insecure_auth=True" in text
     assert SECRET not in text
-    allowed = cls("http://gracedb.invalid/api/", api_key=SECRET, allow_insecure_auth=True)
+    allowed = cls(
+        "http://gracedb.invalid/api/", api_key=SECRET, allow_insecure_auth=True
+    )
     assert "allow_insecure_auth=True" not in str(allowed.describe_auth())

@@ -57,9 +57,11 @@ def test_a_discovered_token_is_found_again_not_pickled(service, env, monkeypatch
     ],
 )
 def test_a_secret_that_only_the_pickle_could_carry_refuses(kwargs, named):
-    with Client("https://gracedb.invalid/api/", **kwargs) as client:
-        with pytest.raises(TypeError) as info:
-            pickle.dumps(client)
+    with (
+        Client("https://gracedb.invalid/api/", **kwargs) as client,
+        pytest.raises(TypeError) as info,
+    ):
+        pickle.dumps(client)
     message = str(info.value)
     assert named.lower() in message.lower()
     assert "https://gracedb.invalid/api/" in message
@@ -69,6 +71,8 @@ def test_a_secret_that_only_the_pickle_could_carry_refuses(kwargs, named):
 
 def test_an_argument_that_does_not_pickle_is_named():
     context = ssl.create_default_context()
-    with Client("https://gracedb.invalid/", force_noauth=True, verify=context) as c:
-        with pytest.raises(TypeError, match=r"verify= argument \(a SSLContext\)"):
-            pickle.dumps(c)
+    with (
+        Client("https://gracedb.invalid/", force_noauth=True, verify=context) as c,
+        pytest.raises(TypeError, match=r"verify= argument \(a SSLContext\)"),
+    ):
+        pickle.dumps(c)
