@@ -9,7 +9,7 @@ httpx; :class:`~requests_gracedb_like.httpx.Auth` reads them there.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 
@@ -20,6 +20,13 @@ CLAIMS = "requests_gracedb_like.claims"
 
 #: The arguments that choose a token by its claims, per request.
 CLAIM_ARGUMENTS = ("token_audience", "token_scope", "token_issuer")
+
+
+#: What a request method returns: a response, or what gives one when
+#: awaited.
+R = TypeVar("R")
+#: What ``stream()`` returns: a context manager, sync or async.
+S = TypeVar("S")
 
 
 def _moved(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +47,7 @@ def claims_of(request: httpx.Request) -> dict[str, Any]:
     return claims
 
 
-class ClaimArguments:
+class ClaimArguments(Generic[R, S]):
     """The request methods of a client, taking ``token_audience``,
     ``token_scope`` and ``token_issuer`` besides httpx's arguments.
 
@@ -49,38 +56,38 @@ class ClaimArguments:
     is awaited) alike.
     """
 
-    def send(self, request: httpx.Request, **kwargs: Any) -> Any:
+    def send(self, request: httpx.Request, **kwargs: Any) -> R:
         # A client that found no credential when it was made still looks
         # for one matching the claims of this request, as the session does.
         self._claims_auth(request, kwargs)  # type: ignore[attr-defined]
-        return super().send(request, **kwargs)  # type: ignore[misc]
+        return super().send(request, **kwargs)  # type: ignore[misc, no-any-return]
 
     def build_request(self, method: str, url: Any, **kwargs: Any) -> httpx.Request:
         return super().build_request(method, url, **_moved(kwargs))  # type: ignore[misc, no-any-return]
 
-    def request(self, method: str, url: Any, **kwargs: Any) -> Any:
-        return super().request(method, url, **_moved(kwargs))  # type: ignore[misc]
+    def request(self, method: str, url: Any, **kwargs: Any) -> R:
+        return super().request(method, url, **_moved(kwargs))  # type: ignore[misc, no-any-return]
 
-    def stream(self, method: str, url: Any, **kwargs: Any) -> Any:
-        return super().stream(method, url, **_moved(kwargs))  # type: ignore[misc]
+    def stream(self, method: str, url: Any, **kwargs: Any) -> S:
+        return super().stream(method, url, **_moved(kwargs))  # type: ignore[misc, no-any-return]
 
-    def get(self, url: Any, **kwargs: Any) -> Any:
-        return super().get(url, **_moved(kwargs))  # type: ignore[misc]
+    def get(self, url: Any, **kwargs: Any) -> R:
+        return super().get(url, **_moved(kwargs))  # type: ignore[misc, no-any-return]
 
-    def options(self, url: Any, **kwargs: Any) -> Any:
-        return super().options(url, **_moved(kwargs))  # type: ignore[misc]
+    def options(self, url: Any, **kwargs: Any) -> R:
+        return super().options(url, **_moved(kwargs))  # type: ignore[misc, no-any-return]
 
-    def head(self, url: Any, **kwargs: Any) -> Any:
-        return super().head(url, **_moved(kwargs))  # type: ignore[misc]
+    def head(self, url: Any, **kwargs: Any) -> R:
+        return super().head(url, **_moved(kwargs))  # type: ignore[misc, no-any-return]
 
-    def post(self, url: Any, **kwargs: Any) -> Any:
-        return super().post(url, **_moved(kwargs))  # type: ignore[misc]
+    def post(self, url: Any, **kwargs: Any) -> R:
+        return super().post(url, **_moved(kwargs))  # type: ignore[misc, no-any-return]
 
-    def put(self, url: Any, **kwargs: Any) -> Any:
-        return super().put(url, **_moved(kwargs))  # type: ignore[misc]
+    def put(self, url: Any, **kwargs: Any) -> R:
+        return super().put(url, **_moved(kwargs))  # type: ignore[misc, no-any-return]
 
-    def patch(self, url: Any, **kwargs: Any) -> Any:
-        return super().patch(url, **_moved(kwargs))  # type: ignore[misc]
+    def patch(self, url: Any, **kwargs: Any) -> R:
+        return super().patch(url, **_moved(kwargs))  # type: ignore[misc, no-any-return]
 
-    def delete(self, url: Any, **kwargs: Any) -> Any:
-        return super().delete(url, **_moved(kwargs))  # type: ignore[misc]
+    def delete(self, url: Any, **kwargs: Any) -> R:
+        return super().delete(url, **_moved(kwargs))  # type: ignore[misc, no-any-return]

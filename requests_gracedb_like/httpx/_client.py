@@ -7,7 +7,8 @@ import os
 import ssl
 import time
 import zlib
-from contextlib import ExitStack
+from collections.abc import Coroutine
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, ExitStack
 from http.cookiejar import CookieJar
 from typing import Any, Optional, TypeVar
 
@@ -487,7 +488,13 @@ class _ClientBase:
         return self._copy(timeout=httpx.Timeout(timeout))
 
 
-class Client(_ClientBase, ClaimArguments, httpx.Client):
+# httpx's stream() is typed as contextmanager()'s own class, which the
+# generic ClaimArguments does not name.
+class Client(  # type: ignore[misc]
+    _ClientBase,
+    ClaimArguments[httpx.Response, AbstractContextManager[httpx.Response]],
+    httpx.Client,
+):
     """An :class:`httpx.Client` for GraceDB-like REST APIs, with the
     features of :class:`~requests_gracedb_like.session.Session`.
 
@@ -575,7 +582,14 @@ class Client(_ClientBase, ClaimArguments, httpx.Client):
         return response
 
 
-class AsyncClient(_ClientBase, ClaimArguments, httpx.AsyncClient):
+class AsyncClient(  # type: ignore[misc]
+    _ClientBase,
+    ClaimArguments[
+        Coroutine[Any, Any, httpx.Response],
+        AbstractAsyncContextManager[httpx.Response],
+    ],
+    httpx.AsyncClient,
+):
     """An :class:`httpx.AsyncClient` with the features of :class:`Client`
     and the same arguments.
 
