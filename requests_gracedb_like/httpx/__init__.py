@@ -14,7 +14,11 @@ Install with the ``httpx`` extra (``pip install requests-gracedb-like[httpx]``);
 
 Private modules, one concept each: ``_auth`` (the auth flow and its rules),
 ``_client`` (the clients), ``_errors`` (HTTP errors with the server's
-message), ``_retry`` (retries on the transport). See :doc:`/httpx`.
+message), ``_retry`` (retries on the transport), ``_claims``
+(per-request claims), ``_certs`` (a client certificate reloaded),
+``_proxies`` (proxies and the proxy rule), ``_describe``
+(``describe_auth()``), ``_pickle`` (pickling without secrets). See
+:doc:`/httpx`.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from ..credentials.header import HeaderCredential
 from ..credentials.records import Arguments, Discovery
 from ..credentials.sources import SOURCES
 from ..exceptions import InsecureAuthError
+from ._claims import claims_of
 
 __all__ = [
     "RESENT_BY_CLIENT",
@@ -65,9 +66,12 @@ def origin(url: Any) -> Origin:
     return scheme, url.raw_host.decode("ascii").lower(), url.port or _PORTS.get(scheme)
 
 
-def _arguments_for(arguments: Arguments, url: str) -> Arguments:
+def _arguments_for(
+    arguments: Arguments, url: str, claims: Optional[dict[str, Any]] = None
+) -> Arguments:
     fields = {name: getattr(arguments, name) for name in Arguments._fields}
     fields["url"] = url
+    fields.update(claims or {})
     return Arguments(**fields)
 
 
@@ -163,8 +167,11 @@ class Auth(httpx.Auth):
        for threads, an :class:`asyncio.Lock` for the tasks of an event loop,
        and the cache file's lock for processes; the asynchronous flow does
        the blocking part in a worker thread.
-    4. The credential's headers are added, and the request is marked with
-       the origin it was signed for (see :meth:`check_request`).
+    4. The credential's headers are added (with ``token_audience``,
+       ``token_scope`` or ``token_issuer`` given to the request, those of
+       the token discovery finds for them, or none when none matches), and
+       the request is marked with the origin it was signed for (see
+       :meth:`check_request`).
     5. When the answer is 401 and the credential, re-read, differs, the
        request is sent once more with it (when its body is held in memory).
        httpx reads the whole 401 body before it sends the request again;
@@ -288,15 +295,23 @@ class Auth(httpx.Auth):
         if not self.allow_insecure_auth and remote_in_clear(here):
             _refuse_cleartext(request)
 
-    def _needs_discovery(self) -> bool:
-        return self._discovery is None or discovers_per_request(self._arguments)
+    def _needs_discovery(self, claims: Optional[dict[str, Any]] = None) -> bool:
+        return (
+            self._discovery is None
+            or bool(claims)
+            or discovers_per_request(self._arguments)
+        )
 
-    def _found(self, url: str) -> Optional[HeaderCredential]:
-        """The credential for a request to `url` (blocking: discovery)."""
+    def _found(
+        self, url: str, claims: Optional[dict[str, Any]] = None
+    ) -> Optional[HeaderCredential]:
+        """The credential for a request to `url` (blocking: discovery);
+        with `claims` (given to that request alone), the one discovery
+        finds for them, or None."""
         discovery = self.discover()
-        if not discovers_per_request(self._arguments):
+        if not claims and not discovers_per_request(self._arguments):
             return discovery.auth  # type: ignore[return-value]
-        found = discover(_arguments_for(self._arguments, url), SOURCES).auth
+        found = discover(_arguments_for(self._arguments, url, claims), SOURCES).auth
         return found  # type: ignore[return-value]
 
     def _sign(
@@ -394,7 +409,7 @@ class Auth(httpx.Auth):
         credential = None
         here = origin(request.url)
         if self._for_origin(request, here):
-            credential = self._found(str(request.url))
+            credential = self._found(str(request.url), claims_of(request))
         if credential is None:
             yield request
             return
@@ -426,8 +441,11 @@ class Auth(httpx.Auth):
         credential = None
         here = origin(request.url)
         if self._for_origin(request, here):
-            if self._needs_discovery():
-                credential = await asyncio.to_thread(self._found, str(request.url))
+            claims = claims_of(request)
+            if self._needs_discovery(claims):
+                credential = await asyncio.to_thread(
+                    self._found, str(request.url), claims
+                )
             else:
                 credential = self.credential
         if credential is None:

@@ -7,7 +7,8 @@ import os
 import ssl
 import time
 import zlib
-from contextlib import ExitStack
+from collections.abc import Coroutine
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, ExitStack
 from http.cookiejar import CookieJar
 from typing import Any, Optional, TypeVar
 
@@ -36,7 +37,12 @@ from ._auth import (
     check_request,
     origin,
 )
+from ._certs import AsyncCertTransport, CertTransport
+from ._claims import ClaimArguments, claims_of
+from ._describe import describe_auth
 from ._errors import error_for
+from ._pickle import reduce_client
+from ._proxies import AsyncProxyGuard, ProxyGuard, proxy_for, proxy_routes
 from ._retry import AsyncRetryTransport, RetryTransport
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]
@@ -209,6 +215,8 @@ class _ClientBase:
     upload_stream_threshold: int = STREAM_THRESHOLD
     _retry_transport: Any = RetryTransport
     _http_transport: Any = httpx.HTTPTransport
+    _cert_transport: Any = CertTransport
+    _proxy_guard: Any = ProxyGuard
 
     def __init__(
         self,
@@ -231,6 +239,7 @@ class _ClientBase:
         credential = {k: kwargs.pop(k) for k in CREDENTIAL_ARGUMENTS if k in kwargs}
         fail_if_noauth = bool(credential.get("fail_if_noauth", False))
         arguments = credential_arguments(url, **credential)
+        self._auth_arguments = arguments
         self.allow_insecure_auth = bool(allow_insecure_auth)
         self.allow_cross_origin_auth = bool(allow_cross_origin_auth)
         self.raise_for_status = bool(raise_for_status)
@@ -275,6 +284,10 @@ class _ClientBase:
             # What httpx asks for instead of a path, which it deprecates.
             kwargs["verify"] = ssl.create_default_context(cafile=os.fspath(verify))
         transport = kwargs.get("transport")
+        routes = proxy_routes(
+            kwargs.pop("proxy", None),
+            transport is None and kwargs.get("trust_env", True),
+        )
         if transport is None:
             options = {
                 k: kwargs[k]
@@ -285,24 +298,99 @@ class _ClientBase:
         if retries:
             transport = self._retry_transport(transport, retries=retries)
         kwargs["transport"] = transport
+        self._mount_proxies(kwargs, routes, retries)
         cert = self.auth_cert
         if cert is None:
             return
-        context = _ssl_context(
-            self._init_arguments.get("verify", True),
-            kwargs.get("trust_env", True),
-            cert,
-        )
-        options = {k: kwargs[k] for k in ("http1", "http2", "limits") if k in kwargs}
-        with_cert: Any = self._http_transport(verify=context, **options)
-        if retries:
-            with_cert = self._retry_transport(with_cert, retries=retries)
+        cert_options: dict[str, Any] = {
+            k: kwargs[k] for k in ("http1", "http2", "limits") if k in kwargs
+        }
+        if self.auth_url is not None:
+            cert_options["proxy"] = proxy_for(self.auth_url, routes)
+
+        def presenting_cert() -> Any:
+            context = _ssl_context(
+                self._init_arguments.get("verify", True),
+                kwargs.get("trust_env", True),
+                cert,
+            )
+            made: Any = self._http_transport(verify=context, **cert_options)
+            if retries:
+                made = self._retry_transport(made, retries=retries)
+            return made
+
+        if cert.reloading:
+            with_cert: Any = self._cert_transport(cert, presenting_cert)
+        else:
+            with_cert = presenting_cert()
         if self.auth_url is None or self.allow_cross_origin_auth:
             kwargs["transport"] = with_cert  # as the session: to every origin
         else:
             mounts = dict(kwargs.get("mounts") or {})
             mounts.setdefault(_mount_key(self.auth_url), with_cert)
             kwargs["mounts"] = mounts
+
+    def _mount_proxies(
+        self, kwargs: dict[str, Any], routes: dict[str, Optional[str]], retries: int
+    ) -> None:
+        """Mount a guarded transport for each proxy of `routes` (see
+        :mod:`~requests_gracedb_like.httpx._proxies`); the user's own
+        ``mounts=`` win."""
+        if not routes:
+            return
+        options = {
+            k: kwargs[k]
+            for k in ("verify", "trust_env", "http1", "http2", "limits")
+            if k in kwargs
+        }
+        mounts = dict(kwargs.get("mounts") or {})
+        for pattern, proxy in routes.items():
+            if proxy is None:
+                mounts.setdefault(pattern, None)
+                continue
+            through: Any = self._http_transport(proxy=proxy, **options)
+            if retries:
+                through = self._retry_transport(through, retries=retries)
+            mounts.setdefault(
+                pattern,
+                self._proxy_guard(
+                    through,
+                    proxy,
+                    lambda: getattr(getattr(self, "auth", None), "credential", None),
+                    self.allow_insecure_auth,
+                ),
+            )
+        kwargs["mounts"] = mounts
+
+    def describe_auth(self) -> Any:
+        """Explain which credential this client uses and why, as
+        :meth:`~requests_gracedb_like.auth.SessionAuthMixin.describe_auth`
+        does for the session: an
+        :class:`~requests_gracedb_like.credentials.explain.AuthReport`,
+        holding no secret."""
+        return describe_auth(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the client's arguments, headers and timeout, never a
+        secret (see :mod:`~requests_gracedb_like.httpx._pickle`)."""
+        return reduce_client(self)
+
+    def _claims_auth(self, request: httpx.Request, kwargs: dict[str, Any]) -> None:
+        """A request with per-request claims, from a client that found no
+        credential when it was made: looked for with those claims, as the
+        session does."""
+        if (
+            kwargs.get("auth", httpx.USE_CLIENT_DEFAULT) is httpx.USE_CLIENT_DEFAULT
+            and getattr(self, "auth", None) is None
+            and not self._auth_arguments.force_noauth
+            and claims_of(request)
+        ):
+            kwargs["auth"] = Auth._from_discovery(
+                self._auth_arguments,
+                self.auth_discovery,
+                allow_insecure_auth=self.allow_insecure_auth,
+                allow_cross_origin_auth=self.allow_cross_origin_auth,
+            )
 
     def _request_hook(self) -> Any:
         return self._check_request
@@ -400,7 +488,13 @@ class _ClientBase:
         return self._copy(timeout=httpx.Timeout(timeout))
 
 
-class Client(_ClientBase, httpx.Client):
+# httpx's stream() is typed as contextmanager()'s own class, which the
+# generic ClaimArguments does not name.
+class Client(  # type: ignore[misc]
+    _ClientBase,
+    ClaimArguments[httpx.Response, AbstractContextManager[httpx.Response]],
+    httpx.Client,
+):
     """An :class:`httpx.Client` for GraceDB-like REST APIs, with the
     features of :class:`~requests_gracedb_like.session.Session`.
 
@@ -488,7 +582,14 @@ class Client(_ClientBase, httpx.Client):
         return response
 
 
-class AsyncClient(_ClientBase, httpx.AsyncClient):
+class AsyncClient(  # type: ignore[misc]
+    _ClientBase,
+    ClaimArguments[
+        Coroutine[Any, Any, httpx.Response],
+        AbstractAsyncContextManager[httpx.Response],
+    ],
+    httpx.AsyncClient,
+):
     """An :class:`httpx.AsyncClient` with the features of :class:`Client`
     and the same arguments.
 
@@ -506,6 +607,8 @@ class AsyncClient(_ClientBase, httpx.AsyncClient):
 
     _retry_transport = AsyncRetryTransport
     _http_transport = httpx.AsyncHTTPTransport
+    _cert_transport = AsyncCertTransport
+    _proxy_guard = AsyncProxyGuard
 
     def _request_hook(self) -> Any:
         async def hook(request: httpx.Request) -> None:

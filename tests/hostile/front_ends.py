@@ -5,7 +5,8 @@ so that each hostile case runs through all of them.
 clients with ``front_end.make(url, **options)``; each is a
 :class:`Handle` whose ``get(url, **kw)`` and ``request(method, url,
 **kw)`` take the arguments of a requests call (``data=``, ``stream=``,
-``allow_redirects=``) and give them to httpx in its own words. An
+``allow_redirects=``, ``auth=``, the per-request claims) and give them to
+httpx in its own words. An
 :class:`~requests_gracedb_like.httpx.AsyncClient` runs each call to
 completion on an event loop of its own (one per test, closed after it),
 so the same client, with its connections and credential objects, serves
@@ -15,11 +16,9 @@ Redirects are followed by every front end (httpx's default is not to),
 so that a redirect can be used as an attack.
 
 What the httpx clients do not have, and so is attacked on the requests
-``Session`` only (each module's docstring says which cases): pickling
-and the forked child, ``with_retries()``, the ``igwn`` drop-in and the
-one-shot functions, per-request claims (``token_audience=``...),
-``describe_auth()``, requests' implicit netrc lookup, and the proxy rule
-(a credential over plain http through a proxy).
+``Session`` only (each module's docstring says which cases): the forked
+child, ``with_retries()``, the ``igwn`` drop-in and the one-shot
+functions, and requests' implicit netrc lookup.
 """
 
 from __future__ import annotations
@@ -64,10 +63,11 @@ class Handle:
         if self.front_end.kind == "Session":
             return self.client.request(method, url, stream=stream, **kwargs)
         follow = kwargs.pop("allow_redirects", True)
+        send = {"auth": kwargs.pop("auth")} if "auth" in kwargs else {}
         if isinstance(kwargs.get("data"), bytes):
             kwargs["content"] = kwargs.pop("data")
         request = self.client.build_request(method, url, **kwargs)
-        sent = self.client.send(request, stream=stream, follow_redirects=follow)
+        sent = self.client.send(request, stream=stream, follow_redirects=follow, **send)
         return self.front_end.run(sent)
 
     def get(self, url: str, **kwargs: Any) -> Any:

@@ -6,17 +6,16 @@ through a proxy hands the credential to the proxy.
 
 The cases of plain http to a remote host, of a token header set on the
 client and of login cookies run through the three front ends
-(``front_end``, see ``front_ends.py``). The proxy cases are the requests
-``Session``'s only: the httpx clients do not have the proxy rule yet (a
-credential to this machine through a proxy named in the environment or
-in ``proxy=``/``mounts=`` is sent; see "What is not there yet" in
-``docs/httpx.rst``), nor ``session.environment`` whose ``repr`` the
-proxy-password case reads.
+(``front_end``, see ``front_ends.py``), the proxy cases too (a proxy from
+the environment, or given in code: ``session.proxies`` or ``proxies=`` of
+a request, ``proxy=`` of an httpx client). The httpx clients have no
+``session.environment``, whose ``repr`` the proxy-password case reads.
 """
 
 from __future__ import annotations
 
 import pytest
+from front_ends import HTTPX_FRONT_ENDS
 
 from requests_gracedb_like import Session
 from requests_gracedb_like.exceptions import InsecureAuthError
@@ -33,17 +32,71 @@ def no_proxy_variables(monkeypatch):
 
 @pytest.mark.parametrize("variable", ["http_proxy", "HTTP_PROXY", "all_proxy"])
 def test_proxy_from_the_environment_never_sees_the_credential(
-    recorder, monkeypatch, no_proxy_variables, variable
+    recorder, monkeypatch, no_proxy_variables, variable, front_end
 ):
     service, proxy = recorder(), recorder()
     monkeypatch.setenv(variable, proxy.url())
     with (
-        Session(service.url(), api_key=SECRET) as s,
+        front_end.make(service.url(), api_key=SECRET) as s,
         pytest.raises(InsecureAuthError, match="proxy") as info,
     ):
         s.get(service.url("/x"), timeout=5)
     assert not proxy.saw(SECRET)
+    assert not service.saw(SECRET)
     assert SECRET not in str(info.value)
+
+
+def test_no_proxy_lets_the_credential_go_direct(
+    recorder, monkeypatch, no_proxy_variables, front_end
+):
+    """The control: a service listed in ``NO_PROXY`` is reached directly,
+    with its credential."""
+    service, proxy = recorder(), recorder()
+    monkeypatch.setenv("http_proxy", proxy.url())
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    with front_end.make(service.url(), api_key=SECRET) as s:
+        s.get(service.url("/x"), timeout=5)
+    assert service.saw(SECRET)
+    assert not proxy.heads
+
+
+@pytest.mark.parametrize("front_end", HTTPX_FRONT_ENDS, indirect=True)
+def test_https_through_a_proxy_is_not_refused(no_proxy_variables, front_end):
+    """Only plain http is refused: an httpx client for an https service
+    made with a proxy tries to send (the proxy would relay encrypted
+    bytes; here nothing listens)."""
+    client = front_end.make(
+        "https://gracedb.invalid/", api_key=SECRET, proxy="http://127.0.0.1:9/"
+    )
+    with client, pytest.raises(front_end.refusals) as info:
+        client.get("https://gracedb.invalid/x", timeout=5)
+    assert not isinstance(info.value, InsecureAuthError)
+
+
+@pytest.mark.parametrize("where", ["client", "copy", "environment-ignored"])
+def test_an_httpx_proxy_argument_never_sees_the_credential(
+    recorder, monkeypatch, no_proxy_variables, where
+):
+    """``proxy=`` of an httpx client, or of httpx's own ``mounts=`` built
+    from the environment, the ``trust_env=False`` client ignoring it."""
+    pytest.importorskip("httpx")
+    from requests_gracedb_like.httpx import Client
+
+    service, proxy = recorder(), recorder()
+    if where == "environment-ignored":
+        monkeypatch.setenv("http_proxy", proxy.url())
+        with Client(service.url(), api_key=SECRET, trust_env=False) as c:
+            c.get("/x", timeout=5)
+        assert service.saw(SECRET)
+        assert not proxy.heads
+        return
+    client = Client(service.url(), api_key=SECRET, proxy=proxy.url())
+    if where == "copy":
+        with client:
+            client = client.with_headers({"X-Copy": "1"})
+    with client, pytest.raises(InsecureAuthError, match="proxy"):
+        client.get("/x", timeout=5)
+    assert not proxy.saw(SECRET)
 
 
 @pytest.mark.parametrize("where", ["session", "request"])
@@ -63,10 +116,16 @@ def test_proxy_set_in_code_never_sees_the_credential(
     assert not proxy.saw(SECRET)
 
 
-def test_a_proxy_may_carry_requests_without_credentials(recorder, no_proxy_variables):
+def test_a_proxy_may_carry_requests_without_credentials(
+    recorder, no_proxy_variables, front_end
+):
     service, proxy = recorder(), recorder()
-    with Session(service.url(), force_noauth=True) as s:
-        s.proxies = {"http": proxy.url()}
+    if front_end.is_httpx:
+        s = front_end.make(service.url(), force_noauth=True, proxy=proxy.url())
+    else:
+        s = front_end.make(service.url(), force_noauth=True)
+        s.client.proxies = {"http": proxy.url()}
+    with s:
         assert s.get(service.url("/x"), timeout=5).text == "ok"
     assert proxy.heads
     assert not service.heads

@@ -3,7 +3,9 @@ and a bad one gets a clear error (an argument) or is skipped with a reason
 (a discovered file).
 
 Each case runs in a subprocess bounded in time and address space, so a
-regression shows as a failure, not as a hung or killed test run.
+regression shows as a failure, not as a hung or killed test run; those
+of discovery run through the three front ends (``make_session``), whose
+constructors all run it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import subprocess
 import sys
 
 import pytest
+from front_ends import FRONT_ENDS
 from hostile import BOUND, isolated
 
 # Not in the default run (see addopts in pyproject.toml): .ci/run runs it
@@ -49,7 +52,7 @@ def _hostile(path, kind):
 _SESSION = """
 import os, warnings
 warnings.simplefilter("ignore")
-from requests_gracedb_like import Session
+from {module} import {cls} as Session
 s = Session({url!r}, **{kwargs})
 result = {{
     "source": s.auth_source,
@@ -58,14 +61,33 @@ result = {{
 """
 
 
-def _session(**kwargs):
-    return isolated(_SESSION.format(url=URL, kwargs=repr(kwargs)))
+#: Where each front end's class is imported from.
+_CLASSES = {
+    "Session": ("requests_gracedb_like", "Session"),
+    "httpx.Client": ("requests_gracedb_like.httpx", "Client"),
+    "httpx.AsyncClient": ("requests_gracedb_like.httpx", "AsyncClient"),
+}
+
+
+def _session(front="Session", **kwargs):
+    module, cls = _CLASSES[front]
+    code = _SESSION.format(module=module, cls=cls, url=URL, kwargs=repr(kwargs))
+    return isolated(code)
+
+
+@pytest.fixture(params=FRONT_ENDS)
+def make_session(request):
+    """Runs discovery in a subprocess by making a client of each front
+    end; returns what it found (or the error it raised)."""
+    if request.param != "Session":
+        pytest.importorskip("httpx")
+    return lambda **kwargs: _session(request.param, **kwargs)
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_token_argument_gets_a_clear_error(tmp_path, kind):
+def test_token_argument_gets_a_clear_error(tmp_path, kind, make_session):
     path = _hostile(tmp_path / "token", kind)
-    result = _session(token=path)
+    result = make_session(token=path)
     assert result["error"] == "CredentialFileError"
     assert path in result["message"]
     assert SAYS[kind] in result["message"]
@@ -74,17 +96,17 @@ def test_token_argument_gets_a_clear_error(tmp_path, kind):
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("variable", ["BEARER_TOKEN_FILE", "SCITOKEN_FILE"])
 def test_discovered_token_file_is_skipped_with_a_reason(
-    tmp_path, monkeypatch, kind, variable
+    tmp_path, monkeypatch, kind, variable, make_session
 ):
     monkeypatch.setenv(variable, _hostile(tmp_path / "token", kind))
-    result = _session()
+    result = make_session()
     assert result["source"] is None
     assert any(SAYS[kind] in reason for reason in result["reasons"])
 
 
 @pytest.mark.parametrize("kind", ["fifo", "sparse-1GiB", "directory"])
 def test_condor_creds_and_runtime_dir_files_are_skipped(
-    tmp_path, monkeypatch, env, kind
+    tmp_path, monkeypatch, env, kind, make_session
 ):
     creds = tmp_path / "creds"
     creds.mkdir()
@@ -92,47 +114,49 @@ def test_condor_creds_and_runtime_dir_files_are_skipped(
     monkeypatch.setenv("_CONDOR_CREDS", str(creds))
     _hostile(env.runtime_dir / f"bt_u{env.uid}", kind)
     _hostile(env.tmp_dir / f"bt_u{env.uid}", kind)
-    result = _session()
+    result = make_session()
     assert result["source"] is None
     assert sum(SAYS[kind] in reason for reason in result["reasons"]) == 3
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_x509_proxy_variable_is_skipped(tmp_path, monkeypatch, kind):
+def test_x509_proxy_variable_is_skipped(tmp_path, monkeypatch, kind, make_session):
     monkeypatch.setenv("X509_USER_PROXY", _hostile(tmp_path / "proxy", kind))
-    result = _session()
+    result = make_session()
     assert result["source"] is None
 
 
 @pytest.mark.parametrize("kind", ["fifo", "sparse-1GiB"])
-def test_x509_cert_and_key_variables_are_skipped(tmp_path, monkeypatch, kind):
+def test_x509_cert_and_key_variables_are_skipped(
+    tmp_path, monkeypatch, kind, make_session
+):
     monkeypatch.setenv("X509_USER_CERT", _hostile(tmp_path / "cert", kind))
     monkeypatch.setenv("X509_USER_KEY", _hostile(tmp_path / "key", kind))
-    result = _session()
+    result = make_session()
     assert result["source"] is None
 
 
 @pytest.mark.parametrize("kind", ["fifo", "sparse-1GiB"])
-def test_cert_argument_gets_a_clear_error(tmp_path, kind):
+def test_cert_argument_gets_a_clear_error(tmp_path, kind, make_session):
     path = _hostile(tmp_path / "cert.pem", kind)
-    result = _session(cert=path)
+    result = make_session(cert=path)
     assert result["error"] == "CredentialFileError"
     assert path in result["message"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_netrc_is_skipped(tmp_path, monkeypatch, kind):
+def test_netrc_is_skipped(tmp_path, monkeypatch, kind, make_session):
     monkeypatch.setenv("NETRC", _hostile(tmp_path / "netrc", kind))
-    result = _session()
+    result = make_session()
     assert result["source"] is None
 
 
-def test_a_symbolic_link_to_a_fifo_is_refused(tmp_path):
+def test_a_symbolic_link_to_a_fifo_is_refused(tmp_path, make_session):
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     link = tmp_path / "token"
     link.symlink_to(fifo)
-    result = _session(token=str(link))
+    result = make_session(token=str(link))
     assert result["error"] == "CredentialFileError"
     assert "FIFO" in result["message"]
 
@@ -154,16 +178,16 @@ def test_command_line_token_gets_one_line_and_status_3(tmp_path, kind):
 
 
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "sparse-1GiB"])
-def test_oidc_configuration_file_is_skipped(tmp_path, monkeypatch, kind):
+def test_oidc_configuration_file_is_skipped(tmp_path, monkeypatch, kind, make_session):
     path = _hostile(tmp_path / "oidc.ini", kind)
     monkeypatch.setenv("REQUESTS_GRACEDB_LIKE_OIDC_CONFIG", path)
-    result = _session()
+    result = make_session()
     assert result["source"] is None
     assert any(SAYS[kind] in reason for reason in result["reasons"])
 
 
 @pytest.mark.parametrize("kind", ["fifo", "sparse-1GiB", "directory"])
-def test_oidc_token_cache_is_skipped(tmp_path, monkeypatch, kind):
+def test_oidc_token_cache_is_skipped(tmp_path, monkeypatch, kind, make_session):
     from requests_gracedb_like.credentials.oidc.cache import TokenCache
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -172,7 +196,7 @@ def test_oidc_token_cache_is_skipped(tmp_path, monkeypatch, kind):
     cache = TokenCache("https://issuer.example", "client").path
     os.makedirs(os.path.dirname(cache), mode=0o700)
     _hostile(cache, kind)
-    result = _session()
+    result = make_session()
     assert result["source"] is None
     assert any(SAYS[kind] in reason for reason in result["reasons"])
 

@@ -6,10 +6,8 @@ The cases run through the three front ends (``front_end``, see
 ``front_ends.py``), but for those of what only the requests ``Session``
 promises: a long streamed error body still readable whole from the
 error's response (an httpx client closes the response of the error it
-raises), and the endless 401 before the resend (in a subprocess). The trickled
-401 runs on all three, expected to fail on the httpx clients: httpx
-itself reads the whole 401 body before its auth flow sends the request
-again.
+raises). The trickled and the endless 401 before the resend (this one in
+a subprocess) run on all three.
 """
 
 from __future__ import annotations
@@ -22,6 +20,7 @@ import tracemalloc
 import zlib
 
 import pytest
+from front_ends import FRONT_ENDS
 from hostile import (
     bounded_thread,
     endless,
@@ -298,21 +297,43 @@ def test_a_trickled_401_is_resent_with_the_rotated_token_in_bounded_time(
     assert [h.status_code for h in got.history] == [401]
 
 
-_REPLAY = """
+_REPLAY = {
+    "Session": """
 from requests_gracedb_like import Session
 with Session({url!r}, token={path!r}, auth_reload=True) as s:
     open({path!r}, "w").write({new!r})  # rotated while the session runs
     got = s.get({url!r}, timeout=5)
     result = [got.text, [h.status_code for h in got.history]]
-"""
+""",
+    "httpx.Client": """
+from requests_gracedb_like.httpx import Client
+with Client({url!r}, token={path!r}, auth_reload=True) as s:
+    open({path!r}, "w").write({new!r})  # rotated while the client runs
+    got = s.get({url!r}, timeout=5)
+    result = [got.text, [h.status_code for h in got.history]]
+""",
+    "httpx.AsyncClient": """
+import asyncio
+from requests_gracedb_like.httpx import AsyncClient
+async def main():
+    async with AsyncClient({url!r}, token={path!r}, auth_reload=True) as s:
+        open({path!r}, "w").write({new!r})  # rotated while the client runs
+        got = await s.get({url!r}, timeout=5)
+        return [got.text, [h.status_code for h in got.history]]
+result = asyncio.run(main())
+""",
+}
 
 
+@pytest.mark.parametrize("front", FRONT_ENDS)
 def test_an_endless_401_is_resent_with_the_rotated_token_in_bounded_memory(
-    recorder, tmp_path
+    recorder, tmp_path, front
 ):
+    if front != "Session":
+        pytest.importorskip("httpx")
     new, answer = _rejecting(endless(401))
     server = recorder(answer)
     path = tmp_path / "token"
     path.write_text(make_jwt({"n": "old"}))
-    code = _REPLAY.format(url=server.url("/x"), path=str(path), new=new)
+    code = _REPLAY[front].format(url=server.url("/x"), path=str(path), new=new)
     assert isolated(code, seconds=20) == ["ok", [401]]

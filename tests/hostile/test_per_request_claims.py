@@ -7,9 +7,9 @@ Two local servers: A is the service the session is for, B another origin
 (another port). Plain http to loopback may carry credentials, so no TLS
 is needed to see what each server receives.
 
-The requests ``Session``'s only: the httpx clients take no per-request
-claims (httpx's ``request()`` takes no extra arguments; see "What is not
-there yet" in ``docs/httpx.rst``), so there is nothing to attack there.
+Every case runs through the three front ends (``front_end``, see
+``front_ends.py``): the httpx clients take the claims on their request
+methods and ``build_request()``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-import requests
 
-from requests_gracedb_like import Session
 from requests_gracedb_like.testing import make_jwt
 
 PASSWORD = "pw-per-request-claims-secret"
@@ -71,10 +69,10 @@ def _no_credential(server):
     return not any(b"authorization:" in head.lower() for head in server.heads)
 
 
-def _try_get(session, url, **kwargs):
+def _try_get(front_end, session, url, **kwargs):
     """Send; a refusal (an exception) is an acceptable answer, a leak is
     not. Returns whether the request was sent without error."""
-    with contextlib.suppress(requests.RequestException, ValueError, OSError):
+    with contextlib.suppress(*front_end.refusals):
         session.get(url, timeout=5, **kwargs)
         return True
     return False
@@ -90,23 +88,25 @@ def _try_get(session, url, **kwargs):
     ],
 )
 def test_claims_never_carry_a_given_credential_elsewhere(
-    servers, given, claims, target
+    servers, given, claims, target, front_end
 ):
     a, b = servers
-    with Session(a.url(), **given) as s:
-        _try_get(s, target.format(B=b.port), **_claims(claims, a, b))
+    with front_end.make(a.url(), **given) as s:
+        _try_get(front_end, s, target.format(B=b.port), **_claims(claims, a, b))
     assert _no_credential(b)
 
 
 @pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("claims", CLAIMS)
-def test_claims_never_carry_a_token_file_elsewhere(servers, make_token, claims, target):
+def test_claims_never_carry_a_token_file_elsewhere(
+    servers, make_token, claims, target, front_end
+):
     a, b = servers
     path = make_token(
         {"aud": "ANY", "scope": "read:/", "iss": "https://issuer.example"}
     )
-    with Session(a.url(), token=path) as s:
-        _try_get(s, target.format(B=b.port), **_claims(claims, a, b))
+    with front_end.make(a.url(), token=path) as s:
+        _try_get(front_end, s, target.format(B=b.port), **_claims(claims, a, b))
     assert _no_credential(b)
 
 
@@ -114,7 +114,7 @@ def test_claims_never_carry_a_token_file_elsewhere(servers, make_token, claims, 
 @pytest.mark.parametrize("claims", CLAIMS)
 @pytest.mark.parametrize("variable", ["BEARER_TOKEN_FILE", "BEARER_TOKEN"])
 def test_claims_never_carry_a_discovered_token_elsewhere(
-    servers, tmp_path, monkeypatch, any_token, variable, claims, target
+    servers, tmp_path, monkeypatch, any_token, variable, claims, target, front_end
 ):
     a, b = servers
     if variable == "BEARER_TOKEN_FILE":
@@ -124,22 +124,22 @@ def test_claims_never_carry_a_discovered_token_elsewhere(
         monkeypatch.setenv(variable, str(path))
     else:
         monkeypatch.setenv(variable, any_token)
-    with Session(a.url()) as s:
-        assert variable in (s.auth_source or "")
-        _try_get(s, target.format(B=b.port), **_claims(claims, a, b))
+    with front_end.make(a.url()) as s:
+        assert variable in (s.client.auth_source or "")
+        _try_get(front_end, s, target.format(B=b.port), **_claims(claims, a, b))
     assert not b.saw(any_token)
     assert _no_credential(b)
 
 
 def test_claims_on_the_same_origin_still_choose_a_matching_token(
-    servers, scoped_tokens
+    servers, scoped_tokens, front_end
 ):
     """The control: on the session's own origin, a per-request scope picks
     the discovered token that grants it (``BEARER_TOKEN`` holds ``read:/``,
     the runtime-directory file ``write:/``)."""
     read, write = scoped_tokens
     a, _b = servers
-    with Session(a.url()) as s:
+    with front_end.make(a.url()) as s:
         s.get(a.url("/default"), timeout=5)
         s.get(a.url("/write"), timeout=5, token_scope="write:/")
         s.get(a.url("/read"), timeout=5, token_scope="read:/")
@@ -150,11 +150,11 @@ def test_claims_on_the_same_origin_still_choose_a_matching_token(
 
 
 @pytest.mark.parametrize("claims", CLAIMS)
-def test_an_auth_given_to_the_request_is_the_callers_choice(servers, claims):
+def test_an_auth_given_to_the_request_is_the_callers_choice(servers, claims, front_end):
     """As in requests: ``auth=`` passed to one request is sent where that
     request goes, per-request claims or not."""
     a, b = servers
-    with Session(a.url(), api_key=API_KEY) as s:
+    with front_end.make(a.url(), api_key=API_KEY) as s:
         s.get(
             b.url("/x"),
             timeout=5,

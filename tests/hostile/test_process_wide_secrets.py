@@ -16,8 +16,7 @@ standard library's, not the package's.
 
 The cases run through the three front ends; those of the httpx clients
 (``FRONT`` in the subprocess) are ``slow``. Per-request claims
-(``token_scope=``) are the requests ``Session``'s only, so the httpx
-clients send those requests without them.
+(``token_scope=``) are sent through every front end.
 """
 
 from __future__ import annotations
@@ -105,8 +104,6 @@ def use(kind, url, tmp):
             target, extra = path
             if "token_scope" not in extra:
                 extra = {"params": extra} if extra else {}
-            elif FRONT != "Session":
-                extra = {}  # no per-request claims in httpx
         else:
             target, extra = path, {}
         calls.append((target, extra))

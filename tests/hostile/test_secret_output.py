@@ -5,8 +5,7 @@ its answers; it may echo the request's credential back, or embed terminal
 escape sequences that retitle the window, clear the screen or hide text.
 
 The cases run through the three front ends (``front_end``, see
-``front_ends.py``), but for ``describe_auth()``, which the httpx clients
-do not have (``client.auth_source`` names the source, never a secret).
+``front_ends.py``), ``describe_auth()`` included.
 Log records are read at DEBUG from every logger during a request that is
 retried, redirected and refused.
 """
@@ -20,7 +19,6 @@ import logging
 import pytest
 from hostile import response
 
-from requests_gracedb_like import Session
 from requests_gracedb_like.retry import Retry
 
 SECRET = "s3cret-token-value"
@@ -171,10 +169,16 @@ def test_a_secret_query_value_echoed_back_is_redacted(recorder, front_end):
         f"https://gracedb.example.org/api/?access_token={SECRET}&page=2",
     ],
 )
-def test_describe_auth_never_shows_url_secrets(url):
-    with Session(url, force_noauth=True) as s:
-        report = s.describe_auth()
-    for shown in (str(report), repr(report), json.dumps(report.to_dict()), repr(s)):
+def test_describe_auth_never_shows_url_secrets(url, front_end):
+    with front_end.make(url, force_noauth=True) as s:
+        report = s.client.describe_auth()
+    shown_all = (
+        str(report),
+        repr(report),
+        json.dumps(report.to_dict()),
+        repr(s.client),
+    )
+    for shown in shown_all:
         assert SECRET not in shown
 
 
