@@ -135,7 +135,8 @@ class Session(
     :class:`~.auth.SessionAuthMixin` (`url` to `auth_reload_timeout`),
     :class:`~.transport.SessionTransportMixin` (``allow_*``),
     :class:`~.timeout.SessionTimeoutMixin`,
-    :class:`~.adapters.SessionAdapterMixin` (`retries`, `pool_maxsize`, `warm_connections`) and
+    :class:`~.adapters.SessionAdapterMixin` (`retries`, `pool_maxsize`,
+    `warm_connections`) and
     :class:`~.errors.SessionErrorMixin`.
 
     It adds, in this order:

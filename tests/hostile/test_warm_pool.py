@@ -16,7 +16,8 @@ import logging
 import os
 import shutil
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import requests
@@ -88,7 +89,8 @@ def test_sessions_alive_together_never_share_a_connection(recorder):
 def test_each_client_certificate_gets_its_own_connection(tls_server, pki):
     alice, bob = pki.client("alice"), pki.client("bob")
     for cert in [alice, bob, None, alice, bob, None]:
-        rgl.get(tls_server.url("/x"), cert=str(cert) if cert else False, verify=tls_server.ca_file)
+        given = str(cert) if cert else False
+        rgl.get(tls_server.url("/x"), cert=given, verify=tls_server.ca_file)
     names = [seen.client for seen in tls_server.log]
     assert names == ["alice", "bob", None, "alice", "bob", None]
     ports = [seen.port for seen in tls_server.log]
@@ -161,7 +163,7 @@ def test_a_forked_child_never_sends_on_a_warm_connection(recorder):
     server = recorder()
     rgl.get(server.url("/parent-1"), force_noauth=True)  # kept warm
     status = _in_child(
-        lambda: str(rgl.get(server.url("/child"), force_noauth=True).status_code).encode()
+        lambda: b"%d" % rgl.get(server.url("/child"), force_noauth=True).status_code
     )
     rgl.get(server.url("/parent-2"), force_noauth=True)
     assert status == b"200"
