@@ -92,8 +92,7 @@ class ReplaySafeAdapter(HTTPAdapter):
     ----------
     warm_connections : bool, default=True
         When closed, give the open keep-alive connections to the next
-        adapter made with the same settings (see
-        :mod:`requests_gracedb_like._http.warm` and :ref:`warm-connections`),
+        adapter made with the same settings (:ref:`warm-connections`),
         instead of closing them.
 
     Notes
