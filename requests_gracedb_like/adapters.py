@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import weakref
-from typing import Any
+from typing import Any, Optional
 
 from requests.adapters import DEFAULT_POOLBLOCK, DEFAULT_POOLSIZE, HTTPAdapter
 from urllib3.util import Retry as _Urllib3Retry
 
+from ._http import warm
+from .closing import close_manager_pools
 from .retry import DEFAULT_RETRIES, Retry, check_retries
 
 __all__ = [
@@ -69,7 +71,9 @@ def _forget_connections() -> None:
     to the parent's connections, but sending a TLS close would), and it
     opens connections of its own as needed.
     """
+    warm.forget()
     for adapter in list(_ADAPTERS):
+        adapter._warm = {}
         connections, maxsize, block = adapter._pool_arguments
         adapter.init_poolmanager(connections, maxsize, block=block)
         adapter.proxy_manager = {}
@@ -81,8 +85,18 @@ if hasattr(os, "register_at_fork"):
 
 class ReplaySafeAdapter(HTTPAdapter):
     """A :class:`requests.adapters.HTTPAdapter` that never sends a body
-    twice when it cannot be read twice.
+    twice when it cannot be read twice, and keeps its connections warm for
+    the next adapter with the same settings.
 
+    Parameters
+    ----------
+    warm_connections : bool, default=True
+        When closed, give the open keep-alive connections to the next
+        adapter made with the same settings (:ref:`warm-connections`),
+        instead of closing them.
+
+    Notes
+    -----
     urllib3 retries by sending the request again. A body from a generator or
     a pipe has been consumed by then, and the retry would send an empty or
     partial body as if it were the whole. For such a request only a
@@ -94,7 +108,7 @@ class ReplaySafeAdapter(HTTPAdapter):
     empty pools: the child never sends on a connection its parent opened.
     """
 
-    __attrs__ = [*HTTPAdapter.__attrs__, "_pool_arguments"]  # noqa: RUF012 - as requests
+    __attrs__ = [*HTTPAdapter.__attrs__, "_pool_arguments", "warm_connections"]  # noqa: RUF012 - as requests
 
     def __init__(
         self,
@@ -102,9 +116,15 @@ class ReplaySafeAdapter(HTTPAdapter):
         pool_maxsize: int = DEFAULT_POOLSIZE,
         max_retries: Any = 0,
         pool_block: bool = DEFAULT_POOLBLOCK,
+        *,
+        warm_connections: bool = True,
     ) -> None:
         # Kept for a forked child's new pools (see _forget_connections).
         self._pool_arguments = (pool_connections, pool_maxsize, pool_block)
+        self.warm_connections = warm_connections
+        # The managers taken from (and given back to) the warm ones: None
+        # for the pool manager, a proxy URL for a proxy manager.
+        self._warm: dict[Optional[str], warm.WarmManager] = {}
         super().__init__(pool_connections, pool_maxsize, max_retries, pool_block)
         _ADAPTERS.add(self)
 
@@ -112,17 +132,75 @@ class ReplaySafeAdapter(HTTPAdapter):
         self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
     ) -> None:
         """Set up the pool manager as requests does, its connections
-        sending a request body in blocks of :data:`SEND_BLOCKSIZE`."""
+        sending a request body in blocks of :data:`SEND_BLOCKSIZE`; with
+        `warm_connections`, take the idle one of a closed adapter with the
+        same settings, if any."""
         pool_kwargs.setdefault("blocksize", SEND_BLOCKSIZE)
         super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        if self.warm_connections:
+            key = warm.manager_key(
+                "direct", connections, maxsize, block, *sorted(pool_kwargs.items())
+            )
+            if key is not None:
+                taken = warm.take(key) or warm.WarmManager(key, self.poolmanager)
+                self.poolmanager = taken.manager
+                self._warm[None] = taken
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        """The manager for `proxy`, as requests makes it; with
+        `warm_connections`, the idle one of a closed adapter for the same
+        proxy, if the proxy URL holds no credentials and the proxy gets no
+        headers (those are never kept)."""
+        if proxy in self.proxy_manager or not self.warm_connections:
+            return super().proxy_manager_for(proxy, **proxy_kwargs)
+        where = warm.shareable_proxy(proxy, self.proxy_headers(proxy))
+        key = None
+        if where is not None:
+            settings = (*where, *self._pool_arguments, *sorted(proxy_kwargs.items()))
+            key = warm.manager_key("proxy", *settings)
+        taken = warm.take(key) if key is not None else None
+        if taken is not None:
+            self.proxy_manager[proxy] = taken.manager
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if key is not None:
+            self._warm[proxy] = taken or warm.WarmManager(key, manager)
+        return manager
+
+    def close(self) -> None:
+        """Give the pool managers back to the warm ones (with
+        `warm_connections`), close every other pooled connection, and start
+        afresh if used again."""
+        given = {id(w.manager) for w in self._warm.values()}
+        for manager in [self.poolmanager, *self.proxy_manager.values()]:
+            if id(manager) not in given:
+                close_manager_pools(manager)
+                manager.clear()
+        warm_managers, self._warm = self._warm, {}
+        if warm_managers:
+            # A closed session can still send, on connections of its own
+            # (requests' manager: none taken from the warm ones).
+            connections, maxsize, block = self._pool_arguments
+            super().init_poolmanager(
+                connections, maxsize, block, blocksize=SEND_BLOCKSIZE
+            )
+            self.proxy_manager = {}
+        for w in warm_managers.values():
+            warm.give_back(w)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        self.warm_connections = True  # pickled before the option existed
+        self._warm = {}
         super().__setstate__(state)  # type: ignore[misc]
         _ADAPTERS.add(self)
 
     def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         """Send `request` as :class:`requests.adapters.HTTPAdapter` does,
-        with retries limited as above when its body can be read only once."""
+        with retries limited as above when its body can be read only once,
+        noting the certificate and CA files it is sent with (a warm
+        connection made with one is not handed on once it has changed on
+        disk)."""
+        if self._warm:
+            self._note_files(args, kwargs)
         if _replayable(request.body) or not isinstance(self.max_retries, _Urllib3Retry):
             return super().send(request, *args, **kwargs)
         once = object.__new__(type(self))
@@ -134,6 +212,16 @@ class ReplaySafeAdapter(HTTPAdapter):
             respect_retry_after_header=False,
         )
         return HTTPAdapter.send(once, request, *args, **kwargs)
+
+    def _note_files(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        # send(request, stream, timeout, verify, cert, proxies)
+        verify = args[2] if len(args) > 2 else kwargs.get("verify")
+        cert = args[3] if len(args) > 3 else kwargs.get("cert")
+        given = [*(cert if isinstance(cert, tuple) else (cert,)), verify]
+        paths = [os.fspath(p) for p in given if isinstance(p, (str, os.PathLike))]
+        if paths:
+            for w in list(self._warm.values()):
+                warm.note_files(w, paths)
 
 
 def mount_for_both_schemes(session: Any, adapter: HTTPAdapter) -> None:
@@ -176,6 +264,10 @@ class SessionAdapterMixin:
         :class:`urllib3.util.Retry`, used as given.
     pool_maxsize : int, default=DEFAULT_POOL_MAXSIZE
         How many connections to keep open to each host.
+    warm_connections : bool, default=True
+        When the session closes, keep its open connections for the next
+        session with the same transport settings (see
+        :ref:`warm-connections`); False closes them.
 
     Notes
     -----
@@ -207,27 +299,35 @@ class SessionAdapterMixin:
 
     retries: _Urllib3Retry
     pool_maxsize: int
+    warm_connections: bool
 
     def __init__(
         self,
         *,
         retries: Any = DEFAULT_RETRIES,
         pool_maxsize: int = DEFAULT_POOL_MAXSIZE,
+        warm_connections: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.retries = check_retries(retries)
         self.pool_maxsize = check_pool_maxsize(pool_maxsize)
+        self.warm_connections = bool(warm_connections)
         self._mount_adapters()
 
     def _mount_adapters(self) -> None:
         mount_for_both_schemes(
             self,
-            ReplaySafeAdapter(max_retries=self.retries, pool_maxsize=self.pool_maxsize),
+            ReplaySafeAdapter(
+                max_retries=self.retries,
+                pool_maxsize=self.pool_maxsize,
+                warm_connections=getattr(self, "warm_connections", True),
+            ),
         )
 
     def __getstate__(self) -> dict[str, Any]:
         state: dict[str, Any] = super().__getstate__()  # type: ignore[misc, assignment]
         state["retries"] = self.retries
         state["pool_maxsize"] = self.pool_maxsize
+        state["warm_connections"] = self.warm_connections
         return state

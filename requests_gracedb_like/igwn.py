@@ -475,7 +475,10 @@ class Session(  # type: ignore[misc]
     Requests go out as requests would send them, with requests' adapter
     settings (no retries, 10 connections per host), through this package's
     adapter (:class:`~requests_gracedb_like.adapters.ReplaySafeAdapter`),
-    which gives a forked child pools of its own.
+    which gives a forked child pools of its own and, unless
+    ``warm_connections=False`` is given, keeps the open connections of a
+    closed session for the next one with the same transport settings
+    (:ref:`warm-connections`).
 
     Examples
     --------
@@ -484,11 +487,14 @@ class Session(  # type: ignore[misc]
     (True, False)
     """
 
-    def __init__(self, url: Optional[str] = None, **kwargs: Any) -> None:
+    def __init__(
+        self, url: Optional[str] = None, *, warm_connections: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(url=url, **kwargs)
         # requests' adapter settings (no retries, 10 connections per host),
         # on this package's adapter: no pool shared with a forked child.
-        mount_for_both_schemes(self, ReplaySafeAdapter())
+        adapter = ReplaySafeAdapter(warm_connections=bool(warm_connections))
+        mount_for_both_schemes(self, adapter)
 
     if TYPE_CHECKING:
         # For type checkers: requests' signature (the mixins' request()
@@ -505,11 +511,14 @@ def request(
     """Send one request: through `session` when given, else through a new
     :class:`Session` for `url` (given the auth keywords too), closed after.
 
-    The other arguments are those of :meth:`SessionAuthMixin.request`.
+    The other arguments are those of :meth:`SessionAuthMixin.request`,
+    and ``warm_connections`` (as for :class:`Session`) without `session`.
     """
     if session:
         return session.request(method, url, *args, **kwargs)  # type: ignore[no-any-return]
     options = {k: kwargs[k] for k in AUTH_KEYWORDS if k in kwargs}
+    if "warm_connections" in kwargs:
+        options["warm_connections"] = kwargs.pop("warm_connections")
     with Session(url=url, **options) as new:
         return new.request(method, url, *args, **kwargs)
 

@@ -122,6 +122,9 @@ class Session(
         Retries of refused connections and 429/502/503/504 answers.
     pool_maxsize : int, default=32
         Connections kept open per host.
+    warm_connections : bool, default=True
+        Keep open connections, when the session closes, for the next session
+        with the same transport settings (:ref:`warm-connections`).
     raise_for_status : bool, default=True
         Raise an :class:`~requests_gracedb_like.exceptions.HTTPError` for
         every status of 400 or above.
@@ -132,7 +135,8 @@ class Session(
     :class:`~.auth.SessionAuthMixin` (`url` to `auth_reload_timeout`),
     :class:`~.transport.SessionTransportMixin` (``allow_*``),
     :class:`~.timeout.SessionTimeoutMixin`,
-    :class:`~.adapters.SessionAdapterMixin` (`retries`, `pool_maxsize`) and
+    :class:`~.adapters.SessionAdapterMixin` (`retries`, `pool_maxsize`,
+    `warm_connections`) and
     :class:`~.errors.SessionErrorMixin`.
 
     It adds, in this order:
@@ -191,6 +195,7 @@ class Session(
         timeout: TimeoutValue = DEFAULT_TIMEOUT,
         retries: Union[int, Retry] = DEFAULT_RETRIES,
         pool_maxsize: int = DEFAULT_POOL_MAXSIZE,
+        warm_connections: bool = True,
         raise_for_status: bool = True,
     ) -> None:
         # Each mixin takes its own options from these and passes the rest

@@ -42,6 +42,17 @@ settings.register_profile("thorough", max_examples=3000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+@pytest.fixture(autouse=True)
+def _no_warm_connections_between_tests() -> Iterator[None]:
+    """Each test starts with no warm connection kept from another (the
+    closed sessions' connections, kept process-wide), and leaves none."""
+    from requests_gracedb_like._http import warm
+
+    warm.clear_idle()
+    yield
+    warm.clear_idle()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):

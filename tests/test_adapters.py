@@ -168,3 +168,24 @@ def test_a_large_body_is_sent_in_blocks_of_a_mebibyte(
     with Session(force_noauth=True) as s, path.open("rb") as body:
         assert s.put(httpserver.url_for("/up"), data=body).text == "stored"
     assert writes.count(SEND_BLOCKSIZE) == 4
+
+
+def test_the_mixin_alone_keeps_connections_warm_unless_told_not_to(fault_server):
+    from fault_server import client_sockets
+
+    url = fault_server.url("ok")
+    for warm in (False, True, True):
+        with AdaptersOnly(warm_connections=warm) as s:
+            s.get(url, timeout=5)
+        # a warm session's socket stays open, and the next reuses it; the
+        # other's is closed
+        assert client_sockets(fault_server.port) == (1 if warm else 0)
+
+
+def test_pickle_and_with_retries_keep_warm_connections_off():
+    with Session(force_noauth=True, warm_connections=False) as s:
+        clone = pickle.loads(pickle.dumps(s))
+        copy = s.with_retries(1)
+    for session in (clone, copy):
+        assert session.warm_connections is False
+        assert session.get_adapter("https://h.example/").warm_connections is False
