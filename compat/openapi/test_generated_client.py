@@ -3,10 +3,11 @@
 The client is generated when the tests start, from the small spec below,
 with the openapi-python-client installed in this environment (no network:
 ``post_hooks: []`` keeps it from running a formatter). Its plain ``Client``
-(not ``AuthenticatedClient``, whose token is a string the client sends
-everywhere) gets the credential from ``httpx_args={"auth": Auth(url)}``, as
-``docs/httpx.rst`` tells users to do, and talks to the package's own
-``FakeService`` on 127.0.0.1.
+gets the credential from ``httpx_args={"auth": Auth(url)}``, as
+``docs/httpx.rst`` tells users to do (not ``AuthenticatedClient``, whose
+token is a fixed header on every request, to any URL, never read again, and
+shown in its repr), and talks to the package's own ``FakeService`` on
+127.0.0.1.
 
 Run by ``run_downstream.py`` in openapi-python-client's environment.
 """
