@@ -14,7 +14,8 @@ meets its target.
 A package without a suite of its own here is installed from the index and
 only the files of this folder named for it run: openapi-python-client
 generates a client there, and ``openapi/test_generated_client.py`` checks
-the httpx ``Auth`` inside it.
+the httpx ``Auth`` inside it. (openapi-python-client 0.29 needs Python
+3.11: on Python 3.10 its row says "not run".)
 
 Usage::
 
@@ -75,6 +76,9 @@ class Package:
     target : int, optional
         How many tests must pass (suite and `extra` together): fewer means
         some were not collected or were skipped.
+    python : tuple of int, optional
+        The oldest Python the package installs on; on an older one its row
+        says so and it is not run.
     """
 
     def __init__(
@@ -90,6 +94,7 @@ class Package:
         extra: list[str] | None = None,
         extras: str | None = None,
         target: int | None = None,
+        python: tuple[int, int] | None = None,
     ) -> None:
         self.name = name
         self.version = version
@@ -101,6 +106,7 @@ class Package:
         self.extra = extra or []
         self.extras = extras
         self.target = target
+        self.python = python
 
 
 _IGWN_PRIVATE = "patches a private helper of igwn-auth-utils ({})"
@@ -188,6 +194,7 @@ PACKAGES = [
         extras="httpx",
         extra=["openapi/test_generated_client.py"],
         target=11,
+        python=(3, 11),
     ),
     Package(
         "gwdatafind",
@@ -371,9 +378,9 @@ def table(rows: dict[str, dict[str, object]]) -> str:
     ]
     lines = [header]
     for name, row in rows.items():
-        extra = (
-            "; ".join(f"{k}: {v}" for k, v in row.items() if k.endswith(".py")) or "-"
-        )
+        extra = "; ".join(
+            f"{k}: {v}" for k, v in row.items() if k.endswith(".py")
+        ) or str(row.get("not run", "-"))
         lines.append(
             [
                 name,
@@ -384,7 +391,7 @@ def table(rows: dict[str, dict[str, object]]) -> str:
                 str(row.get("differs", "-")),
                 extra,
                 str(row.get("target", "-")),
-                "yes" if row.get("ok") else "NO",
+                "not run" if "not run" in row else "yes" if row.get("ok") else "NO",
             ]
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
@@ -419,6 +426,14 @@ def main(argv: list[str] | None = None) -> int:
         for package in chosen:
             start = time.monotonic()
             print(f"== {package.name} {package.version}", flush=True)
+            if package.python and sys.version_info < package.python:
+                needs = "needs Python {}.{} or later".format(*package.python)
+                print(f"   not run: {needs}", flush=True)
+                rows[f"{package.name} {package.version}"] = {
+                    "ok": True,
+                    "not run": needs,
+                }
+                continue
             work = base / f"{package.name}-{package.version}"
             work.mkdir(parents=True, exist_ok=True)
             try:
