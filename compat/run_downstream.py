@@ -193,7 +193,7 @@ PACKAGES = [
         [],
         extras="httpx",
         extra=["openapi/test_generated_client.py"],
-        target=11,
+        target=12,
         python=(3, 11),
     ),
     Package(

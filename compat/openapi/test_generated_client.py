@@ -213,10 +213,13 @@ def test_no_token_where_a_redirect_leads(api, service, elsewhere, tmp_path, kind
     assert [_bearer(r) for r in elsewhere.requests] == [""]
 
 
-def test_an_api_key_left_off_a_redirect_by_the_request_hook(api, service, elsewhere):
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_an_api_key_left_off_a_redirect_by_the_request_hook(
+    api, service, elsewhere, kind
+):
     """httpx keeps ``X-API-Key`` on a redirect to another origin; the
-    Auth's request hook, passed in ``httpx_args`` too, drops it. (The hook
-    is a plain function: ``httpx.AsyncClient`` wants hooks it can await.)"""
+    Auth's request hook, passed in ``httpx_args`` too, drops it (the same
+    hook for the generated client's sync and async httpx clients)."""
     service.require_auth = False
     service.respond(
         "GET",
@@ -231,7 +234,7 @@ def test_an_api_key_left_off_a_redirect_by_the_request_hook(api, service, elsewh
         follow_redirects=True,
         httpx_args={"auth": auth, "event_hooks": hooks},
     )
-    assert _get(api, "sync", client).path == "/api/events/G1"
+    assert _get(api, kind, client).path == "/api/events/G1"
     assert service.requests[0].headers["X-API-Key"] == "k-123"
     assert "X-API-Key" not in elsewhere.requests[0].headers
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncGenerator, Generator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Generator, Sequence
 from typing import Any, Optional
 
 import httpx
@@ -118,6 +118,19 @@ def check_request(
         return
     if names and not allow_insecure_auth and remote_in_clear(here):
         _refuse_cleartext(request, names)
+
+
+class _Done:
+    """An awaitable that is already done: awaiting it gives None at once."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[None, None, None]:
+        return
+        yield  # a generator: nothing to wait for
+
+
+_DONE = _Done()
 
 
 class Auth(httpx.Auth):
@@ -326,13 +339,21 @@ class Auth(httpx.Auth):
         }
         return headers
 
-    def check_request(self, request: httpx.Request) -> None:
+    def check_request(self, request: httpx.Request) -> Awaitable[None]:
         """A request event hook: see :func:`check_request`. With a plain
-        :class:`httpx.Client`, pass
-        ``event_hooks={"request": [auth.check_request]}``."""
+        :class:`httpx.Client` or :class:`httpx.AsyncClient`, pass
+        ``event_hooks={"request": [auth.check_request]}``.
+
+        The check is done when it is called; what it returns is nothing to
+        wait for, for an asynchronous client to await (httpx awaits the
+        hooks of an :class:`httpx.AsyncClient`, and calls those of an
+        :class:`httpx.Client`): one hook serves both, as in the
+        ``httpx_args`` an OpenAPI-generated client passes to each.
+        """
         check_request(
             request, self.credential, allow_insecure_auth=self.allow_insecure_auth
         )
+        return _DONE
 
     @staticmethod
     def _replayable(request: httpx.Request) -> bool:

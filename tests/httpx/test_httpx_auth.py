@@ -109,6 +109,32 @@ def test_api_key_left_off_a_redirect_to_another_origin(service, httpserver):
     assert "X-API-Key" not in landing.headers
 
 
+def test_the_request_hook_serves_a_plain_async_client(service, httpserver):
+    """httpx awaits an AsyncClient's hooks: the same hook works there."""
+    httpserver.expect_request("/landing").respond_with_data("landed")
+    service.respond(
+        "GET",
+        "/api/go",
+        status=302,
+        headers={"Location": httpserver.url_for("/landing")},
+    )
+    service.require_auth = False
+    auth = Auth(service.url, api_key="k-123", auth_header_name="X-API-Key")
+
+    async def main() -> str:
+        async with httpx.AsyncClient(
+            auth=auth,
+            follow_redirects=True,
+            event_hooks={"request": [auth.check_request]},
+        ) as client:
+            return (await client.get(service.url_for("api/go"))).text
+
+    assert asyncio.run(main()) == "landed"
+    assert service.requests[0].headers["X-API-Key"] == "k-123"
+    (landing, _) = httpserver.log[0]
+    assert "X-API-Key" not in landing.headers
+
+
 def test_401_replays_once_with_the_rewritten_file(service, tmp_path):
     path = service.write_token(tmp_path / "token")
     auth = Auth(service.url, token=path, auth_reload=True)
