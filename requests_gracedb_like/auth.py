@@ -121,8 +121,11 @@ def close_pools_with_cert(session: requests.Session, cert: Any) -> int:
                     getattr(key, "key_cert_file", None) == cert_file
                     and getattr(key, "key_key_file", None) == key_file
                 ):
-                    pools.pop(key, None)  # closes it: the container disposes
-                    closed += 1
+                    pool = pools.pop(key, None)
+                    if pool is not None:
+                        # urllib3 2 drops a pool without closing it.
+                        pool.close()
+                        closed += 1
     return closed
 
 

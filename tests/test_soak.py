@@ -19,6 +19,8 @@ import requests
 from fault_server import OUTCOMES, FaultServer, Seen, client_sockets
 
 from requests_gracedb_like import Session, exceptions, retry
+from requests_gracedb_like._http import warm
+from requests_gracedb_like.adapters import DEFAULT_POOL_MAXSIZE
 from requests_gracedb_like.testing import make_signed_jwt
 
 # Not in the default run (see addopts in pyproject.toml): .ci/run runs it
@@ -208,7 +210,11 @@ def test_soak_shared_session_rotating_token_random_faults(
     assert all(a in valid for a in sent)
     assert len(set(sent)) > 1  # the token did rotate during the run
 
-    # sockets, files and memory back to where they started
+    # sockets, files and memory back to where they started: the closed
+    # session's idle keep-alive connections wait for the next session (at
+    # most its pool's size), and close when they are no longer kept
+    assert client_sockets(server.port) <= DEFAULT_POOL_MAXSIZE
+    warm.clear_idle()
     assert client_sockets(server.port) == 0
     # drop what the run kept alive, so only leaks remain
     server = session = None

@@ -42,6 +42,8 @@ from typing import Any, Optional
 from urllib3 import PoolManager
 from urllib3.util import parse_url
 
+from ..closing import close_manager_pools
+
 __all__ = [
     "IDLE_TIMEOUT",
     "MAX_IDLE_MANAGERS",
@@ -90,6 +92,15 @@ def _now() -> float:
     return time.time()
 
 
+def _close(manager: PoolManager) -> None:
+    """Close every connection of `manager` and forget its pools (urllib3 2
+    drops a pool from a manager without closing it: its sockets would stay
+    open until the pool is collected, and a response kept by the program,
+    or an exception holding one, keeps it)."""
+    close_manager_pools(manager)
+    manager.clear()
+
+
 def manager_key(kind: str, *settings: Any) -> Optional[Hashable]:
     """The key of a manager made with `settings`, or None when they cannot
     be compared (a value that is not hashable: no sharing)."""
@@ -122,7 +133,7 @@ def take(key: Hashable) -> Optional[WarmManager]:
                 found = _idle.pop(index)
                 break
     for old in expired:
-        old.manager.clear()
+        _close(old.manager)
     if found is not None:
         _close_changed(found)
     return found
@@ -139,7 +150,7 @@ def give_back(warm: WarmManager) -> None:
         while len(_idle) > MAX_IDLE_MANAGERS:
             evicted.append(_idle.pop(0))
     for old in evicted:
-        old.manager.clear()
+        _close(old.manager)
 
 
 def _expire(now: float) -> list[WarmManager]:
@@ -157,7 +168,7 @@ def clear_idle() -> int:
         idle = _idle[:]
         _idle.clear()
     for old in idle:
-        old.manager.clear()
+        _close(old.manager)
     return len(idle)
 
 
@@ -190,7 +201,7 @@ def note_files(warm: WarmManager, paths: Iterable[str]) -> None:
         if path not in warm.files:
             if len(warm.files) >= _MAX_FILES:
                 # Too many to tell: keep no connection made with any.
-                warm.manager.clear()
+                _close(warm.manager)
                 warm.files.clear()
             warm.files[path] = _identity(path)
 
@@ -211,4 +222,6 @@ def _close_changed(warm: WarmManager) -> None:
     # keys() copies under the container's lock.
     for key in pools.keys():  # noqa: SIM118
         if any(getattr(key, name, None) in changed for name in _FILE_FIELDS):
-            pools.pop(key, None)  # closes it: the container disposes
+            pool = pools.pop(key, None)
+            if pool is not None:
+                pool.close()

@@ -248,6 +248,33 @@ def test_a_connection_idle_past_the_timeout_is_closed_not_reused(recorder):
     assert client_sockets(server.port) == 1  # the old one was closed
 
 
+@pytest.mark.parametrize("how", ["idle timeout", "bound", "cleared"])
+def test_a_dropped_warm_connection_closes_while_its_response_is_kept(recorder, how):
+    """Scripts keep their responses (and an exception keeps its own): a
+    warm connection dropped is closed at once, not when every response
+    that came over it has been collected."""
+    server = recorder()
+    kept = []
+    with time_machine.travel(1_700_000_000, tick=False) as clock:
+        kept.append(rgl.get(server.url("/1"), force_noauth=True))
+        assert client_sockets(server.port) == 1
+        if how == "idle timeout":
+            clock.shift(warm.IDLE_TIMEOUT + 1)
+            kept.append(rgl.get(server.url("/2"), force_noauth=True))
+        elif how == "bound":
+            for size in range(2, warm.MAX_IDLE_MANAGERS + 2):
+                kept.append(
+                    rgl.get(server.url("/2"), force_noauth=True, pool_maxsize=size)
+                )
+        else:
+            warm.clear_idle()
+    first = server.peers[0]
+    assert first not in server.peers[1:]
+    # The first connection is closed: what is open is what is kept warm.
+    expected = {"idle timeout": 1, "bound": warm.MAX_IDLE_MANAGERS, "cleared": 0}
+    assert client_sockets(server.port) == expected[how]
+
+
 def test_the_sessions_kept_warm_are_bounded(recorder):
     """Sessions with more distinct settings than are kept: the least
     recently closed ones' connections are closed."""
