@@ -48,7 +48,7 @@ def _body(
     The body is bytes, or a file object read as it is sent: a regular file
     given as ``--data @PATH``, or the multipart form of --file uploads with
     the files left on disk; files opened here are registered on `stack`.
-    None when no body is given."""
+    ``(None, 0)`` when no body is given."""
     fields = [split_pair("--field", v, "=", "NAME=VALUE") for v in args.field]
     uploads = [split_pair("--file", v, "=", "FIELD=PATH") for v in args.file]
     if uploads and (args.data is not None or args.json is not None):
@@ -77,10 +77,9 @@ def _body(
     elif args.data is not None:
         if args.data.startswith("@") and args.data != "@-":
             body = _data_file(args.data, stack)
+            content_type = guess_content_type(args.data[1:])
         else:
             body = read_argument("--data", args.data)
-        if args.data.startswith("@") and args.data != "@-":
-            content_type = guess_content_type(args.data[1:])
     elif uploads:
         try:
             files = prepare_files([(f, (p, None)) for f, p in uploads], stack)
