@@ -558,7 +558,7 @@ def connections(
             f"through the {min(relays)} ms relay, on one kept client with a pool "
             f"of {FANOUT_IN_FLIGHT} (threads: a ThreadPoolExecutor, this "
             "package's Session.map(); asyncio: gather with a Semaphore; httpx: "
-            "Limits(max_connections=64), 20 kept alive); median of "
+            "Limits(max_connections=64, max_keepalive_connections=20)); median of "
             f"{rounds} interleaved rounds; this part took {spent:.0f} s"
         )
         print("| client | GETs/s | vs http.client | vs requests |")

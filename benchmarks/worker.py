@@ -290,7 +290,9 @@ def make_async(
     context = ssl.create_default_context(cafile=ca) if ca else True
     sized: dict[str, Any] = {}
     if limits:
-        sized["limits"] = httpx.Limits(max_connections=limits)
+        sized["limits"] = httpx.Limits(
+            max_connections=limits, max_keepalive_connections=20
+        )
     if name == "httpx.AsyncClient":
         header = {"Authorization": f"Bearer {token}"}
         client = httpx.AsyncClient(headers=header, verify=context, **sized)
@@ -507,7 +509,7 @@ def _fanout_batch(
         import httpx
 
         # As the asyncio clients (make_async): 20 kept alive, httpx's default.
-        limits = httpx.Limits(max_connections=in_flight)
+        limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=20)
         c = httpx.Client(headers=header, verify=context, limits=limits)
         fetch = lambda _: c.get(api).content  # noqa: E731
         closers.append(c.close)
