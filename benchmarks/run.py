@@ -2,6 +2,7 @@
 """Benchmark requests_gracedb_like side by side with its peers.
 
     python benchmarks/run.py [--quick] [--big-size MIB] [--server auto|nginx|python]
+    python benchmarks/run.py --only one-shot fan-out transfers [--transfer-size MIB]
     python benchmarks/run.py --frames
 
 The first run creates ``benchmarks/.venv`` with the peers of
@@ -20,7 +21,15 @@ timed first to show it is not the bottleneck. Two delay relays
 is the floor. The httpx ``Client`` of this package (the ``httpx`` extra,
 installed with the package) is measured beside plain ``httpx.Client``, and
 its ``AsyncClient`` beside plain ``httpx.AsyncClient`` on 1,000 GETs with at
-most 100 in flight through the 10 ms relay. Every figure comes from a
+most 100 in flight through the 10 ms relay. Where users wait for
+connections: loops of one-shot calls (``requests_gracedb_like.get()``,
+``with Session(url) as s: s.get()``, ``requests.get()``) beside the same
+GETs on one kept session, through both relays; 1,000 GETs with 64 in
+flight through the 10 ms relay (bare http.client with 64 threads as the
+floor, ``Session.map()``, requests, httpx and niquests in threads, both
+``AsyncClient``); and a 1 GiB upload and download over HTTPS on loopback
+beside curl, with the client's peak memory growth (``--only`` runs just
+these). Every figure comes from a
 fresh subprocess (``worker.py``). Loops are bounded; the full run takes
 about ten minutes on 2 cores, ``--quick`` about two. Nothing here fails
 on a timing: the table reports, ``benchmarks/RESULTS.md`` records.
@@ -558,7 +567,8 @@ def connections(
             f"through the {min(relays)} ms relay, on one kept client with a pool "
             f"of {FANOUT_IN_FLIGHT} (threads: a ThreadPoolExecutor, this "
             "package's Session.map(); asyncio: gather with a Semaphore; httpx: "
-            "Limits(max_connections=64, max_keepalive_connections=20)); median of "
+            "Limits(max_connections=64), 20 kept alive by the asyncio clients, all "
+            "64 by the threads); median of "
             f"{rounds} interleaved rounds; this part took {spent:.0f} s"
         )
         print("| client | GETs/s | vs http.client | vs requests |")

@@ -508,8 +508,11 @@ def _fanout_batch(
     elif name == "httpx":
         import httpx
 
-        # As the asyncio clients (make_async): 20 kept alive, httpx's default.
-        limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=20)
+        # Every connection kept alive: with 20 (as the asyncio clients keep),
+        # httpx 0.28.1's threads failed with "Bad file descriptor" here.
+        limits = httpx.Limits(
+            max_connections=in_flight, max_keepalive_connections=in_flight
+        )
         c = httpx.Client(headers=header, verify=context, limits=limits)
         fetch = lambda _: c.get(api).content  # noqa: E731
         closers.append(c.close)
