@@ -13,8 +13,8 @@ request. With ``pool_block=True`` the threads wait for a connection instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 
@@ -152,7 +152,7 @@ class SessionMapMixin:
             max_workers, thread_name_prefix=f"{type(self).__name__}.map"
         ) as executor:
             futures: list[Future[_T]] = [
-                executor.submit(func, *args) for args in zip(*iterables)
+                executor.submit(func, *args) for args in zip(*iterables, strict=False)
             ]
             try:
                 return [future.result() for future in futures]

@@ -169,24 +169,17 @@ def test_the_command_line_streams_both_ways(
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", pki.ca_file)
     path, out, answer = tmp_path / "in.bin", tmp_path / "out.bin", tmp_path / "a"
     sha = _big_file(path, size, big_server.block)
+
+    def cli(method, url, *options, output=answer):
+        return main([method, url, *options, "--no-auth", "--quiet", "-o", str(output)])
+
     with _Peak() as up:
-        code = main(
-            ["post", big_server.url + "upload", "--data", f"@{path}", "--no-auth"]
-            + ["--quiet", "--output", str(answer)]
-        )
-    assert code == 0
+        assert cli("post", big_server.url + "upload", "--data", f"@{path}") == 0
     assert answer.read_text() == f"{size} {sha}"
     with _Peak() as form:
-        main(
-            ["put", big_server.url + "upload", "--file", f"f={path}", "--no-auth"]
-            + ["--quiet", "--output", str(answer)]
-        )
+        assert cli("put", big_server.url + "upload", "--file", f"f={path}") == 0
     assert size < int(answer.read_text().split()[0]) < size + 1024
     with _Peak() as down:
-        code = main(
-            ["get", f"{big_server.url}big/{size}", "--no-auth", "--quiet"]
-            + ["--output", str(out)]
-        )
-    assert code == 0
+        assert cli("get", f"{big_server.url}big/{size}", output=out) == 0
     assert _sha256(out) == sha
     assert max(up.growth, form.growth, down.growth) < BOUND

@@ -16,9 +16,9 @@ from typing import IO, Any, Optional
 
 import requests
 
+from .._http.multipart import encode, file_size
 from .._http.redact import printable, redact_url
 from ..exceptions import CredentialError
-from .._http.multipart import encode, file_size
 from ..file import guess_content_type, prepare_files
 from ..retry import Retry
 from ..session import Session
