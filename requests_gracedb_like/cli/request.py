@@ -36,6 +36,10 @@ from .status import PROG, ExitStatus, UsageError
 __all__ = ["run"]
 
 
+#: Pieces in which a body is written as it arrives. Over TLS, 64 KiB
+#: pieces downloaded about 1.7 times as fast as 1 MiB ones, and as fast as
+#: curl (benchmarks/RESULTS.md); each piece is copied on its way through
+#: http.client and urllib3, which 64 KiB do within the CPU's cache.
 _CHUNK = 64 * 1024
 
 
