@@ -86,9 +86,9 @@ class SessionMapMixin:
     -----
     :meth:`map` is :meth:`concurrent.futures.Executor.map` on a
     :class:`~concurrent.futures.ThreadPoolExecutor` of `max_workers`
-    threads, eager, after :func:`grow_pools` has made the session's pool at
-    least as large as the threads: no connection is discarded, and no
-    thread waits for one.
+    threads, eager, after :func:`~requests_gracedb_like.fanout.grow_pools`
+    has made the session's pool at least as large as the threads: no
+    connection is discarded, and no thread waits for one.
     """
 
     def map(
