@@ -2,6 +2,7 @@
 """Benchmark requests_gracedb_like side by side with its peers.
 
     python benchmarks/run.py [--quick] [--big-size MIB] [--server auto|nginx|python]
+    python benchmarks/run.py --only one-shot fan-out transfers [--transfer-size MIB]
     python benchmarks/run.py --frames
 
 The first run creates ``benchmarks/.venv`` with the peers of
@@ -20,7 +21,15 @@ timed first to show it is not the bottleneck. Two delay relays
 is the floor. The httpx ``Client`` of this package (the ``httpx`` extra,
 installed with the package) is measured beside plain ``httpx.Client``, and
 its ``AsyncClient`` beside plain ``httpx.AsyncClient`` on 1,000 GETs with at
-most 100 in flight through the 10 ms relay. Every figure comes from a
+most 100 in flight through the 10 ms relay. Where users wait for
+connections: loops of one-shot calls (``requests_gracedb_like.get()``,
+``with Session(url) as s: s.get()``, ``requests.get()``) beside the same
+GETs on one kept session, through both relays; 1,000 GETs with 64 in
+flight through the 10 ms relay (bare http.client with 64 threads as the
+floor, ``Session.map()``, requests, httpx and niquests in threads, both
+``AsyncClient``); and a 1 GiB upload and download over HTTPS on loopback
+beside curl, with the client's peak memory growth (``--only`` runs just
+these). Every figure comes from a
 fresh subprocess (``worker.py``). Loops are bounded; the full run takes
 about ten minutes on 2 cores, ``--quick`` about two. Nothing here fails
 on a timing: the table reports, ``benchmarks/RESULTS.md`` records.
@@ -91,6 +100,39 @@ OURS_HTTPX, HTTPX = "requests_gracedb_like.httpx", "httpx"
 ASYNC_CLIENTS = ("httpx.AsyncClient", "requests_gracedb_like.httpx.AsyncClient")
 #: GETs per timed batch of the asyncio clients, and how many in flight.
 ASYNC_GETS, IN_FLIGHT = 1000, 100
+#: One-shot loops through the relays: (label, client), the kept session
+#: first, as the baseline.
+ONE_SHOT = (
+    ("kept session", OURS),
+    ("requests_gracedb_like.get()", "requests_gracedb_like.get()"),
+    ("with Session(url) as s: s.get()", OURS + ", session per request"),
+    ("requests.get()", "requests.get()"),
+)
+#: Fan-out: GETs per batch and how many in flight, through the near relay;
+#: bare http.client (64 threads, 64 connections) first, as the floor.
+FANOUT_GETS, FANOUT_IN_FLIGHT = 1000, 64
+FANOUT = (
+    "http.client",
+    OURS,
+    "requests",
+    "httpx",
+    NIQUESTS,
+    *ASYNC_CLIENTS,
+)
+#: Large transfers over HTTPS on loopback, curl first, as the floor.
+TRANSFER_UP = (
+    "curl",
+    OURS,
+    OURS + " files=",
+    OURS + " CLI",
+    "requests",
+    "httpx",
+    NIQUESTS,
+)
+TRANSFER_DOWN = ("curl", OURS, OURS + " CLI", "requests", "httpx", NIQUESTS)
+#: Parts that --only can pick.
+PARTS = ("one-shot", "fan-out", "transfers")
+
 #: Clients whose request path is traced (``--frames``).
 TRACED = ("requests", "requests_gracedb_like.igwn", OURS)
 #: Extra environment variables for the "cost grows with the environment" row.
@@ -432,6 +474,222 @@ def print_threads(thr: dict[str, dict]) -> None:
         )
 
 
+def connections(
+    run: Runner,
+    srv: object,
+    relays: dict,
+    tmpdir: Path,
+    *,
+    quick: bool,
+    niquests: bool,
+    parts: tuple[str, ...],
+    transfer_mib: float,
+) -> tuple[dict, list]:
+    """Where users wait for connections: one-shot loops through the relays,
+    fan-out (many GETs in flight) through the near relay, and large
+    uploads and downloads over HTTPS on loopback beside curl. Prints its
+    tables; returns its figures and its goals."""
+    figures: dict = {}
+    goals: list = []
+    keep = lambda names: tuple(c for c in names if niquests or c != NIQUESTS)  # noqa: E731
+    if "one-shot" in parts:
+        shots: dict[int, dict[str, float]] = {}
+        sizes = {}
+        for rtt, relay in relays.items():
+            sizes[rtt] = rounds, batch = (2, 3) if quick else (8, max(3, 100 // rtt))
+            shots[rtt] = interleaved(
+                run,
+                [
+                    (label, c, 0, {"base": relay.url, "warmup": 2})
+                    for label, c in ONE_SHOT
+                ],
+                rounds=rounds,
+                batch=batch,
+            )
+        figures["one_shot_ms"] = {str(r): v for r, v in shots.items()}
+        print()
+        print(
+            "One-shot loops over HTTPS through the delay relay (a new "
+            "connection per call; median of 2 processes x "
+            + ", ".join(f"{r} rounds of {b} at {t} ms" for t, (r, b) in sizes.items())
+            + ")"
+        )
+        head = " | ".join(
+            f"{t} ms: ms/GET | vs kept session | vs requests.get()" for t in shots
+        )
+        print(f"| loop | {head} |")
+        print("|---|" + "---:|" * 3 * len(shots))
+        for label, _ in ONE_SHOT:
+            cells = " | ".join(
+                f"{v[label] / 1e3:.2f} | {_ratio(v[label], v['kept session'])} "
+                f"| {_ratio(v[label], v['requests.get()'])}"
+                for v in shots.values()
+            )
+            print(f"| {label} | {cells} |")
+        near = shots[min(shots)]
+        for label in ONE_SHOT[1:3]:
+            name = label[0]
+            kept = near[name] / near["kept session"]
+            versus = near[name] / near["requests.get()"]
+            goals.append(
+                (
+                    f"{name} loop at {min(shots)} ms vs kept session (<= 1.15x) "
+                    "and vs requests.get() loop (<= 0.4x)",
+                    f"{kept:.2f}x, {versus:.2f}x",
+                    kept <= 1.15 and versus <= 0.4,
+                )
+            )
+    if "fan-out" in parts:
+        relay = relays[min(relays)]
+        clients = keep(FANOUT)
+        rounds, batch = (1, 200) if quick else (5, FANOUT_GETS)
+        args = {
+            "base": relay.url,
+            "in_flight": FANOUT_IN_FLIGHT,
+            "warmup": 2 * FANOUT_IN_FLIGHT,
+        }
+        t0 = time.monotonic()
+        # One process per client (not two): 64 connections each, through
+        # the relay's threads and nginx's 1,024 connections.
+        raw = run.interleaved(
+            [(c, c, 0, args) for c in clients],
+            rounds=rounds,
+            batch=batch,
+            task="fanout",
+        )
+        spent = time.monotonic() - t0
+        fan = {c: statistics.median(v) for c, v in raw.items()}
+        figures["fanout_us_per_get"] = fan
+        floor = fan["http.client"]
+        print()
+        print(
+            f"Fan-out: {batch:,} GETs, {FANOUT_IN_FLIGHT} in flight, over HTTPS "
+            f"through the {min(relays)} ms relay, on one kept client with a pool "
+            f"of {FANOUT_IN_FLIGHT} (threads: a ThreadPoolExecutor, this "
+            "package's Session.map(); asyncio: gather with a Semaphore; httpx: "
+            "Limits(max_connections=64), 20 kept alive by the asyncio clients, all "
+            "64 by the threads); median of "
+            f"{rounds} interleaved rounds; this part took {spent:.0f} s"
+        )
+        print("| client | GETs/s | vs http.client | vs requests |")
+        print("|---|---:|---:|---:|")
+        for c in clients:
+            print(
+                f"| {c} | {1e6 / fan[c]:.0f} | {floor / fan[c]:.2f}x "
+                f"| {fan['requests'] / fan[c]:.2f}x |"
+            )
+        ours = fan[OURS]
+        rivals = [c for c in ("requests", "httpx", NIQUESTS) if c in fan]
+        goals.append(
+            (
+                f"{FANOUT_IN_FLIGHT} in flight at {min(relays)} ms: Session.map() "
+                "throughput vs http.client (>= 0.8x) and vs "
+                + ", ".join(rivals)
+                + " (>= 1.0x each)",
+                f"{floor / ours:.2f}x; "
+                + ", ".join(f"{fan[c] / ours:.2f}x vs {c}" for c in rivals),
+                floor / ours >= 0.8 and all(fan[c] >= ours for c in rivals),
+            )
+        )
+        a_plain, a_ours = (fan[c] for c in ASYNC_CLIENTS)
+        goals.append(
+            (
+                f"{FANOUT_IN_FLIGHT} in flight: AsyncClient vs httpx.AsyncClient "
+                "throughput (>= 1.0x)",
+                f"{a_plain / a_ours:.2f}x",
+                a_ours <= a_plain,
+            )
+        )
+    if "transfers" in parts:
+        files = tmpdir / "files"  # served under /files/
+        files.mkdir(exist_ok=True)
+        # nginx's workers run as another user: they may pass through the
+        # private temporary directory (not list it) and read this one.
+        tmpdir.chmod(0o711)
+        files.chmod(0o755)
+        big = files / "big.bin"
+        with open(big, "wb") as f:  # sparse: no disk space, no disk reads
+            f.truncate(int(transfer_mib * 2**20))
+        big.chmod(0o644)
+        down = tmpdir / "download.bin"
+        base = srv.https_url  # type: ignore[attr-defined]
+        up_url, down_url = base + "upload", base + "files/big.bin"
+        results: dict[str, dict[str, list]] = {"up": {}, "down": {}}
+        for _ in range(1 if quick else 3):
+            for direction, clients in (
+                ("up", keep(TRANSFER_UP)),
+                ("down", keep(TRANSFER_DOWN)),
+            ):
+                for c in clients:
+                    r = run(
+                        "transfer",
+                        c,
+                        direction=direction,
+                        url=up_url if direction == "up" else down_url,
+                        path=str(big if direction == "up" else down),
+                        size_of=str(big),
+                    )
+                    if direction == "down":
+                        if down.stat().st_size != big.stat().st_size:
+                            raise RuntimeError(f"{c}: download cut short")
+                        down.unlink()
+                    results[direction].setdefault(c, []).append(r)
+        summary = {
+            d: {
+                c: {
+                    "mib_s": statistics.median(r["mib_s"] for r in v),
+                    "growth_mib": max(r["growth_mib"] for r in v),
+                    "child_peak_mib": v[0]["child_peak_mib"],
+                }
+                for c, v in by.items()
+            }
+            for d, by in results.items()
+        }
+        figures["transfers"] = {"mib": transfer_mib, **summary}
+        print()
+        print(
+            f"{transfer_mib:g} MiB over HTTPS on loopback (nginx; a sparse file; "
+            "upload: POST of the file as the body, curl -T; download: to a "
+            "file, curl -o; median MiB/s of "
+            f"{1 if quick else 3} rounds; memory: the client process's peak "
+            "RSS growth, curl's whole peak RSS)"
+        )
+        print(
+            "| client | upload MiB/s | vs curl | MiB | download MiB/s | vs curl | MiB |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        names = list(dict.fromkeys([*summary["up"], *summary["down"]]))
+        for c in names:
+            cells = []
+            for d in ("up", "down"):
+                v = summary[d].get(c)
+                if v is None:
+                    cells.append("— | — | —")
+                    continue
+                mem = v["child_peak_mib"] if c == "curl" else v["growth_mib"]
+                note = " (peak)" if c == "curl" else ""
+                curl = summary[d]["curl"]["mib_s"]
+                cells.append(
+                    f"{v['mib_s']:.0f} | {_ratio(v['mib_s'], curl)} | {mem:.1f}{note}"
+                )
+            print(f"| {c} | {' | '.join(cells)} |")
+        for d, word, label in (
+            ("up", "upload", OURS),
+            ("down", "download", OURS),
+            ("down", "download (CLI --output)", OURS + " CLI"),
+        ):
+            v, curl = summary[d][label], summary[d]["curl"]["mib_s"]
+            goals.append(
+                (
+                    f"{transfer_mib:g} MiB {word} over TLS vs curl (>= 0.9x), "
+                    "memory growth (<= 8 MiB)",
+                    f"{v['mib_s'] / curl:.2f}x, {v['growth_mib']:.1f} MiB",
+                    v["mib_s"] >= 0.9 * curl and v["growth_mib"] <= 8,
+                )
+            )
+    return figures, goals
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -459,6 +717,20 @@ def main(argv: list[str]) -> int:
         "--no-niquests",
         action="store_true",
         help="leave niquests out (it is left out with --quick)",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=PARTS,
+        help="run only these parts (one-shot loops, fan-out, large transfers)",
+    )
+    parser.add_argument(
+        "--transfer-size",
+        type=float,
+        default=None,
+        metavar="MIB",
+        help="size of the large upload and download over TLS in MiB "
+        "(default 1024, 16 with --quick)",
     )
     parser.add_argument(
         "--frames",
@@ -495,7 +767,9 @@ def main(argv: list[str]) -> int:
         tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=WORK)))
         ca, chain, key = tls_files(tmpdir)
         srv = stack.enter_context(
-            server.start(tmpdir, prefer=opts.server, tls=(chain, key))
+            server.start(
+                tmpdir, prefer=opts.server, tls=(chain, key), files=tmpdir / "files"
+            )
         )
         relays = {
             rtt: stack.enter_context(server.start_delay(srv.tls_port, rtt))
@@ -504,6 +778,19 @@ def main(argv: list[str]) -> int:
         run = runner(tmpdir, srv.url, opts.package_from, ca)
         if with_niquests:
             run.python[NIQUESTS] = str(_venv_python(NIQUESTS_VENV))
+
+        parts_args = {
+            "quick": quick,
+            "niquests": with_niquests,
+            "transfer_mib": opts.transfer_size or (16 if quick else 1024),
+        }
+        if opts.only:
+            more, goals_more = connections(
+                run, srv, relays, tmpdir, parts=tuple(opts.only), **parts_args
+            )
+            figures.update(more)
+            _print_goals(goals_more, figures, opts)
+            return 0
 
         raw = server.raw_socket_us(srv.port, 400 if quick else 2000)
         context = ssl.create_default_context(cafile=str(ca))
@@ -583,6 +870,12 @@ def main(argv: list[str]) -> int:
             task="concurrent",
         )
         async_seconds = time.monotonic() - t_async
+
+        # -- one-shot loops, fan-out, large transfers ---------------------------
+        more, goals_more = connections(
+            run, srv, relays, tmpdir, parts=PARTS, **parts_args
+        )
+        figures.update(more)
 
         # -- threads: one session, 16 threads, over HTTP and HTTPS -------------
         thr = threaded(run, ("urllib3", *sessions), quick, {})
@@ -874,6 +1167,11 @@ def main(argv: list[str]) -> int:
             mem[OURS] - mem["requests"] <= 3,
         ),
     ]
+    _print_goals(goals + goals_more, figures, opts)
+    return 0
+
+
+def _print_goals(goals: list, figures: dict, opts: argparse.Namespace) -> None:
     print()
     print("Goals (figures of this run)")
     print("| goal | measured | met |")
@@ -884,7 +1182,6 @@ def main(argv: list[str]) -> int:
     figures["goals"] = [{"goal": g, "measured": m, "met": met} for g, m, met in goals]
     if opts.json:
         opts.json.write_text(json.dumps(figures, indent=2))
-    return 0
 
 
 if __name__ == "__main__":

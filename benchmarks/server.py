@@ -10,7 +10,9 @@ requests as the benchmark sends, and serve:
 ``GET /api/``
     a 100-byte JSON body;
 ``POST /upload``
-    reads and discards the request body, answers ``ok``.
+    reads and discards the request body, answers ``ok``;
+``GET /files/NAME``
+    the file NAME of the directory given as ``files=``.
 """
 
 from __future__ import annotations
@@ -66,6 +68,9 @@ NGINX_LOCATIONS = """\
             client_max_body_size 0;
             default_type text/plain;
             return 200 'ok';
+        }}
+        location /files/ {{
+            alias {files}/;
         }}"""
 
 NGINX_TLS_SERVER = """\
@@ -149,12 +154,18 @@ def _nginx_version(binary: str) -> str:
 
 
 def start(
-    work: Path, *, prefer: str = "auto", tls: tuple[Path, Path] | None = None
+    work: Path,
+    *,
+    prefer: str = "auto",
+    tls: tuple[Path, Path] | None = None,
+    files: Path | None = None,
 ) -> Server:
     """Start nginx if it is installed (unless ``prefer="python"``), else the
     asyncio fallback, on a free loopback port; with ``tls=(chain, key)``
     (PEM files: the server's certificate chain and its key) also on a
-    second port with TLS."""
+    second port with TLS; serving the directory `files` (default: `work`)
+    under ``/files/``."""
+    files = (files or work).resolve()
     port = _free_port()
     tls_port = _free_port() if tls else None
     binary = _nginx() if prefer in ("auto", "nginx") else None
@@ -164,7 +175,7 @@ def start(
         conf_dir = work / "nginx"
         conf_dir.mkdir(parents=True, exist_ok=True)
         conf = conf_dir / "nginx.conf"
-        locations = NGINX_LOCATIONS.format(body=BODY.decode())
+        locations = NGINX_LOCATIONS.format(body=BODY.decode(), files=files)
         tls_server = ""
         if tls:
             tls_server = NGINX_TLS_SERVER.format(
@@ -192,7 +203,7 @@ def start(
             if p:
                 _wait_for(p, proc, "nginx")
         return Server(f"nginx {_nginx_version(binary)}", port, proc, tls_port)
-    args = [str(port)]
+    args = [str(port), str(files)]
     if tls:
         args += [str(tls_port), str(tls[0]), str(tls[1])]
     proc = subprocess.Popen([sys.executable, __file__, *args], stdin=subprocess.DEVNULL)
@@ -249,7 +260,9 @@ def raw_socket_us(
 # -- the fallback server ---------------------------------------------------
 
 
-def _serve(port: int, tls_port: int = 0, chain: str = "", key: str = "") -> None:
+def _serve(
+    port: int, files: str, tls_port: int = 0, chain: str = "", key: str = ""
+) -> None:
     import asyncio
 
     ok = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
@@ -271,6 +284,18 @@ def _serve(port: int, tls_port: int = 0, chain: str = "", key: str = "") -> None
                     if not chunk:
                         return
                     length -= len(chunk)
+                path = head.split(b" ", 2)[1]
+                if head.startswith(b"GET") and path.startswith(b"/files/"):
+                    name = os.path.join(files, os.path.basename(path.decode()))
+                    with open(name, "rb") as f:
+                        size = os.fstat(f.fileno()).st_size
+                        writer.write(
+                            b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size
+                        )
+                        while chunk := f.read(1 << 20):
+                            writer.write(chunk)
+                            await writer.drain()
+                    continue
                 writer.write(ok if head.startswith(b"POST") else api)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -291,6 +316,6 @@ def _serve(port: int, tls_port: int = 0, chain: str = "", key: str = "") -> None
 
 
 if __name__ == "__main__":
-    # PORT [TLS_PORT CHAIN KEY]
+    # PORT FILES [TLS_PORT CHAIN KEY]
     args = sys.argv[1:]
-    _serve(int(args[0]), int(args[1]) if len(args) > 1 else 0, *args[2:4])
+    _serve(int(args[0]), args[1], int(args[2]) if len(args) > 2 else 0, *args[3:5])

@@ -1,8 +1,9 @@
 """One measurement in a fresh interpreter, printed as JSON.
 
 ``python worker.py TASK CLIENT ARGS_JSON`` where TASK is ``perreq``,
-``concurrent`` (an asyncio client), ``threaded``, ``import``,
-``construct``, ``memory``, ``upload``, ``bigupload`` or ``frames``. Run
+``concurrent`` (an asyncio client), ``fanout`` (many GETs in flight at
+once), ``threaded``, ``import``, ``construct``, ``memory``, ``upload``,
+``bigupload``, ``transfer`` (a large upload or download) or ``frames``. Run
 by ``run.py``; each call is its own process so imports, memory and
 warnings of one client never colour another's figures. With an
 ``https://`` base URL, ARGS_JSON's ``ca`` names the file of the
@@ -126,6 +127,27 @@ def _make(
             session.verify = ca
         return session
 
+    if name == "requests.get()":
+        # One-shot calls: a new session, one request, closed.
+        import requests
+
+        verify = ca if tls else True
+        return Client(
+            lambda: requests.get(api, headers=header, verify=verify).content,
+            lambda: None,
+        )
+
+    if name == "requests_gracedb_like.get()":
+        import requests_gracedb_like
+
+        verify = ca if tls else True
+        return Client(
+            lambda: (
+                requests_gracedb_like.get(api, token=token_file, verify=verify).content
+            ),
+            lambda: None,
+        )
+
     if name == "http.client":
         import http.client
 
@@ -247,25 +269,38 @@ def _make(
 
 
 def make_async(
-    name: str, base: str, token: str, token_file: str, ca: str | None
+    name: str,
+    base: str,
+    token: str,
+    token_file: str,
+    ca: str | None,
+    limits: int | None = None,
 ) -> tuple[Any, str]:
     """An asyncio client `name` and the URL of ``/api/`` for it, with
     httpx's default limits, as users get them (100 connections, 20 of them
     kept alive for 5 s: keeping all 100 alive made plain httpx's batches
     slower here, up to several times with no expiry, as httpcore's pool,
     which both clients use, scans its connections for each queued request);
-    `ca` trusted through httpx's public ``verify=``."""
+    `ca` trusted through httpx's public ``verify=``. With `limits`, both
+    open up to that many connections, and keep httpx's default of 20 alive
+    (the fan-out recipe of the docs: keeping all of them alive made the
+    batches about twice as slow, as the note above says)."""
     import httpx
 
     context = ssl.create_default_context(cafile=ca) if ca else True
+    sized: dict[str, Any] = {}
+    if limits:
+        sized["limits"] = httpx.Limits(
+            max_connections=limits, max_keepalive_connections=20
+        )
     if name == "httpx.AsyncClient":
         header = {"Authorization": f"Bearer {token}"}
-        client = httpx.AsyncClient(headers=header, verify=context)
+        client = httpx.AsyncClient(headers=header, verify=context, **sized)
         return client, base + "api/"
     if name == "requests_gracedb_like.httpx.AsyncClient":
         from requests_gracedb_like.httpx import AsyncClient
 
-        client = AsyncClient(base, token=token_file, verify=context)
+        client = AsyncClient(base, token=token_file, verify=context, **sized)
         return client, "api/"
     raise SystemExit(f"unknown asyncio client {name!r}")
 
@@ -278,6 +313,7 @@ def concurrent(
     ca: str | None,
     in_flight: int,
     warmup: int,
+    limits: int | None = None,
 ) -> dict[str, Any]:
     """As ``perreq``, for an asyncio client: each line of standard input (a
     number of GETs) is answered with the mean microseconds per GET of that
@@ -286,7 +322,7 @@ def concurrent(
     the whole process and one event loop."""
 
     async def main() -> None:
-        client, url = make_async(name, base, token, token_file, ca)
+        client, url = make_async(name, base, token, token_file, ca, limits)
         limit = asyncio.Semaphore(in_flight)
 
         async def get() -> bytes:
@@ -401,6 +437,245 @@ def threaded(client: Client, threads: int, per_thread: int) -> dict[str, Any]:
         "connections": connects[0],
         "new_per_1000": max(connects[0] - threads, 0) * 1000 / total,
         "errors": [repr(e) for e in errors[:3]],
+    }
+
+
+#: The asyncio clients of the fan-out rows (run by ``concurrent``).
+ASYNC_FANOUT = ("httpx.AsyncClient", "requests_gracedb_like.httpx.AsyncClient")
+
+
+def _fanout_batch(
+    name: str, base: str, token: str, token_file: str, ca: str, in_flight: int
+) -> tuple[Callable[[int], list[bytes]], Callable[[], Any]]:
+    """``batch(n)``: `n` GETs of ``/api/`` with at most `in_flight` at once,
+    on one client kept for the whole process, in threads with a pool sized
+    to them; and the client's ``close``. This package's Session uses its
+    ``map()``; the others a kept :class:`ThreadPoolExecutor`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    api = base + "api/"
+    header = {"Authorization": f"Bearer {token}"}
+    context = ssl.create_default_context(cafile=ca)
+    if name == "requests_gracedb_like":
+        from requests_gracedb_like import Session
+
+        s = Session(base, token=token_file)
+        s.verify = ca
+
+        def get(_: int) -> bytes:
+            return s.get("api/").content  # type: ignore[no-any-return]
+
+        return (lambda n: s.map(get, range(n), max_workers=in_flight)), s.close
+    executor = ThreadPoolExecutor(in_flight)
+    fetch: Callable[[int], bytes]
+    closers: list[Callable[[], Any]] = [executor.shutdown]
+    if name == "http.client":
+        import http.client
+        import queue
+
+        host, port = base.split("//")[1].rstrip("/").split(":")
+        idle: queue.SimpleQueue[http.client.HTTPSConnection] = queue.SimpleQueue()
+        for _ in range(in_flight):
+            idle.put(http.client.HTTPSConnection(host, int(port), context=context))
+
+        def fetch(_: int) -> bytes:
+            conn = idle.get()
+            try:
+                conn.request("GET", "/api/", headers=header)
+                return conn.getresponse().read()
+            finally:
+                idle.put(conn)
+
+    elif name == "requests":
+        import requests
+        from requests.adapters import HTTPAdapter
+
+        r = requests.Session()
+        r.verify = ca
+        r.headers.update(header)
+        # The pool sized to the threads, as a careful requests user does.
+        r.mount("https://", HTTPAdapter(pool_maxsize=in_flight))
+        fetch = lambda _: r.get(api).content  # noqa: E731
+        closers.append(r.close)
+    elif name == "niquests":
+        import niquests
+
+        q = niquests.Session(pool_maxsize=in_flight)
+        q.verify = ca
+        q.headers.update(header)
+        fetch = lambda _: q.get(api).content  # noqa: E731
+        closers.append(q.close)
+    elif name == "httpx":
+        import httpx
+
+        # Every connection kept alive: with 20 (as the asyncio clients keep),
+        # httpx 0.28.1's threads failed with "Bad file descriptor" here.
+        limits = httpx.Limits(
+            max_connections=in_flight, max_keepalive_connections=in_flight
+        )
+        c = httpx.Client(headers=header, verify=context, limits=limits)
+        fetch = lambda _: c.get(api).content  # noqa: E731
+        closers.append(c.close)
+    else:
+        raise SystemExit(f"unknown fan-out client {name!r}")
+
+    def close() -> None:
+        for closer in closers:
+            closer()
+
+    return (lambda n: list(executor.map(fetch, range(n)))), close
+
+
+def fanout(
+    name: str, args: dict[str, Any], in_flight: int, warmup: int
+) -> dict[str, Any]:
+    """As ``perreq``: each line of standard input (a number of GETs) is
+    answered with the mean microseconds per GET of that many with at most
+    `in_flight` at once, on one client kept for the whole process."""
+    base, token, token_file, ca = (
+        args["base"],
+        args["token"],
+        args["token_file"],
+        args["ca"],
+    )
+    if name in ASYNC_FANOUT:
+        # limits: 0 keeps httpx's default limits.
+        limits = args.get("limits", in_flight) or None
+        return concurrent(
+            name, base, token, token_file, ca, in_flight, warmup, limits=limits
+        )
+    batch, close = _fanout_batch(name, base, token, token_file, ca, in_flight)
+    batch(warmup)  # opens the connections
+    gc.collect()
+    print("ready", flush=True)
+    for line in sys.stdin:
+        n = int(line)
+        t0 = time.perf_counter()
+        bodies = batch(n)
+        elapsed = time.perf_counter() - t0
+        if len(bodies) != n or not all(bodies):
+            raise RuntimeError("a GET returned no body")
+        print(elapsed / n * 1e6, flush=True)
+    close()
+    return {}
+
+
+def _reset_peak() -> None:
+    """Reset the peak RSS (VmHWM) to the current RSS."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def transfer(name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """One large transfer over HTTPS: ``args["direction"]`` ``up`` (a POST
+    of the file at ``args["path"]`` to ``/upload``) or ``down`` (``GET
+    args["url"]`` to the file at ``args["path"]``); its seconds, MiB/s and
+    the peak RSS growth of this process (of curl's process: its peak RSS,
+    ``child_peak_mib``)."""
+    import resource
+    import subprocess
+
+    direction, path, ca = args["direction"], args["path"], args["ca"]
+    url = args["url"]
+    headers = {"Authorization": f"Bearer {args['token']}"}
+    context = ssl.create_default_context(cafile=ca)
+    # Pieces of a download (iter_content): 64 KiB, as the command line
+    # reads; 1 MiB pieces made downloads over TLS about 40% slower here, for
+    # requests as for this package.
+    block = 1 << 16
+    run: Callable[[], Any]
+    if name == "curl":
+        base = ["curl", "-sS", "--fail", "--cacert", ca, "-H", "Authorization: x"]
+        if direction == "up":
+            # -T streams the file (--data-binary @file reads it whole first).
+            cmd = [*base, "-X", "POST", "-T", path, "-o", "/dev/null", url]
+        else:
+            cmd = [*base, "-o", path, url]
+        run = lambda: subprocess.run(cmd, check=True)  # noqa: E731
+    elif name in ("requests", "niquests", "requests_gracedb_like"):
+        if name == "requests_gracedb_like":
+            from requests_gracedb_like import Session
+
+            s: Any = Session(token=args["token_file"])
+        else:
+            s = __import__(name).Session()
+            s.headers.update(headers)
+        s.verify = ca
+
+        def run() -> None:
+            if direction == "up":
+                with open(path, "rb") as f:
+                    s.post(url, data=f).raise_for_status()
+                return
+            with s.get(url, stream=True) as r, open(path, "wb") as out:
+                r.raise_for_status()
+                for chunk in r.iter_content(block):
+                    out.write(chunk)
+
+    elif name == "requests_gracedb_like files=":
+        from requests_gracedb_like import Session
+
+        s = Session(token=args["token_file"])
+        s.verify = ca
+
+        def run() -> None:
+            s.post(url, files={"file": (path,)}).raise_for_status()
+
+    elif name == "requests_gracedb_like CLI":
+        from requests_gracedb_like.cli.entry import main as cli
+
+        os.environ["REQUESTS_CA_BUNDLE"] = ca
+        option = ["--data", f"@{path}"] if direction == "up" else []
+        out = os.devnull if direction == "up" else path
+        command = [
+            "post" if direction == "up" else "get",
+            url,
+            *option,
+            "--token",
+            args["token_file"],
+            "--quiet",
+            "--output",
+            out,
+        ]
+
+        def run() -> None:
+            if cli(command):
+                raise RuntimeError(f"the command line failed: {command}")
+
+    elif name == "httpx":
+        import httpx
+
+        c = httpx.Client(headers=headers, verify=context)
+
+        def run() -> None:
+            if direction == "up":
+                with open(path, "rb") as f:
+                    c.post(url, content=f).raise_for_status()
+                return
+            with c.stream("GET", url) as r, open(path, "wb") as out:
+                r.raise_for_status()
+                for chunk in r.iter_bytes():
+                    out.write(chunk)
+
+    else:
+        raise SystemExit(f"unknown transfer client {name!r}")
+    size = os.path.getsize(args["size_of"])
+    gc.collect()
+    _reset_peak()
+    before = _rss_kib()
+    t0 = time.perf_counter()
+    run()
+    elapsed = time.perf_counter() - t0
+    peak = _rss_kib("VmHWM")
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {
+        "seconds": elapsed,
+        "mib_s": size / elapsed / 2**20,
+        "growth_mib": (peak - before) / 1024,
+        "child_peak_mib": child / 1024 if name == "curl" else None,
     }
 
 
@@ -546,6 +821,10 @@ def main() -> None:
             args["token_file"],
             args.get("discover", False),
         )
+    elif task == "fanout":
+        result = fanout(name, args, args["in_flight"], args["warmup"])
+    elif task == "transfer":
+        result = transfer(name, args)
     elif task == "concurrent":
         result = concurrent(
             name,

@@ -29,7 +29,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"httpx2?(\..*)?"),
     (r"py:.*", r"(ssl|asyncio)\..*"),
     (r"py:.*", r"(os|pathlib|contextlib|threading|typing|queue|collections\.abc)\..*"),
-    (r"py:.*", r"(socket|select)\..*"),
+    (r"py:.*", r"(socket|select|concurrent)\..*"),
     (r"py:class", r"(str|int|float|bool|bytes|dict|list|tuple|type|object|callable)"),
     (r"py:class", r"(optional|None|callables|sequence of callables|.*-like)"),
     (r"py:class", r"(Any|Optional|Union|PathLike|Source|Request)"),
@@ -38,7 +38,8 @@ nitpick_ignore_regex = [
     (r"py:class", r"tuple of Attempt"),
     # A private base, shown by show-inheritance.
     (r"py:class", r"requests_gracedb_like\.credentials\._locks\..*"),
-    (r"py:class", r"sequence"),
+    (r"py:class", r"(sequence|iterable)"),
+    (r"py:class", r"requests_gracedb_like\.fanout\._T"),  # a TypeVar
     (r"py:class", r"(mapping|collection)"),
     (r"py:.*", r"(http|urllib)\..*"),
     (r"py:.*", r"(scitokens|netrc)(\..*)?"),

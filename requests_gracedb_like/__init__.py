@@ -20,6 +20,7 @@ from .clone import SessionCloneMixin
 from .closing import SessionCloseMixin
 from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin
+from .fanout import SessionMapMixin
 from .file import SessionFileMixin
 from .session import Session
 from .timeout import SessionTimeoutMixin
@@ -36,6 +37,7 @@ __all__ = [
     "SessionEnvironmentMixin",
     "SessionErrorMixin",
     "SessionFileMixin",
+    "SessionMapMixin",
     "SessionTimeoutMixin",
     "SessionTransportMixin",
     "SessionUserAgentMixin",

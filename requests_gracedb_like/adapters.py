@@ -135,6 +135,9 @@ class ReplaySafeAdapter(HTTPAdapter):
         sending a request body in blocks of :data:`SEND_BLOCKSIZE`; with
         `warm_connections`, take the idle one of a closed adapter with the
         same settings, if any."""
+        # As last set, for a forked child's new pools (_forget_connections):
+        # a pool grown for threads (fanout.grow_pools) stays grown there too.
+        self._pool_arguments = (connections, maxsize, block)
         pool_kwargs.setdefault("blocksize", SEND_BLOCKSIZE)
         super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
         if self.warm_connections:

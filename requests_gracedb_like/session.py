@@ -18,6 +18,7 @@ from .closing import SessionCloseMixin
 from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .environment import SessionEnvironmentMixin
 from .errors import SessionErrorMixin
+from .fanout import SessionMapMixin
 from .file import SessionFileMixin
 from .retry import DEFAULT_RETRIES
 from .timeout import DEFAULT_TIMEOUT, SessionTimeoutMixin, TimeoutValue
@@ -66,6 +67,7 @@ class Session(
     SessionBaseURLMixin,
     SessionTimeoutMixin,
     SessionAdapterMixin,
+    SessionMapMixin,
     SessionCloneMixin,
     SessionErrorMixin,
     SessionFileMixin,
@@ -149,6 +151,8 @@ class Session(
     * a finite default timeout (:class:`~.timeout.SessionTimeoutMixin`);
     * retries with backoff and a connection pool sized for threads
       (:class:`~.adapters.SessionAdapterMixin`);
+    * ``map()``: many requests at once in threads, with a pool as large
+      as the threads (:class:`~.fanout.SessionMapMixin`);
     * modified copies: ``with_headers``, ``with_cookies``, ``with_timeout``,
       ``with_retries`` (:class:`~.clone.SessionCloneMixin`);
     * exceptions for HTTP error statuses (:class:`~.errors.SessionErrorMixin`);

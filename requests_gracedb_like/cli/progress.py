@@ -15,21 +15,32 @@ __all__ = ["PROGRESS_THRESHOLD", "Upload", "progress_bar"]
 PROGRESS_THRESHOLD = 4 * 1024 * 1024
 
 
-class Upload(io.BytesIO):
-    """A request body that advances a progress bar as it is sent."""
+class Upload:
+    """A request body that advances a progress bar as it is sent: `body`
+    (bytes, or a binary file object read as the connection asks) of `size`
+    bytes. Seekable, so that a redirect or a retry can send it again."""
 
-    def __init__(self, data: bytes, progress: Any) -> None:
-        super().__init__(data)
-        self._size = len(data)
+    def __init__(self, body: Any, size: int, progress: Any) -> None:
+        self._body = io.BytesIO(body) if isinstance(body, bytes) else body
+        self._size = size
         self._progress = progress
 
     def __len__(self) -> int:
         return self._size
 
     def read(self, size: Optional[int] = -1) -> bytes:
-        chunk = super().read(size)
+        chunk: bytes = self._body.read(size)
         self._progress.update(len(chunk))
         return chunk
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return int(self._body.seek(offset, whence))
+
+    def tell(self) -> int:
+        return int(self._body.tell())
 
 
 class _NoProgress:
