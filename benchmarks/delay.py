@@ -5,8 +5,11 @@ would.
 
 Every connection to ``127.0.0.1:LISTEN_PORT`` is relayed to
 ``127.0.0.1:TARGET_PORT``; the bytes of each direction are forwarded in the
-order they came, each chunk half the round trip after it was read. The
-relay does not limit bandwidth and does not look into the stream, so TLS
+order they came, each chunk half the round trip after it was read. A new
+connection's first bytes from the client wait one round trip more: on a
+real network, ``connect()`` returns only after the TCP handshake (SYN,
+SYN-ACK), while the kernel completes a loopback one at once. The relay
+does not limit bandwidth and does not look into the stream, so TLS
 runs end to end between client and server. Two threads per direction: one
 reads (and stamps the time), one sleeps until a chunk is due and sends it,
 so a slow reader never delays the next chunk's stamp. ``time.sleep`` wakes
@@ -31,15 +34,20 @@ __all__ = ["relay", "serve"]
 CHUNK = 1 << 16
 
 
-def _forward(src: socket.socket, dst: socket.socket, delay: float) -> None:
-    """Copy `src` to `dst`, each chunk `delay` seconds after it was read."""
+def _forward(
+    src: socket.socket, dst: socket.socket, delay: float, first: float = 0.0
+) -> None:
+    """Copy `src` to `dst`, each chunk `delay` seconds after it was read,
+    the first `first` seconds more."""
     due: queue.SimpleQueue[tuple[float, bytes]] = queue.SimpleQueue()
 
     def read() -> None:
+        extra = first
         try:
             while True:
                 data = src.recv(CHUNK)
-                due.put((time.monotonic() + delay, data))
+                due.put((time.monotonic() + delay + extra, data))
+                extra = 0.0
                 if not data:
                     return
         except OSError:
@@ -77,7 +85,7 @@ def relay(client: socket.socket, target_port: int, delay: float) -> None:
         target=_forward, args=(upstream, client, delay), daemon=True
     )
     back.start()
-    _forward(client, upstream, delay)
+    _forward(client, upstream, delay, first=2 * delay)  # the TCP handshake
     back.join()
     client.close()
     upstream.close()
