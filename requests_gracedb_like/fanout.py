@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 
+from .closing import close_manager_pools
+
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
@@ -36,9 +38,10 @@ def _grow(adapter: HTTPAdapter, maxsize: int) -> bool:
     options = manager.connection_pool_kw
     if options.get("maxsize", 1) >= maxsize:
         return False
-    # requests keeps its pool_connections argument (how many hosts have a
-    # pool) under this name, part of its pickled state (HTTPAdapter.__attrs__).
-    hosts = getattr(adapter, "_pool_connections", DEFAULT_POOLSIZE)
+    # How many hosts have a pool: this package's adapter keeps the argument
+    # (ReplaySafeAdapter); another keeps requests' default.
+    arguments = getattr(adapter, "_pool_arguments", None)
+    hosts = arguments[0] if arguments else DEFAULT_POOLSIZE
     proxies = adapter.proxy_manager
     adapter.init_poolmanager(hosts, maxsize, block=options.get("block", False))
     # Proxy managers are made again, with the new size, when next needed.
@@ -46,6 +49,7 @@ def _grow(adapter: HTTPAdapter, maxsize: int) -> bool:
     # The old pools close their idle connections now, and those in use when
     # they come back: the new pools open their own.
     for old in (manager, *proxies.values()):
+        close_manager_pools(old)  # urllib3 2's clear() leaves them open
         old.clear()
     return True
 

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from fault_server import client_sockets
 
 from requests_gracedb_like import Session, SessionMapMixin
 from requests_gracedb_like.adapters import DEFAULT_POOL_MAXSIZE
@@ -61,6 +62,21 @@ def test_more_threads_than_the_pool_keeps_reuse_every_connection(tls_server, cap
     # All were in flight at once, on as many connections, each kept and
     # reused: no connection was opened beyond one per thread.
     assert len({seen.port for seen in tls_server.log}) == workers
+
+
+def test_growing_the_pool_closes_the_connections_it_replaces(tls_server):
+    """The pool made larger is a new one: the connection of the old one is
+    closed at once, even while a response that came over it is kept."""
+    with Session(force_noauth=True, pool_maxsize=2) as s:
+        s.verify = tls_server.ca_file
+        kept = s.get(tls_server.url("/first"))
+        assert client_sockets(tls_server.port) == 1
+        s.map(s.get, [tls_server.url("/next")] * 8, max_workers=4)
+        first = tls_server.log[0].port
+        later = {seen.port for seen in tls_server.log[1:]}
+        assert first not in later
+        assert client_sockets(tls_server.port) == len(later)
+    assert kept.text
 
 
 def test_the_mixin_alone_grows_a_plain_sessions_pool(tls_server, caplog):
