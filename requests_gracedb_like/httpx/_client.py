@@ -7,10 +7,15 @@ import os
 import ssl
 import time
 import zlib
-from collections.abc import Coroutine
-from contextlib import AbstractAsyncContextManager, AbstractContextManager, ExitStack
+from collections.abc import AsyncGenerator, Coroutine
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    ExitStack,
+    aclosing,
+)
 from http.cookiejar import CookieJar
-from typing import Any, Optional, TypeVar
+from typing import Any, Optional, TypeVar, cast
 
 import httpx
 from requests.cookies import create_cookie
@@ -660,9 +665,14 @@ class AsyncClient(  # type: ignore[misc]
             reader = _BoundedRead(response)
             try:
                 if reader.reading:
-                    async for chunk in response.aiter_raw():
-                        if not reader.add_raw(chunk):
-                            break
+                    # Closed here, while the loop runs: httpcore's generators
+                    # under a body read in part would otherwise be closed
+                    # whenever the collector finds them.
+                    raw = cast("AsyncGenerator[bytes, None]", response.aiter_raw())
+                    async with aclosing(raw) as chunks:
+                        async for chunk in chunks:
+                            if not reader.add_raw(chunk):
+                                break
             except httpx.HTTPError:
                 reader.ended = True
             finally:
