@@ -16,7 +16,7 @@ from requests.adapters import DEFAULT_POOLBLOCK, DEFAULT_POOLSIZE, HTTPAdapter
 from urllib3.util import Retry as _Urllib3Retry
 
 from ._http import warm
-from .closing import close_manager_pools
+from .closing import close_manager
 from .retry import DEFAULT_RETRIES, Retry, check_retries
 
 __all__ = [
@@ -176,8 +176,7 @@ class ReplaySafeAdapter(HTTPAdapter):
         given = {id(w.manager) for w in self._warm.values()}
         for manager in [self.poolmanager, *self.proxy_manager.values()]:
             if id(manager) not in given:
-                close_manager_pools(manager)
-                manager.clear()
+                close_manager(manager)
         warm_managers, self._warm = self._warm, {}
         if warm_managers:
             # A closed session can still send, on connections of its own

@@ -14,6 +14,7 @@ from requests.models import PreparedRequest
 from ._http.arguments import forward_url, request_kwargs
 from ._http.origin import prepared_origin, same_origin, strip_credential_headers
 from ._typing import PathLike
+from .closing import close_pools_where
 from .credentials.claims import DEFAULT_EXPIRY_MARGIN
 from .credentials.discovery import discover
 from .credentials.noauth import NoAuth, without_netrc
@@ -112,20 +113,15 @@ def close_pools_with_cert(session: requests.Session, cert: Any) -> int:
         managers = [getattr(adapter, "poolmanager", None)]
         managers += list(getattr(adapter, "proxy_manager", {}).values())
         for manager in managers:
-            pools = getattr(manager, "pools", None)
-            if pools is None:
+            if getattr(manager, "pools", None) is None:
                 continue
-            # keys() copies under the container's lock; iterating it raises.
-            for key in pools.keys():  # noqa: SIM118
-                if (
+            closed += close_pools_where(
+                manager,
+                lambda key: (
                     getattr(key, "key_cert_file", None) == cert_file
                     and getattr(key, "key_key_file", None) == key_file
-                ):
-                    pool = pools.pop(key, None)
-                    if pool is not None:
-                        # urllib3 2 drops a pool without closing it.
-                        pool.close()
-                        closed += 1
+                ),
+            )
     return closed
 
 

@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from requests.adapters import HTTPAdapter
 
-__all__ = ["SessionCloseMixin", "close_manager_pools", "close_pools"]
+__all__ = [
+    "SessionCloseMixin",
+    "close_manager",
+    "close_manager_pools",
+    "close_pools",
+    "close_pools_where",
+]
 
 
 def close_manager_pools(manager: Any) -> None:
@@ -23,6 +30,31 @@ def close_manager_pools(manager: Any) -> None:
         pool = pools.get(key)
         if pool is not None:
             pool.close()
+
+
+def close_manager(manager: Any) -> None:
+    """Close every connection of urllib3 pool `manager` and forget its
+    pools. urllib3 2's ``clear()`` alone drops a pool without closing it:
+    its sockets stay open until the pool is collected, which a response
+    the program keeps (or an exception holding one) puts off."""
+    close_manager_pools(manager)
+    manager.clear()
+
+
+def close_pools_where(manager: Any, matches: Callable[[Any], bool]) -> int:
+    """Close, and drop from urllib3 pool `manager`, each pool whose key
+    (a :class:`urllib3.poolmanager.PoolKey`) `matches`; return how many.
+    Other pools are untouched."""
+    pools = manager.pools
+    closed = 0
+    # keys() copies under the container's lock; iterating it raises.
+    for key in pools.keys():  # noqa: SIM118
+        if matches(key):
+            pool = pools.pop(key, None)
+            if pool is not None:
+                pool.close()  # popping alone would leave it open
+                closed += 1
+    return closed
 
 
 def close_pools(adapter: Any) -> None:

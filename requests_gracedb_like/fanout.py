@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 
-from .closing import close_manager_pools
+from .closing import close_manager
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -49,8 +49,7 @@ def _grow(adapter: HTTPAdapter, maxsize: int) -> bool:
     # The old pools close their idle connections now, and those in use when
     # they come back: the new pools open their own.
     for old in (manager, *proxies.values()):
-        close_manager_pools(old)  # urllib3 2's clear() leaves them open
-        old.clear()
+        close_manager(old)
     return True
 
 

@@ -42,7 +42,7 @@ from typing import Any, Optional
 from urllib3 import PoolManager
 from urllib3.util import parse_url
 
-from ..closing import close_manager_pools
+from ..closing import close_manager, close_pools_where
 
 __all__ = [
     "IDLE_TIMEOUT",
@@ -92,15 +92,6 @@ def _now() -> float:
     return time.time()
 
 
-def _close(manager: PoolManager) -> None:
-    """Close every connection of `manager` and forget its pools (urllib3 2
-    drops a pool from a manager without closing it: its sockets would stay
-    open until the pool is collected, and a response kept by the program,
-    or an exception holding one, keeps it)."""
-    close_manager_pools(manager)
-    manager.clear()
-
-
 def manager_key(kind: str, *settings: Any) -> Optional[Hashable]:
     """The key of a manager made with `settings`, or None when they cannot
     be compared (a value that is not hashable: no sharing)."""
@@ -133,7 +124,7 @@ def take(key: Hashable) -> Optional[WarmManager]:
                 found = _idle.pop(index)
                 break
     for old in expired:
-        _close(old.manager)
+        close_manager(old.manager)
     if found is not None:
         _close_changed(found)
     return found
@@ -150,7 +141,7 @@ def give_back(warm: WarmManager) -> None:
         while len(_idle) > MAX_IDLE_MANAGERS:
             evicted.append(_idle.pop(0))
     for old in evicted:
-        _close(old.manager)
+        close_manager(old.manager)
 
 
 def _expire(now: float) -> list[WarmManager]:
@@ -168,7 +159,7 @@ def clear_idle() -> int:
         idle = _idle[:]
         _idle.clear()
     for old in idle:
-        _close(old.manager)
+        close_manager(old.manager)
     return len(idle)
 
 
@@ -201,7 +192,7 @@ def note_files(warm: WarmManager, paths: Iterable[str]) -> None:
         if path not in warm.files:
             if len(warm.files) >= _MAX_FILES:
                 # Too many to tell: keep no connection made with any.
-                _close(warm.manager)
+                close_manager(warm.manager)
                 warm.files.clear()
             warm.files[path] = _identity(path)
 
@@ -218,10 +209,7 @@ def _close_changed(warm: WarmManager) -> None:
             warm.files[path] = now
     if not changed:
         return
-    pools = warm.manager.pools
-    # keys() copies under the container's lock.
-    for key in pools.keys():  # noqa: SIM118
-        if any(getattr(key, name, None) in changed for name in _FILE_FIELDS):
-            pool = pools.pop(key, None)
-            if pool is not None:
-                pool.close()
+    close_pools_where(
+        warm.manager,
+        lambda key: any(getattr(key, name, None) in changed for name in _FILE_FIELDS),
+    )
