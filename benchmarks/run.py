@@ -231,6 +231,8 @@ class Runner:
     ) -> None:
         #: The interpreter of each client that does not run in this one's.
         self.python: dict[str, str] = {}
+        #: What each process of the last interleaved run reported at its end.
+        self.summaries: dict[str, dict] = {}
         self.base = base
         self.token = token
         self.token_file = token_file
@@ -288,10 +290,17 @@ class Runner:
                     proc.stdin.write(f"{batch}\n")
                     proc.stdin.flush()
                     results[label].append(float(proc.stdout.readline()))
+            # What a worker reports once its input ends (a JSON object, as
+            # the other tasks print), kept in self.summaries.
+            for label, proc in procs.items():
+                proc.stdin.close()
+                last = proc.stdout.read().strip().splitlines()
+                self.summaries[label] = json.loads(last[-1]) if last else {}
             return results
         finally:
             for proc in procs.values():
-                proc.stdin.close()
+                if not proc.stdin.closed:
+                    proc.stdin.close()
                 proc.wait(60)
 
     def __call__(self, task: str, client: str, *, extra_env: int = 0, **args):
@@ -560,6 +569,10 @@ def connections(
         spent = time.monotonic() - t0
         fan = {c: statistics.median(v) for c, v in raw.items()}
         figures["fanout_us_per_get"] = fan
+        # The client process's CPU time per GET (all its threads): what a
+        # client needs of the 2 cores that it shares with nginx and the relay.
+        cpu = {c: run.summaries[c]["cpu_us_per_get"] for c in clients}
+        figures["fanout_cpu_us_per_get"] = cpu
         floor = fan["http.client"]
         print()
         print(
@@ -571,13 +584,22 @@ def connections(
             "64 by the threads); median of "
             f"{rounds} interleaved rounds; this part took {spent:.0f} s"
         )
-        print("| client | GETs/s | vs http.client | vs requests |")
-        print("|---|---:|---:|---:|")
+        print(
+            "| client | GETs/s | vs http.client | vs requests "
+            "| client CPU us/GET | GETs/s its CPU allows on one core |"
+        )
+        print("|---|---:|---:|---:|---:|---:|")
         for c in clients:
             print(
                 f"| {c} | {1e6 / fan[c]:.0f} | {floor / fan[c]:.2f}x "
-                f"| {fan['requests'] / fan[c]:.2f}x |"
+                f"| {fan['requests'] / fan[c]:.2f}x | {cpu[c]:.0f} "
+                f"| {1e6 / cpu[c]:.0f} |"
             )
+        print(
+            f"0.8x http.client is {0.8e6 / floor:.0f} GETs/s: at most "
+            f"{floor / 0.8:.0f} us of CPU per GET for a client with one "
+            "interpreter lock, beside nginx and the relay on the same 2 cores."
+        )
         ours = fan[OURS]
         rivals = [c for c in ("requests", "httpx", NIQUESTS) if c in fan]
         goals.append(
@@ -615,12 +637,15 @@ def connections(
         base = srv.https_url  # type: ignore[attr-defined]
         up_url, down_url = base + "upload", base + "files/big.bin"
         results: dict[str, dict[str, list]] = {"up": {}, "down": {}}
-        for _ in range(1 if quick else 3):
+        for turn in range(1 if quick else 3):
             for direction, clients in (
                 ("up", keep(TRANSFER_UP)),
                 ("down", keep(TRANSFER_DOWN)),
             ):
-                for c in clients:
+                # Each round in another order: no client always follows
+                # the same one (and whatever it left the machine doing).
+                first = turn % len(clients)
+                for c in clients[first:] + clients[:first]:
                     r = run(
                         "transfer",
                         c,

@@ -312,6 +312,25 @@ def make_async(
     raise SystemExit(f"unknown asyncio client {name!r}")
 
 
+class _CpuTime:
+    """The CPU time (user and system, all threads) this process spends in
+    its ``with`` blocks, and ``gets``: how many GETs they made."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.gets = 0
+
+    def __enter__(self) -> None:
+        self._start = time.process_time()
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds += time.process_time() - self._start
+
+    def figures(self) -> dict[str, float]:
+        """``cpu_us_per_get``: the mean CPU microseconds per GET."""
+        return {"cpu_us_per_get": self.seconds / max(self.gets, 1) * 1e6}
+
+
 def concurrent(
     name: str,
     base: str,
@@ -352,11 +371,14 @@ def concurrent(
             for line in sys.stdin:
                 n = int(line)
                 t0 = time.perf_counter()
-                await batch(n)
+                with cpu:
+                    await batch(n)
                 print((time.perf_counter() - t0) / n * 1e6, flush=True)
+                cpu.gets += n
 
+    cpu = _CpuTime()
     asyncio.run(main())
-    return {}
+    return cpu.figures()
 
 
 def _rss_kib(field: str = "VmRSS") -> int:
@@ -555,16 +577,19 @@ def fanout(
     batch(warmup)  # opens the connections
     gc.collect()
     print("ready", flush=True)
+    cpu = _CpuTime()
     for line in sys.stdin:
         n = int(line)
         t0 = time.perf_counter()
-        bodies = batch(n)
+        with cpu:
+            bodies = batch(n)
         elapsed = time.perf_counter() - t0
         if len(bodies) != n or not all(bodies):
             raise RuntimeError("a GET returned no body")
         print(elapsed / n * 1e6, flush=True)
+        cpu.gets += n
     close()
-    return {}
+    return cpu.figures()
 
 
 def _reset_peak() -> None:

@@ -7,7 +7,7 @@ import os
 import ssl
 import time
 import zlib
-from collections.abc import AsyncGenerator, Coroutine
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from contextlib import (
     AbstractAsyncContextManager,
     AbstractContextManager,
@@ -303,44 +303,67 @@ class _ClientBase:
         if retries:
             transport = self._retry_transport(transport, retries=retries)
         kwargs["transport"] = transport
-        self._mount_proxies(kwargs, routes, retries)
         cert = self.auth_cert
         if cert is None:
+            self._mount_proxies(kwargs, routes, retries)
             return
         cert_options: dict[str, Any] = {
             k: kwargs[k] for k in ("http1", "http2", "limits") if k in kwargs
         }
-        if self.auth_url is not None:
-            cert_options["proxy"] = proxy_for(self.auth_url, routes)
 
-        def presenting_cert() -> Any:
-            context = _ssl_context(
-                self._init_arguments.get("verify", True),
-                kwargs.get("trust_env", True),
-                cert,
-            )
-            made: Any = self._http_transport(verify=context, **cert_options)
-            if retries:
-                made = self._retry_transport(made, retries=retries)
-            return made
+        def presenting_cert(proxy: Optional[str]) -> Any:
+            """A transport presenting the certificate (re-read when it
+            changes, if it reloads), through `proxy` if not None."""
 
-        if cert.reloading:
-            with_cert: Any = self._cert_transport(cert, presenting_cert)
-        else:
-            with_cert = presenting_cert()
+            def make() -> Any:
+                context = _ssl_context(
+                    self._init_arguments.get("verify", True),
+                    kwargs.get("trust_env", True),
+                    cert,
+                )
+                made: Any = self._http_transport(
+                    verify=context, proxy=proxy, **cert_options
+                )
+                if retries:
+                    made = self._retry_transport(made, retries=retries)
+                return made
+
+            return self._cert_transport(cert, make) if cert.reloading else make()
+
         if self.auth_url is None or self.allow_cross_origin_auth:
-            kwargs["transport"] = with_cert  # as the session: to every origin
-        else:
-            mounts = dict(kwargs.get("mounts") or {})
-            mounts.setdefault(_mount_key(self.auth_url), with_cert)
-            kwargs["mounts"] = mounts
+            # As the session: the certificate to every origin, proxied or not.
+            self._mount_proxies(kwargs, routes, retries, presenting_cert)
+            kwargs["transport"] = presenting_cert(None)
+            return
+        self._mount_proxies(kwargs, routes, retries)
+        proxy = proxy_for(self.auth_url, routes)
+        with_cert = presenting_cert(proxy)
+        if proxy is not None:
+            with_cert = self._guarded(with_cert, proxy)
+        mounts = dict(kwargs.get("mounts") or {})
+        mounts.setdefault(_mount_key(self.auth_url), with_cert)
+        kwargs["mounts"] = mounts
+
+    def _guarded(self, through: Any, proxy: str) -> Any:
+        """`through`, a transport sending through `proxy`, wrapped in the
+        guard that refuses a credential in clear on the way."""
+        return self._proxy_guard(
+            through,
+            proxy,
+            lambda: getattr(getattr(self, "auth", None), "credential", None),
+            self.allow_insecure_auth,
+        )
 
     def _mount_proxies(
-        self, kwargs: dict[str, Any], routes: dict[str, Optional[str]], retries: int
+        self,
+        kwargs: dict[str, Any],
+        routes: dict[str, Optional[str]],
+        retries: int,
+        make: Optional[Callable[[str], Any]] = None,
     ) -> None:
         """Mount a guarded transport for each proxy of `routes` (see
-        :mod:`~requests_gracedb_like.httpx._proxies`); the user's own
-        ``mounts=`` win."""
+        :mod:`~requests_gracedb_like.httpx._proxies`), made by `make` (the
+        proxy's URL given) if not None; the user's own ``mounts=`` win."""
         if not routes:
             return
         options = {
@@ -353,18 +376,13 @@ class _ClientBase:
             if proxy is None:
                 mounts.setdefault(pattern, None)
                 continue
-            through: Any = self._http_transport(proxy=proxy, **options)
-            if retries:
-                through = self._retry_transport(through, retries=retries)
-            mounts.setdefault(
-                pattern,
-                self._proxy_guard(
-                    through,
-                    proxy,
-                    lambda: getattr(getattr(self, "auth", None), "credential", None),
-                    self.allow_insecure_auth,
-                ),
-            )
+            if make is not None:
+                through = make(proxy)
+            else:
+                through = self._http_transport(proxy=proxy, **options)
+                if retries:
+                    through = self._retry_transport(through, retries=retries)
+            mounts.setdefault(pattern, self._guarded(through, proxy))
         kwargs["mounts"] = mounts
 
     def describe_auth(self) -> Any:

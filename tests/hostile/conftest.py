@@ -2,6 +2,6 @@
 ``front_ends.py``)."""
 
 from front_ends import front_end
-from hostile import recorder, short_error_reads
+from hostile import recorder, short_error_reads, tunnel
 
-__all__ = ["front_end", "recorder", "short_error_reads"]
+__all__ = ["front_end", "recorder", "short_error_reads", "tunnel"]

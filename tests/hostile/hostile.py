@@ -195,6 +195,87 @@ def recorder() -> Iterator[Callable[..., Recorder]]:
         server.close()
 
 
+class Tunnel:
+    """A loopback proxy that tunnels (``CONNECT``) to 127.0.0.1 only, as an
+    https proxy of a site does: it records the head of each ``CONNECT``
+    (``heads``) and relays the encrypted bytes both ways unread; any other
+    method, or a target off the loopback, gets a 403."""
+
+    def __init__(self) -> None:
+        self.heads: list[bytes] = []
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server.settimeout(0.02)
+        self.port = self._server.getsockname()[1]
+        self._stop = threading.Event()
+        self._socks: list[socket.socket] = []
+        self._threads: list[threading.Thread] = []
+        self._start(self._accept)
+
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _start(self, target: Callable[..., None], *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                continue
+            conn.settimeout(BOUND)
+            self._socks.append(conn)
+            self._start(self._tunnel, conn)
+
+    def _tunnel(self, conn: socket.socket) -> None:
+        head = b""
+        with contextlib.suppress(OSError):
+            while b"\r\n\r\n" not in head:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            head = head.partition(b"\r\n\r\n")[0]
+            self.heads.append(head)
+            method, target = head.split(b" ")[:2]
+            host, _, port = target.decode("ascii", "replace").rpartition(":")
+            if method != b"CONNECT" or host not in ("127.0.0.1", "localhost"):
+                conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+                return
+            upstream = socket.create_connection(("127.0.0.1", int(port)), BOUND)
+            self._socks.append(upstream)
+            conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            self._start(self._copy, upstream, conn)
+            self._copy(conn, upstream)
+
+    @staticmethod
+    def _copy(src: socket.socket, dst: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := src.recv(65536):
+                dst.sendall(data)
+            dst.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        self._stop.set()
+        for sock in self._socks:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        self._server.close()
+        for thread in self._threads:
+            thread.join(BOUND)
+
+
+@pytest.fixture
+def tunnel() -> Iterator[Tunnel]:
+    """A :class:`Tunnel` (a ``CONNECT`` proxy), closed after the test."""
+    proxy = Tunnel()
+    yield proxy
+    proxy.close()
+
+
 @pytest.fixture
 def short_error_reads(monkeypatch: pytest.MonkeyPatch) -> float:
     """Error bodies read for at most half a second (instead of
