@@ -78,8 +78,57 @@ def in_turn(*answers: Answer) -> Answer:
     return lambda head: next(remaining)(head)
 
 
+class Listener:
+    """A loopback listening socket whose accepting thread hands each
+    connection (with a timeout of :data:`BOUND`) to ``_serve`` in a thread
+    of its own; :meth:`close` closes every socket and joins every thread."""
+
+    accepted = 0
+
+    def _listen(self) -> None:
+        self._server = socket.create_server(("127.0.0.1", 0))
+        # Short: close() waits for the accepting thread to see the stop.
+        self._server.settimeout(0.02)
+        self.port = self._server.getsockname()[1]
+        self._stop = threading.Event()
+        self._conns: list[socket.socket] = []
+        self._threads: list[threading.Thread] = []
+        self._start(self._accept)
+
+    def _start(self, target: Callable[..., None], *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                continue
+            self.accepted += 1
+            conn.settimeout(BOUND)
+            self._conns.append(conn)
+            self._start(self._serve, conn)
+
+    def _serve(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self._stop.set()
+        accepting, *serving = self._threads
+        accepting.join(BOUND)  # no connection comes after this
+        self._server.close()
+        for conn in self._conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+        for thread in serving:
+            thread.join(BOUND)
+
+
 @dataclass
-class Recorder:
+class Recorder(Listener):
     """A loopback HTTP/1.1 server on raw sockets that records each request
     head (request line and headers, as bytes) and answers with
     ``answer(head)``: bytes, or an iterable of chunks sent one by one (a
@@ -95,15 +144,7 @@ class Recorder:
     context: Any = None
 
     def __post_init__(self) -> None:
-        self._server = socket.create_server(("127.0.0.1", 0))
-        # Short: close() waits for the accepting thread to see the stop.
-        self._server.settimeout(0.02)
-        self.port = self._server.getsockname()[1]
-        self._stop = threading.Event()
-        self._conns: list[socket.socket] = []
-        self._threads: list[threading.Thread] = []
-        self._accepting = threading.Thread(target=self._accept, daemon=True)
-        self._accepting.start()
+        self._listen()
 
     def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
         scheme = "https" if self.context is not None else "http"
@@ -112,19 +153,6 @@ class Recorder:
     def saw(self, secret: str) -> bool:
         """Whether `secret` arrived in any request head."""
         return any(secret.encode() in head for head in self.heads)
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._server.accept()
-            except OSError:
-                continue
-            self.accepted += 1
-            conn.settimeout(BOUND)
-            self._conns.append(conn)
-            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
 
     def _serve(self, conn: socket.socket) -> None:
         buffer = b""
@@ -167,17 +195,6 @@ class Recorder:
                             return
                         conn.sendall(chunk)
 
-    def close(self) -> None:
-        self._stop.set()
-        for conn in self._conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-            conn.close()
-        self._server.close()
-        self._accepting.join(BOUND)
-        for thread in self._threads:
-            thread.join(BOUND)
-
 
 @pytest.fixture
 def recorder() -> Iterator[Callable[..., Recorder]]:
@@ -195,7 +212,7 @@ def recorder() -> Iterator[Callable[..., Recorder]]:
         server.close()
 
 
-class Tunnel:
+class Tunnel(Listener):
     """A loopback proxy that tunnels (``CONNECT``) to 127.0.0.1 only, as an
     https proxy of a site does: it records the head of each ``CONNECT``
     (``heads``) and relays the encrypted bytes both ways unread; any other
@@ -203,33 +220,12 @@ class Tunnel:
 
     def __init__(self) -> None:
         self.heads: list[bytes] = []
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self._server.settimeout(0.02)
-        self.port = self._server.getsockname()[1]
-        self._stop = threading.Event()
-        self._socks: list[socket.socket] = []
-        self._threads: list[threading.Thread] = []
-        self._start(self._accept)
+        self._listen()
 
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def _start(self, target: Callable[..., None], *args: Any) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        self._threads.append(thread)
-        thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._server.accept()
-            except OSError:
-                continue
-            conn.settimeout(BOUND)
-            self._socks.append(conn)
-            self._start(self._tunnel, conn)
-
-    def _tunnel(self, conn: socket.socket) -> None:
+    def _serve(self, conn: socket.socket) -> None:
         head = b""
         with contextlib.suppress(OSError):
             while b"\r\n\r\n" not in head:
@@ -245,7 +241,7 @@ class Tunnel:
                 conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
                 return
             upstream = socket.create_connection(("127.0.0.1", int(port)), BOUND)
-            self._socks.append(upstream)
+            self._conns.append(upstream)
             conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
             self._start(self._copy, upstream, conn)
             self._copy(conn, upstream)
@@ -256,16 +252,6 @@ class Tunnel:
             while data := src.recv(65536):
                 dst.sendall(data)
             dst.shutdown(socket.SHUT_WR)
-
-    def close(self) -> None:
-        self._stop.set()
-        for sock in self._socks:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-        self._server.close()
-        for thread in self._threads:
-            thread.join(BOUND)
 
 
 @pytest.fixture
