@@ -618,6 +618,9 @@ def transfer(name: str, args: dict[str, Any]) -> dict[str, Any]:
     # reads; 1 MiB pieces made downloads over TLS about 40% slower here, for
     # requests as for this package.
     block = 1 << 16
+    # Bytes a download received, where the client tells (not the CLI,
+    # which checks the length itself).
+    received = [0]
     run: Callable[[], Any]
     if name == "curl":
         base = ["curl", "-sS", "--fail", "--cacert", ca, "-H", "Authorization: x"]
@@ -625,8 +628,13 @@ def transfer(name: str, args: dict[str, Any]) -> dict[str, Any]:
             # -T streams the file (--data-binary @file reads it whole first).
             cmd = [*base, "-X", "POST", "-T", path, "-o", "/dev/null", url]
         else:
-            cmd = [*base, "-o", path, url]
-        run = lambda: subprocess.run(cmd, check=True)  # noqa: E731
+            cmd = [*base, "-w", "%{size_download}", "-o", path, url]
+
+        def run() -> None:
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+            if direction == "down":
+                received[0] = int(out.stdout)
+
     elif name in ("requests", "niquests", "requests_gracedb_like"):
         if name == "requests_gracedb_like":
             from requests_gracedb_like import Session
@@ -646,6 +654,7 @@ def transfer(name: str, args: dict[str, Any]) -> dict[str, Any]:
                 r.raise_for_status()
                 for chunk in r.iter_content(block):
                     out.write(chunk)
+                    received[0] += len(chunk)
 
     elif name == "requests_gracedb_like files=":
         from requests_gracedb_like import Session
@@ -691,6 +700,7 @@ def transfer(name: str, args: dict[str, Any]) -> dict[str, Any]:
                 r.raise_for_status()
                 for chunk in r.iter_bytes():
                     out.write(chunk)
+                    received[0] += len(chunk)
 
     else:
         raise SystemExit(f"unknown transfer client {name!r}")
@@ -704,6 +714,7 @@ def transfer(name: str, args: dict[str, Any]) -> dict[str, Any]:
     peak = _rss_kib("VmHWM")
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
+        "bytes": received[0] if direction == "down" and "CLI" not in name else None,
         "seconds": elapsed,
         "mib_s": size / elapsed / 2**20,
         "growth_mib": (peak - before) / 1024,
