@@ -133,6 +133,15 @@ class PKI:
         """The bytes of a one-file client certificate (see :meth:`client`)."""
         return Path(self.client(name, **kwargs)).read_bytes()
 
+    @staticmethod
+    def renew(path: Path, pem: bytes) -> None:
+        """Replace the certificate at `path` with `pem` at once, as a
+        renewal tool does: a new private file renamed over it."""
+        new = path.with_suffix(".new")
+        new.write_bytes(pem)
+        new.chmod(0o600)
+        os.replace(new, path)
+
 
 @pytest.fixture
 def pki(tmp_path: Path) -> PKI:

@@ -362,13 +362,6 @@ def test_expired_certificate_skipped_for_the_next_one(
     assert tls_server.log[0].client == "fresh"
 
 
-def _rotate(path: Path, pem: bytes) -> None:
-    new = path.with_suffix(".new")
-    new.write_bytes(pem)
-    new.chmod(0o600)
-    os.replace(new, path)
-
-
 def test_rotated_certificate_is_reloaded_and_old_pool_closed(tls_server, pki, env):
     path = env.write_tmp_proxy(pki.pem("first"))
     with Session(tls_server.url(), auth_reload=True) as s:
@@ -377,7 +370,7 @@ def test_rotated_certificate_is_reloaded_and_old_pool_closed(tls_server, pki, en
         s.get(tls_server.url("/2"))
         # A pool without the certificate (another origin gets none) survives.
         s.get(tls_server.url("/other", host="localhost"))
-        _rotate(path, pki.pem("second"))
+        pki.renew(path, pki.pem("second"))
         s.get(tls_server.url("/3"))
         s.get(tls_server.url("/4"))
         pools = s.get_adapter(tls_server.url()).poolmanager.pools
@@ -397,7 +390,7 @@ def test_without_reload_the_certificate_is_read_once(tls_server, pki, env):
     with Session(tls_server.url()) as s:
         s.verify = tls_server.ca_file
         s.get(tls_server.url("/1"))
-        _rotate(path, pki.pem("second"))
+        pki.renew(path, pki.pem("second"))
         s.get(tls_server.url("/2"))
     assert [r.client for r in tls_server.log] == ["first", "first"]
     assert "CN=first" in s.auth_cert.subject
@@ -438,7 +431,7 @@ def test_near_expiry_reads_once_then_uses_the_renewed_file(pki, tmp_path):
     with time_machine.travel(cred.expiry - 60, tick=False):
         assert cred.check() is False  # same certificate: nothing to close
         renewed = pki.pem("albert", days=30)
-        _rotate(path, renewed)
+        pki.renew(path, renewed)
         assert cred.check() is True
         assert cred.expiry > time.time() + 29 * 86400
         assert cred.check() is False

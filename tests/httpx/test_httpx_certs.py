@@ -6,21 +6,12 @@ connection; without it, the certificate is read once."""
 from __future__ import annotations
 
 import asyncio
-import os
-from pathlib import Path
 
 import pytest
 
 httpx = pytest.importorskip("httpx")
 
 from requests_gracedb_like.httpx import AsyncClient, Client  # noqa: E402
-
-
-def _rotate(path: Path, pem: bytes) -> None:
-    new = path.with_suffix(".new")
-    new.write_bytes(pem)
-    new.chmod(0o600)
-    os.replace(new, path)
 
 
 def _sync(client, urls, between):
@@ -51,7 +42,7 @@ def test_a_renewed_certificate_is_presented_on_new_connections(
     client = cls(tls_server.url(), auth_reload=True, verify=tls_server.ca_file)
     assert client.auth_cert.reloading
     urls = [tls_server.url(f"/{i}") for i in range(4)]
-    run(client, urls, (2, lambda: _rotate(path, pki.pem("second"))))
+    run(client, urls, (2, lambda: pki.renew(path, pki.pem("second"))))
     first, second, third, fourth = tls_server.log
     assert [r.client for r in tls_server.log] == ["first", "first", "second", "second"]
     assert first.port == second.port  # kept alive until the certificate changed
@@ -66,14 +57,14 @@ def test_without_reload_the_certificate_is_read_once(tls_server, pki, env, kind)
     cls, run = (Client, _sync) if kind == "sync" else (AsyncClient, _async)
     client = cls(tls_server.url(), verify=tls_server.ca_file)
     urls = [tls_server.url("/1"), tls_server.url("/2")]
-    run(client, urls, (1, lambda: _rotate(path, pki.pem("second"))))
+    run(client, urls, (1, lambda: pki.renew(path, pki.pem("second"))))
     assert [r.client for r in tls_server.log] == ["first", "first"]
 
 
 def test_a_renewed_certificate_stays_on_the_service_origin(tls_server, pki, env):
     path = env.write_tmp_proxy(pki.pem("first"))
     with Client(tls_server.url(), auth_reload=True, verify=tls_server.ca_file) as c:
-        _rotate(path, pki.pem("second"))
+        pki.renew(path, pki.pem("second"))
         c.get(tls_server.url("/other", host="localhost"))
         c.get(tls_server.url("/service"))
     other, service = tls_server.log
